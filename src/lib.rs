@@ -1,0 +1,14 @@
+//! ptpscope: an IEEE 1588 (PTP) packet analyzer.
+//!
+//! Layers, each depending only on those above it:
+//! - [`wire`]: sans-IO decoding and encoding of PTP messages and the link
+//!   layers that carry them. Bytes in, borrowed values out; never panics.
+//! - [`capture`]: reading pcap and pcapng files into [`capture::Frame`]s,
+//!   streaming, in bounded memory.
+//! - [`report`]: turning decoded frames into text, JSON Lines and CSV.
+//! - [`cli`]: the command-line front end.
+
+pub mod capture;
+pub mod cli;
+pub mod report;
+pub mod wire;

@@ -1,0 +1,516 @@
+//! Link, network and transport layers that carry PTP (IEEE 1588-2019 Annex C,
+//! D, E, F): Ethernet II with any stack of 802.1Q / 802.1ad tags, IPv4 (with
+//! options), IPv6 (with extension headers), UDP on the PTP ports, Linux cooked
+//! captures (SLL, SLL2), raw IP and BSD loopback link types.
+//!
+//! Header fields are read through pnet_packet's views; every payload slice is
+//! cut here with checked lengths, so no input can make [`peel`] panic.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use pnet_packet::ethernet::EthernetPacket;
+use pnet_packet::ipv4::Ipv4Packet;
+use pnet_packet::ipv6::Ipv6Packet;
+use pnet_packet::sll::SLLPacket;
+use pnet_packet::sll2::SLL2Packet;
+use pnet_packet::udp::UdpPacket;
+use pnet_packet::vlan::VlanPacket;
+
+/// EtherType of PTP over IEEE 802.3 (Annex F).
+pub const ETHERTYPE_PTP: u16 = 0x88f7;
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_VLAN: u16 = 0x8100;
+const ETHERTYPE_QINQ: u16 = 0x88a8;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+
+/// UDP ports of PTP event and general messages (Annex C, D).
+pub const PTP_EVENT_PORT: u16 = 319;
+pub const PTP_GENERAL_PORT: u16 = 320;
+
+/// The most VLAN tags kept per frame.
+pub const MAX_VLANS: usize = 4;
+
+/// Link types of capture files that can carry PTP (tcpdump.org link-layer
+/// header types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkType {
+    /// DLT_NULL (0): 4-octet address family, host byte order.
+    Null,
+    Ethernet,
+    /// LINKTYPE_RAW (101), LINKTYPE_IPV4 (228), LINKTYPE_IPV6 (229).
+    RawIp,
+    /// LINKTYPE_LOOP (108): 4-octet address family, network byte order.
+    Loop,
+    LinuxSll,
+    LinuxSll2,
+}
+
+impl LinkType {
+    pub fn from_code(code: i32) -> Option<LinkType> {
+        Some(match code {
+            0 => LinkType::Null,
+            1 => LinkType::Ethernet,
+            12 | 101 | 228 | 229 => LinkType::RawIp,
+            108 => LinkType::Loop,
+            113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
+            _ => return None,
+        })
+    }
+}
+
+/// How the PTP message travelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// IEEE 802.3 / Ethernet, EtherType 0x88F7.
+    L2,
+    Udp4,
+    Udp6,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::L2 => "l2",
+            Transport::Udp4 => "udp4",
+            Transport::Udp6 => "udp6",
+        }
+    }
+}
+
+/// A MAC address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Mac(pub [u8; 6]);
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+/// VLAN ids of a frame, outermost first, without allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Vlans {
+    ids: [u16; MAX_VLANS],
+    len: u8,
+}
+
+impl Vlans {
+    pub fn as_slice(&self) -> &[u16] {
+        &self.ids[..usize::from(self.len)]
+    }
+
+    fn push(&mut self, id: u16) -> bool {
+        let n = usize::from(self.len);
+        if n == MAX_VLANS {
+            return false;
+        }
+        self.ids[n] = id;
+        self.len += 1;
+        true
+    }
+}
+
+/// A frame peeled down to its PTP payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PtpFrame<'a> {
+    pub src_mac: Option<Mac>,
+    pub dst_mac: Option<Mac>,
+    pub vlans: Vlans,
+    pub transport: Transport,
+    pub src_ip: Option<IpAddr>,
+    pub dst_ip: Option<IpAddr>,
+    pub src_port: Option<u16>,
+    pub dst_port: Option<u16>,
+    /// The PTP message and anything after it in the frame.
+    pub payload: &'a [u8],
+    /// Where `payload` starts in the frame.
+    pub payload_offset: usize,
+}
+
+/// What a frame holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Peeled<'a> {
+    Ptp(PtpFrame<'a>),
+    /// A non-first IP fragment: counted and skipped (no reassembly).
+    Fragment,
+    NotPtp,
+}
+
+/// A frame whose headers do not hold together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkError {
+    /// The header field that failed, e.g. `ipv4.ihl`.
+    pub field: &'static str,
+    /// Byte offset of that header in the frame.
+    pub offset: usize,
+    /// True when the frame was on its way to PTP (EtherType 0x88F7 or a PTP
+    /// UDP port) when it failed.
+    pub ptp_bound: bool,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at frame byte {}: malformed", self.field, self.offset)
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// The UDP ports treated as PTP: 319 and 320, plus any the user adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PtpPorts(Vec<u16>);
+
+impl Default for PtpPorts {
+    fn default() -> Self {
+        PtpPorts(vec![PTP_EVENT_PORT, PTP_GENERAL_PORT])
+    }
+}
+
+impl PtpPorts {
+    pub fn with_extra(extra: &[u16]) -> Self {
+        let mut p = Self::default();
+        p.0.extend_from_slice(extra);
+        p
+    }
+
+    fn matches(&self, a: u16, b: u16) -> bool {
+        self.0.iter().any(|&p| p == a || p == b)
+    }
+}
+
+struct Cursor<'a> {
+    frame: &'a [u8],
+    ports: &'a PtpPorts,
+    out: PtpFrame<'a>,
+}
+
+fn err(field: &'static str, offset: usize, ptp_bound: bool) -> LinkError {
+    LinkError {
+        field,
+        offset,
+        ptp_bound,
+    }
+}
+
+/// Peels the link, network and transport headers of `frame`.
+pub fn peel<'a>(link: LinkType, frame: &'a [u8], ports: &'a PtpPorts) -> Result<Peeled<'a>, LinkError> {
+    let mut c = Cursor {
+        frame,
+        ports,
+        out: PtpFrame {
+            src_mac: None,
+            dst_mac: None,
+            vlans: Vlans::default(),
+            transport: Transport::L2,
+            src_ip: None,
+            dst_ip: None,
+            src_port: None,
+            dst_port: None,
+            payload: &[],
+            payload_offset: 0,
+        },
+    };
+    match link {
+        LinkType::Ethernet => {
+            let e = EthernetPacket::new(frame).ok_or(err("ethernet", 0, false))?;
+            c.out.src_mac = Some(Mac(e.get_source().octets()));
+            c.out.dst_mac = Some(Mac(e.get_destination().octets()));
+            c.ethertype(e.get_ethertype().0, 14)
+        }
+        LinkType::LinuxSll => {
+            let s = SLLPacket::new(frame).ok_or(err("sll", 0, false))?;
+            if s.get_link_layer_address_len() == 6 {
+                c.out.src_mac = Some(Mac(mac6(&frame[6..12])));
+            }
+            c.ethertype(s.get_protocol().0, 16)
+        }
+        LinkType::LinuxSll2 => {
+            let s = SLL2Packet::new(frame).ok_or(err("sll2", 0, false))?;
+            if s.get_link_layer_address_length() == 6 {
+                c.out.src_mac = Some(Mac(mac6(&frame[12..18])));
+            }
+            c.ethertype(s.get_protocol_type().0, 20)
+        }
+        LinkType::RawIp => match frame.first().map(|b| b >> 4) {
+            Some(4) => c.ipv4(0),
+            Some(6) => c.ipv6(0),
+            Some(_) => Ok(Peeled::NotPtp),
+            None => Err(err("ip.version", 0, false)),
+        },
+        LinkType::Null | LinkType::Loop => {
+            let Some(af) = frame.first_chunk::<4>() else {
+                return Err(err("loopback.family", 0, false));
+            };
+            let family = if link == LinkType::Loop {
+                u32::from_be_bytes(*af)
+            } else {
+                // Host byte order of the capturing machine: accept both.
+                u32::from_le_bytes(*af).min(u32::from_be_bytes(*af))
+            };
+            match family {
+                2 => c.ipv4(4),
+                10 | 24 | 28 | 30 => c.ipv6(4),
+                _ => Ok(Peeled::NotPtp),
+            }
+        }
+    }
+}
+
+fn mac6(b: &[u8]) -> [u8; 6] {
+    let mut m = [0; 6];
+    m.copy_from_slice(&b[..6]);
+    m
+}
+
+impl<'a> Cursor<'a> {
+    fn rest(&self, at: usize) -> &'a [u8] {
+        self.frame.get(at..).unwrap_or(&[])
+    }
+
+    fn ethertype(mut self, mut ethertype: u16, mut at: usize) -> Result<Peeled<'a>, LinkError> {
+        loop {
+            match ethertype {
+                ETHERTYPE_PTP => {
+                    self.out.transport = Transport::L2;
+                    self.out.payload = self.rest(at);
+                    self.out.payload_offset = at;
+                    return Ok(Peeled::Ptp(self.out));
+                }
+                ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
+                    let v = VlanPacket::new(self.rest(at)).ok_or(err("vlan", at, false))?;
+                    if !self.out.vlans.push(v.get_vlan_identifier()) {
+                        return Err(err("vlan.count", at, false));
+                    }
+                    ethertype = v.get_ethertype().0;
+                    at += 4;
+                }
+                ETHERTYPE_IPV4 => return self.ipv4(at),
+                ETHERTYPE_IPV6 => return self.ipv6(at),
+                _ => return Ok(Peeled::NotPtp),
+            }
+        }
+    }
+
+    fn ipv4(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
+        let b = self.rest(at);
+        let ip = Ipv4Packet::new(b).ok_or(err("ipv4", at, false))?;
+        if ip.get_version() != 4 {
+            return Err(err("ipv4.version", at, false));
+        }
+        let ihl = usize::from(ip.get_header_length()) * 4;
+        let total = usize::from(ip.get_total_length());
+        if ihl < 20 || ihl > b.len() {
+            return Err(err("ipv4.ihl", at, false));
+        }
+        if total < ihl {
+            return Err(err("ipv4.total_length", at, false));
+        }
+        if ip.get_fragment_offset() != 0 {
+            return Ok(Peeled::Fragment);
+        }
+        if ip.get_next_level_protocol().0 != 17 {
+            return Ok(Peeled::NotPtp);
+        }
+        self.out.src_ip = Some(IpAddr::V4(ip.get_source()));
+        self.out.dst_ip = Some(IpAddr::V4(ip.get_destination()));
+        self.out.transport = Transport::Udp4;
+        // Cut Ethernet padding off; a snapped capture keeps what it has.
+        let end = at + total.min(b.len());
+        self.udp(at + ihl, end)
+    }
+
+    fn ipv6(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
+        let b = self.rest(at);
+        let ip = Ipv6Packet::new(b).ok_or(err("ipv6", at, false))?;
+        if ip.get_version() != 6 {
+            return Err(err("ipv6.version", at, false));
+        }
+        self.out.src_ip = Some(IpAddr::V6(ip.get_source()));
+        self.out.dst_ip = Some(IpAddr::V6(ip.get_destination()));
+        self.out.transport = Transport::Udp6;
+        let end = at + (40 + usize::from(ip.get_payload_length())).min(b.len());
+        let mut next = ip.get_next_header().0;
+        let mut pos = at + 40;
+        // Extension headers (RFC 8200 §4), a bounded walk.
+        for _ in 0..16 {
+            let h = self.frame.get(pos..end).unwrap_or(&[]);
+            let len = match next {
+                17 => return self.udp(pos, end),
+                0 | 43 | 60 => h.get(1).map(|&l| (usize::from(l) + 1) * 8),
+                44 => {
+                    let Some(f) = h.get(..8) else {
+                        return Err(err("ipv6.fragment", pos, false));
+                    };
+                    if u16::from_be_bytes([f[2], f[3]]) >> 3 != 0 {
+                        return Ok(Peeled::Fragment);
+                    }
+                    Some(8)
+                }
+                51 => h.get(1).map(|&l| (usize::from(l) + 2) * 4),
+                _ => return Ok(Peeled::NotPtp),
+            };
+            let Some(len) = len.filter(|&l| l <= h.len()) else {
+                return Err(err("ipv6.extension_header", pos, false));
+            };
+            next = h[0];
+            pos += len;
+        }
+        Err(err("ipv6.extension_header", pos, false))
+    }
+
+    fn udp(mut self, at: usize, end: usize) -> Result<Peeled<'a>, LinkError> {
+        let b = self.frame.get(at..end).unwrap_or(&[]);
+        let u = UdpPacket::new(b).ok_or(err("udp", at, false))?;
+        let (sp, dp) = (u.get_source(), u.get_destination());
+        if !self.ports.matches(sp, dp) {
+            return Ok(Peeled::NotPtp);
+        }
+        let len = usize::from(u.get_length());
+        if len < 8 {
+            return Err(err("udp.length", at + 4, true));
+        }
+        self.out.src_port = Some(sp);
+        self.out.dst_port = Some(dp);
+        self.out.payload = &b[8..len.min(b.len())];
+        self.out.payload_offset = at + 8;
+        Ok(Peeled::Ptp(self.out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eth(ethertype: u16) -> Vec<u8> {
+        let mut f = vec![0x01, 0x1b, 0x19, 0, 0, 0, 0x00, 0x1b, 0x19, 0, 0, 1];
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f
+    }
+
+    fn ipv4_udp(dport: u16, payload: &[u8]) -> Vec<u8> {
+        let total = (20 + 8 + payload.len()) as u16;
+        let mut f = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 224, 0, 1, 129];
+        f[2..4].copy_from_slice(&total.to_be_bytes());
+        f.extend_from_slice(&1234u16.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+        f.extend_from_slice(&[0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    #[test]
+    fn l2_with_stacked_vlans() {
+        let mut f = eth(ETHERTYPE_QINQ);
+        f.extend_from_slice(&[0x00, 0x64, 0x81, 0x00, 0x20, 0x96, 0x88, 0xf7]);
+        f.extend_from_slice(&[0xaa, 0xbb]);
+        let p = PtpPorts::default();
+        let Peeled::Ptp(x) = peel(LinkType::Ethernet, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(x.vlans.as_slice(), &[100, 150]);
+        assert_eq!(x.transport, Transport::L2);
+        assert_eq!(x.payload, &[0xaa, 0xbb]);
+        assert_eq!(x.payload_offset, 22);
+        assert_eq!(x.src_mac.unwrap().to_string(), "00:1b:19:00:00:01");
+    }
+
+    #[test]
+    fn udp4_cuts_ethernet_padding() {
+        let mut f = eth(ETHERTYPE_IPV4);
+        f.extend(ipv4_udp(319, &[1, 2, 3]));
+        f.extend_from_slice(&[0; 10]);
+        let p = PtpPorts::default();
+        let Peeled::Ptp(x) = peel(LinkType::Ethernet, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(x.payload, &[1, 2, 3]);
+        assert_eq!(x.dst_ip.unwrap().to_string(), "224.0.1.129");
+        assert_eq!(x.dst_port, Some(319));
+    }
+
+    #[test]
+    fn other_ports_only_by_option() {
+        let f = ipv4_udp(5000, &[1]);
+        let p = PtpPorts::default();
+        assert_eq!(peel(LinkType::RawIp, &f, &p).unwrap(), Peeled::NotPtp);
+        let p = PtpPorts::with_extra(&[5000]);
+        assert!(matches!(peel(LinkType::RawIp, &f, &p).unwrap(), Peeled::Ptp(_)));
+    }
+
+    #[test]
+    fn ipv4_options_and_fragments() {
+        let mut f = ipv4_udp(320, &[9]);
+        // Add one 4-octet option (NOP x4): IHL 6.
+        f.splice(20..20, [1, 1, 1, 1]);
+        f[0] = 0x46;
+        let total = f.len() as u16;
+        f[2..4].copy_from_slice(&total.to_be_bytes());
+        let p = PtpPorts::default();
+        let Peeled::Ptp(x) = peel(LinkType::RawIp, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(x.payload, &[9]);
+        f[6..8].copy_from_slice(&0x0010u16.to_be_bytes());
+        assert_eq!(peel(LinkType::RawIp, &f, &p).unwrap(), Peeled::Fragment);
+    }
+
+    #[test]
+    fn ipv6_with_hop_by_hop() {
+        let payload = [7u8, 7];
+        let mut f = vec![0x60, 0, 0, 0, 0, 0, 0, 64];
+        f.extend_from_slice(&[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        f.extend_from_slice(&[0xff, 0x0e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0x81]);
+        f.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]); // hop-by-hop, 8 octets
+        f.extend_from_slice(&[0x01, 0x3f, 0x01, 0x3f, 0, 10, 0, 0]);
+        f.extend_from_slice(&payload);
+        let plen = (f.len() - 40) as u16;
+        f[4..6].copy_from_slice(&plen.to_be_bytes());
+        let p = PtpPorts::default();
+        let Peeled::Ptp(x) = peel(LinkType::RawIp, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(x.transport, Transport::Udp6);
+        assert_eq!(x.payload, &payload);
+        assert_eq!(x.dst_ip.unwrap().to_string(), "ff0e::181");
+    }
+
+    #[test]
+    fn sll_and_sll2() {
+        let mut f = vec![0, 0, 0, 1, 0, 6, 0, 0x1b, 0x19, 0, 0, 2, 0, 0, 0x88, 0xf7, 0xee];
+        let p = PtpPorts::default();
+        let Peeled::Ptp(x) = peel(LinkType::LinuxSll, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(x.payload, &[0xee]);
+        assert_eq!(x.src_mac.unwrap().to_string(), "00:1b:19:00:00:02");
+        f = vec![0x88, 0xf7, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6];
+        f.extend_from_slice(&[0, 0x1b, 0x19, 0, 0, 3, 0, 0, 0xdd]);
+        let Peeled::Ptp(x) = peel(LinkType::LinuxSll2, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!(x.payload, &[0xdd]);
+        assert_eq!(x.src_mac.unwrap().to_string(), "00:1b:19:00:00:03");
+    }
+
+    #[test]
+    fn malformed_headers_are_errors() {
+        let p = PtpPorts::default();
+        assert!(peel(LinkType::Ethernet, &[0; 5], &p).is_err());
+        let mut f = ipv4_udp(319, &[1]);
+        f[0] = 0x4f; // IHL 60 > frame
+        assert_eq!(peel(LinkType::RawIp, &f, &p).unwrap_err().field, "ipv4.ihl");
+        let mut f = ipv4_udp(319, &[1]);
+        f[24..26].copy_from_slice(&[0, 3]); // UDP length 3
+        let e = peel(LinkType::RawIp, &f, &p).unwrap_err();
+        assert_eq!((e.field, e.ptp_bound), ("udp.length", true));
+    }
+}

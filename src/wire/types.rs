@@ -1,0 +1,182 @@
+//! Derived data types of IEEE 1588-2019 §5.3: `ClockIdentity`,
+//! `PortIdentity`, `ClockQuality`, `PTPText`.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use nom::bytes::complete::take;
+use nom::number::complete::{be_u8, be_u16};
+
+use super::{PResult, array, field};
+
+/// `ClockIdentity` (§5.3.4, §7.5.2.2): eight octets, usually an EUI-64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+pub struct ClockIdentity(pub [u8; 8]);
+
+impl ClockIdentity {
+    pub const LEN: usize = 8;
+}
+
+impl Serialize for ClockIdentity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for PortIdentity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for PtpText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string_lossy())
+    }
+}
+
+pub(crate) fn parse_clock_identity<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockIdentity> {
+    move |i| {
+        let (i, b) = field(name, array::<8>)(i)?;
+        Ok((i, ClockIdentity(b)))
+    }
+}
+
+/// linuxptp's notation: `001b19.fffe.000001`.
+impl fmt::Display for ClockIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.0;
+        write!(
+            f,
+            "{:02x}{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
+        )
+    }
+}
+
+/// `PortIdentity` (§5.3.5): clock identity and port number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+pub struct PortIdentity {
+    pub clock_identity: ClockIdentity,
+    pub port_number: u16,
+}
+
+impl PortIdentity {
+    pub const LEN: usize = 10;
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.clock_identity.0);
+        out.extend_from_slice(&self.port_number.to_be_bytes());
+    }
+}
+
+pub(crate) fn parse_port_identity<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, PortIdentity> {
+    move |i| {
+        let (i, clock_identity) = parse_clock_identity(name)(i)?;
+        let (i, port_number) = field(name, be_u16)(i)?;
+        Ok((
+            i,
+            PortIdentity {
+                clock_identity,
+                port_number,
+            },
+        ))
+    }
+}
+
+/// linuxptp's notation: `001b19.fffe.000001-1`.
+impl fmt::Display for PortIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.clock_identity, self.port_number)
+    }
+}
+
+/// `ClockQuality` (§5.3.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, Serialize)]
+pub struct ClockQuality {
+    pub clock_class: u8,
+    pub clock_accuracy: u8,
+    pub offset_scaled_log_variance: u16,
+}
+
+impl ClockQuality {
+    pub const LEN: usize = 4;
+
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        out.push(self.clock_class);
+        out.push(self.clock_accuracy);
+        out.extend_from_slice(&self.offset_scaled_log_variance.to_be_bytes());
+    }
+}
+
+pub(crate) fn parse_clock_quality<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockQuality> {
+    move |i| {
+        let (i, clock_class) = field(name, be_u8)(i)?;
+        let (i, clock_accuracy) = field(name, be_u8)(i)?;
+        let (i, offset_scaled_log_variance) = field(name, be_u16)(i)?;
+        Ok((
+            i,
+            ClockQuality {
+                clock_class,
+                clock_accuracy,
+                offset_scaled_log_variance,
+            },
+        ))
+    }
+}
+
+/// `PTPText` (§5.3.9): a length octet and that many UTF-8 octets, kept as
+/// bytes (the standard does not promise valid UTF-8 on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct PtpText<'a>(pub &'a [u8]);
+
+impl PtpText<'_> {
+    /// Bytes on the wire: the length octet plus the text.
+    pub fn buffer_len(&self) -> usize {
+        1 + self.0.len()
+    }
+
+    /// Emits the text; a text longer than 255 bytes is cut at 255.
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        let n = self.0.len().min(255);
+        out.push(n as u8);
+        out.extend_from_slice(&self.0[..n]);
+    }
+
+    pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.0)
+    }
+}
+
+pub(crate) fn parse_ptp_text<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, PtpText<'a>> {
+    move |i| {
+        let (i, n) = field(name, be_u8)(i)?;
+        let (i, t) = field(name, take(n))(i)?;
+        Ok((i, PtpText(t)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_identity_round_trip_and_display() {
+        let bytes = [0x00, 0x1b, 0x19, 0xff, 0xfe, 0x00, 0x00, 0x01, 0x00, 0x01];
+        let (rest, p) = parse_port_identity("sourcePortIdentity")(&bytes).unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(p.to_string(), "001b19.fffe.000001-1");
+        let mut out = vec![];
+        p.emit(&mut out);
+        assert_eq!(out, bytes);
+    }
+
+    #[test]
+    fn ptp_text_length_is_bounded_by_input() {
+        assert!(parse_ptp_text("t")(&[5, b'a', b'b']).is_err());
+        let (rest, t) = parse_ptp_text("t")(&[2, b'a', b'b', 9]).unwrap();
+        assert_eq!(t.0, b"ab");
+        assert_eq!(rest, &[9]);
+    }
+}
