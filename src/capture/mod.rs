@@ -1,1 +1,536 @@
-pub fn x(){}
+//! Capture input: pcap and pcapng files, read with pcap-parser, streaming
+//! through a fixed-size buffer (memory does not grow with the file).
+//!
+//! A *capture point* is where frames were seen: a pcap file, or one interface
+//! of a pcapng file (named by its `if_name`, else `STEM#INDEX`). Interfaces
+//! with the same name in several sections of one file are one point.
+
+use std::fmt;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
+
+use crate::wire::link::LinkType;
+
+/// One captured frame, borrowed from the reader's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Index into [`Points`].
+    pub point: usize,
+    /// 1-based frame number in its file, counting every packet record.
+    pub number: u64,
+    /// Capture time in ns since the Unix epoch; `None` for pcapng Simple
+    /// Packet Blocks, which carry no time.
+    pub time_ns: Option<i64>,
+    pub link: LinkType,
+    pub data: &'a [u8],
+    /// Length on the wire (larger than `data` when the capture was snapped).
+    pub orig_len: u32,
+}
+
+/// The capture points seen so far, by index.
+#[derive(Debug, Default, Clone)]
+pub struct Points {
+    names: Vec<String>,
+}
+
+impl Points {
+    /// The index of `name`, adding it when new.
+    pub fn intern(&mut self, name: &str) -> usize {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                self.names.push(name.to_owned());
+                self.names.len() - 1
+            }
+        }
+    }
+
+    pub fn name(&self, i: usize) -> &str {
+        self.names.get(i).map_or("?", String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Why a capture file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaptureErrorKind {
+    Open(String),
+    NotACapture,
+    Empty,
+    /// The file ends inside a record.
+    Truncated,
+    UnsupportedLinkType { code: i32, name: String },
+    UnknownInterface(u32),
+    /// A block larger than the reader's buffer limit.
+    BlockTooLarge,
+    Malformed(String),
+    TimestampOutOfRange,
+}
+
+/// A capture file error: the file, the frame being read (when known) and the
+/// byte offset in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureError {
+    pub path: PathBuf,
+    /// Frame number the error concerns (the next one, for truncation).
+    pub frame: Option<u64>,
+    pub offset: u64,
+    pub kind: CaptureErrorKind,
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.path.display())?;
+        if let Some(n) = self.frame {
+            write!(f, "frame {n}: ")?;
+        }
+        match &self.kind {
+            CaptureErrorKind::Open(e) => write!(f, "cannot open: {e}"),
+            CaptureErrorKind::NotACapture => {
+                write!(f, "not a pcap or pcapng capture file (unrecognised header)")
+            }
+            CaptureErrorKind::Empty => write!(f, "empty file"),
+            CaptureErrorKind::Truncated => write!(
+                f,
+                "truncated capture: the file ends inside a record at byte {}",
+                self.offset
+            ),
+            CaptureErrorKind::UnsupportedLinkType { code, name } => write!(
+                f,
+                "unsupported link type {code} ({name}); supported: Ethernet, Linux SLL/SLL2, raw IP, loopback"
+            ),
+            CaptureErrorKind::UnknownInterface(i) => write!(
+                f,
+                "packet refers to interface {i}, which no Interface Description Block declared (byte {})",
+                self.offset
+            ),
+            CaptureErrorKind::BlockTooLarge => {
+                write!(f, "block at byte {} larger than 16 MiB", self.offset)
+            }
+            CaptureErrorKind::Malformed(e) => write!(f, "malformed block at byte {}: {e}", self.offset),
+            CaptureErrorKind::TimestampOutOfRange => {
+                write!(f, "timestamp out of range at byte {}", self.offset)
+            }
+        }
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+const BUFFER: usize = 1 << 20;
+const BUFFER_MAX: usize = 16 << 20;
+
+#[derive(Debug, Clone)]
+struct Interface {
+    point: usize,
+    link: Result<LinkType, i32>,
+    /// Units per second.
+    resolution: u64,
+    offset_s: i64,
+}
+
+/// Streams the frames of one capture file into `on_frame`, registering its
+/// capture points in `points`. `name` overrides the point name of a pcap file
+/// (and prefixes the interface points of a pcapng file).
+pub fn read_file(
+    path: &Path,
+    name: Option<&str>,
+    points: &mut Points,
+    mut on_frame: impl FnMut(&Frame<'_>, &Points),
+) -> Result<(), CaptureError> {
+    let error = |frame, offset, kind| CaptureError {
+        path: path.to_owned(),
+        frame,
+        offset,
+        kind,
+    };
+    let file = File::open(path).map_err(|e| error(None, 0, CaptureErrorKind::Open(e.to_string())))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "capture".into());
+    let mut reader = match create_reader(BUFFER, BufReader::with_capacity(1 << 16, file)) {
+        Ok(r) => r,
+        Err(PcapError::Eof) => return Err(error(None, 0, CaptureErrorKind::Empty)),
+        Err(PcapError::Incomplete(_)) => return Err(error(None, 0, CaptureErrorKind::Truncated)),
+        Err(PcapError::ReadError) => {
+            return Err(error(None, 0, CaptureErrorKind::Open("read error".into())));
+        }
+        Err(_) => return Err(error(None, 0, CaptureErrorKind::NotACapture)),
+    };
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut legacy: Option<Interface> = None;
+    let mut number = 0u64;
+    let mut section = 0usize;
+    loop {
+        let offset = reader.consumed() as u64;
+        match reader.next() {
+            Ok((len, block)) => {
+                let r = handle_block(
+                    &block,
+                    &mut BlockState {
+                        points,
+                        interfaces: &mut interfaces,
+                        legacy: &mut legacy,
+                        number: &mut number,
+                        section: &mut section,
+                        stem: &stem,
+                        name,
+                    },
+                    &mut on_frame,
+                );
+                if let Err(kind) = r {
+                    return Err(error(Some(number + 1), offset, kind));
+                }
+                reader.consume(len);
+            }
+            Err(PcapError::Eof) => return Ok(()),
+            Err(PcapError::Incomplete(_)) => {
+                if reader.reader_exhausted() {
+                    return Err(error(Some(number + 1), offset, CaptureErrorKind::Truncated));
+                }
+                let before = (reader.position(), reader.data().len());
+                reader
+                    .refill()
+                    .map_err(|e| error(Some(number + 1), offset, CaptureErrorKind::Malformed(e.to_string())))?;
+                if (reader.position(), reader.data().len()) == before && !reader.reader_exhausted() {
+                    // The buffer is full and the block still does not fit.
+                    let size = reader.data().len() * 2;
+                    if size > BUFFER_MAX || !reader.grow(size) {
+                        return Err(error(Some(number + 1), offset, CaptureErrorKind::BlockTooLarge));
+                    }
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                return Err(error(Some(number + 1), offset, CaptureErrorKind::Truncated));
+            }
+            Err(e) => {
+                let kind = CaptureErrorKind::Malformed(e.to_string());
+                return Err(error(Some(number + 1), offset, kind));
+            }
+        }
+    }
+}
+
+struct BlockState<'s> {
+    points: &'s mut Points,
+    interfaces: &'s mut Vec<Interface>,
+    legacy: &'s mut Option<Interface>,
+    number: &'s mut u64,
+    section: &'s mut usize,
+    stem: &'s str,
+    name: Option<&'s str>,
+}
+
+/// `if_tsresol` in units per second: 10^-n, or 2^-n when the top bit is set;
+/// 0 when it does not fit in 64 bits.
+fn ts_resolution(tsresol: u8) -> u64 {
+    let n = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        10u64.checked_pow(n).unwrap_or(0)
+    } else {
+        1u64.checked_shl(n).filter(|_| n < 64).unwrap_or(0)
+    }
+}
+
+fn link_of(code: i32) -> Result<LinkType, i32> {
+    LinkType::from_code(code).ok_or(code)
+}
+
+fn emit_frame(
+    iface: &Interface,
+    st: &mut BlockState<'_>,
+    time_ns: Option<i64>,
+    data: &[u8],
+    orig_len: u32,
+    on_frame: &mut impl FnMut(&Frame<'_>, &Points),
+) -> Result<(), CaptureErrorKind> {
+    let link = iface.link.map_err(|code| CaptureErrorKind::UnsupportedLinkType {
+        code,
+        name: pcap_parser::Linktype(code).to_string(),
+    })?;
+    *st.number += 1;
+    let frame = Frame {
+        point: iface.point,
+        number: *st.number,
+        time_ns,
+        link,
+        data,
+        orig_len,
+    };
+    on_frame(&frame, st.points);
+    Ok(())
+}
+
+fn handle_block(
+    block: &PcapBlockOwned<'_>,
+    st: &mut BlockState<'_>,
+    on_frame: &mut impl FnMut(&Frame<'_>, &Points),
+) -> Result<(), CaptureErrorKind> {
+    match block {
+        PcapBlockOwned::LegacyHeader(h) => {
+            let point = st.points.intern(st.name.unwrap_or(st.stem));
+            *st.legacy = Some(Interface {
+                point,
+                link: link_of(h.network.0),
+                resolution: if h.is_nanosecond_precision() {
+                    1_000_000_000
+                } else {
+                    1_000_000
+                },
+                offset_s: 0,
+            });
+            Ok(())
+        }
+        PcapBlockOwned::Legacy(b) => {
+            let iface = st
+                .legacy
+                .clone()
+                .ok_or_else(|| CaptureErrorKind::Malformed("record before header".into()))?;
+            let frac = u64::from(b.ts_usec);
+            let ns = i128::from(b.ts_sec) * 1_000_000_000
+                + i128::from(frac) * 1_000_000_000 / i128::from(iface.resolution);
+            let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
+            let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
+            emit_frame(&iface, st, Some(ns), data, b.origlen, on_frame)
+        }
+        PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+            st.interfaces.clear();
+            *st.section += 1;
+            Ok(())
+        }
+        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+            let index = st.interfaces.len();
+            let if_name = idb.if_name().and_then(Result::ok).filter(|n| !n.is_empty());
+            let base = match (if_name, *st.section > 1) {
+                (Some(n), _) => n.to_owned(),
+                (None, false) => format!("{}#{index}", st.stem),
+                (None, true) => format!("{}#{}.{index}", st.stem, *st.section - 1),
+            };
+            let name = match st.name {
+                Some(p) => format!("{p}/{base}"),
+                None => base,
+            };
+            let point = st.points.intern(&name);
+            st.interfaces.push(Interface {
+                point,
+                link: link_of(idb.linktype.0),
+                resolution: ts_resolution(idb.if_tsresol),
+                offset_s: idb.ts_offset(),
+            });
+            Ok(())
+        }
+        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+            let iface = st
+                .interfaces
+                .get(epb.if_id as usize)
+                .cloned()
+                .ok_or(CaptureErrorKind::UnknownInterface(epb.if_id))?;
+            if iface.resolution == 0 {
+                return Err(CaptureErrorKind::Malformed("invalid if_tsresol".into()));
+            }
+            let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+            let res = u128::from(iface.resolution);
+            let ns = i128::from(iface.offset_s) * 1_000_000_000
+                + ((u128::from(ts) / res) * 1_000_000_000 + (u128::from(ts) % res) * 1_000_000_000 / res) as i128;
+            let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
+            let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
+            emit_frame(&iface, st, Some(ns), data, epb.origlen, on_frame)
+        }
+        PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+            let iface = st
+                .interfaces
+                .first()
+                .cloned()
+                .ok_or(CaptureErrorKind::UnknownInterface(0))?;
+            emit_frame(&iface, st, None, spb.data, spb.origlen, on_frame)
+        }
+        PcapBlockOwned::NG(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write_tmp(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ptpscope-capture-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+        p
+    }
+
+    fn pcap_header(magic: u32, big_endian: bool, linktype: u32) -> Vec<u8> {
+        let mut h = vec![];
+        let w32 = |h: &mut Vec<u8>, v: u32| {
+            h.extend_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() })
+        };
+        w32(&mut h, magic);
+        let v: [u8; 4] = if big_endian { [0, 2, 0, 4] } else { [2, 0, 4, 0] };
+        h.extend_from_slice(&v);
+        w32(&mut h, 0);
+        w32(&mut h, 0);
+        w32(&mut h, 65535);
+        w32(&mut h, linktype);
+        h
+    }
+
+    fn pcap_record(h: &mut Vec<u8>, big_endian: bool, sec: u32, frac: u32, data: &[u8]) {
+        for v in [sec, frac, data.len() as u32, data.len() as u32] {
+            h.extend_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
+        }
+        h.extend_from_slice(data);
+    }
+
+    fn collect(path: &Path) -> (Vec<(String, u64, Option<i64>, usize)>, Result<(), CaptureError>) {
+        let mut points = Points::default();
+        let mut v = vec![];
+        let r = read_file(path, None, &mut points, |f, p| {
+            v.push((p.name(f.point).to_owned(), f.number, f.time_ns, f.data.len()))
+        });
+        (v, r)
+    }
+
+    #[test]
+    fn pcap_both_byte_orders_micro_and_nano() {
+        for (magic, be, ns) in [
+            (0xa1b2c3d4u32, false, false),
+            (0xa1b2c3d4, true, false),
+            (0xa1b23c4d, false, true),
+            (0xa1b23c4d, true, true),
+        ] {
+            let mut b = pcap_header(magic, be, 1);
+            pcap_record(&mut b, be, 1_700_000_000, 123_456, &[0; 20]);
+            let p = write_tmp(&format!("t-{magic:x}-{be}.pcap"), &b);
+            let (v, r) = collect(&p);
+            r.unwrap();
+            let frac = if ns { 123_456 } else { 123_456_000 };
+            assert_eq!(v, [(format!("t-{magic:x}-{be}"), 1, Some(1_700_000_000_000_000_000 + frac), 20)]);
+        }
+    }
+
+    #[test]
+    fn truncated_pcap_names_frame() {
+        let mut b = pcap_header(0xa1b2c3d4, false, 1);
+        pcap_record(&mut b, false, 1, 2, &[0; 20]);
+        pcap_record(&mut b, false, 1, 3, &[0; 20]);
+        b.truncate(b.len() - 5);
+        let p = write_tmp("trunc.pcap", &b);
+        let (v, r) = collect(&p);
+        assert_eq!(v.len(), 1);
+        let e = r.unwrap_err();
+        assert_eq!(e.kind, CaptureErrorKind::Truncated);
+        assert_eq!(e.frame, Some(2));
+        assert!(e.to_string().contains("trunc.pcap: frame 2: truncated"), "{e}");
+    }
+
+    #[test]
+    fn not_a_capture() {
+        let p = write_tmp("text.pcap", b"hello, this is not a capture file at all......");
+        let e = collect(&p).1.unwrap_err();
+        assert_eq!(e.kind, CaptureErrorKind::NotACapture);
+        let e = collect(&write_tmp("empty.pcap", b"")).1.unwrap_err();
+        assert_eq!(e.kind, CaptureErrorKind::Empty);
+    }
+
+    #[test]
+    fn unsupported_link_type_names_frame() {
+        let mut b = pcap_header(0xa1b2c3d4, false, 147);
+        pcap_record(&mut b, false, 1, 2, &[0; 20]);
+        let e = collect(&write_tmp("usb.pcap", &b)).1.unwrap_err();
+        assert!(matches!(e.kind, CaptureErrorKind::UnsupportedLinkType { code: 147, .. }));
+        assert_eq!(e.frame, Some(1));
+    }
+
+    fn ng_block(t: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len().div_ceil(4) * 4) as u32;
+        let mut b = t.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(body);
+        b.resize(len as usize - 4, 0);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    fn idb(name: Option<&str>, tsresol: Option<u8>, tsoffset: Option<i64>) -> Vec<u8> {
+        let mut body = vec![1, 0, 0, 0, 0, 0, 4, 0];
+        let mut opt = |code: u16, v: &[u8]| {
+            body.extend_from_slice(&code.to_le_bytes());
+            body.extend_from_slice(&(v.len() as u16).to_le_bytes());
+            body.extend_from_slice(v);
+            body.resize(body.len().div_ceil(4) * 4, 0);
+        };
+        if let Some(n) = name {
+            opt(2, n.as_bytes());
+        }
+        if let Some(r) = tsresol {
+            opt(9, &[r]);
+        }
+        if let Some(o) = tsoffset {
+            opt(14, &o.to_le_bytes());
+        }
+        if name.is_some() || tsresol.is_some() || tsoffset.is_some() {
+            opt(0, &[]);
+        }
+        ng_block(1, &body)
+    }
+
+    fn epb(if_id: u32, ts: u64, data: &[u8]) -> Vec<u8> {
+        let mut body = if_id.to_le_bytes().to_vec();
+        body.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(ts as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        ng_block(6, &body)
+    }
+
+    fn shb() -> Vec<u8> {
+        ng_block(0x0a0d0d0a, &[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+    }
+
+    #[test]
+    fn pcapng_interfaces_sections_resolution_offset() {
+        let mut b = shb();
+        b.extend(idb(Some("tc-in"), Some(9), None));
+        b.extend(idb(None, None, Some(100)));
+        b.extend(epb(0, 1_500_000_000_000_000_001, &[0; 14]));
+        b.extend(epb(1, 2_000_001, &[0; 14]));
+        b.extend(shb());
+        b.extend(idb(Some("tc-in"), Some(0x80 | 20), None));
+        b.extend(epb(0, 3 << 20 | 1 << 19, &[0; 14]));
+        let p = write_tmp("lab.pcapng", &b);
+        let (v, r) = collect(&p);
+        r.unwrap();
+        assert_eq!(
+            v,
+            [
+                ("tc-in".into(), 1, Some(1_500_000_000_000_000_001), 14),
+                ("lab#1".into(), 2, Some(102_000_001_000), 14),
+                ("tc-in".into(), 3, Some(3_500_000_000), 14),
+            ]
+        );
+    }
+
+    #[test]
+    fn pcapng_unknown_interface() {
+        let mut b = shb();
+        b.extend(idb(None, None, None));
+        b.extend(epb(3, 0, &[0; 14]));
+        let e = collect(&write_tmp("badif.pcapng", &b)).1.unwrap_err();
+        assert_eq!(e.kind, CaptureErrorKind::UnknownInterface(3));
+    }
+}
