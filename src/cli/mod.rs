@@ -1,1 +1,75 @@
+//! The command-line front end: clap definitions, validated into a config
+//! before any work starts, one module per subcommand.
 
+pub mod decode;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(name = "ptpscope", version, about = "IEEE 1588 (PTP) packet analyzer")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode every PTP message in capture files, one line per message.
+    Decode(DecodeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    /// pcap or pcapng files; each is a capture point (pcapng: each interface).
+    #[arg(required_unless_present = "point")]
+    pub files: Vec<PathBuf>,
+    /// Name a capture point: NAME=FILE (repeatable).
+    #[arg(long = "point", value_name = "NAME=FILE")]
+    pub point: Vec<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Also treat this UDP port as PTP, besides 319 and 320 (repeatable).
+    #[arg(long = "udp-port", value_name = "PORT")]
+    pub udp_port: Vec<u16>,
+}
+
+/// A capture file to read and the point name it was given, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub name: Option<String>,
+}
+
+/// Validates `--point NAME=FILE` and plain file arguments into inputs.
+pub fn inputs(files: &[PathBuf], points: &[String]) -> Result<Vec<Input>, String> {
+    let mut v = Vec::new();
+    for p in points {
+        let Some((name, file)) = p.split_once('=') else {
+            return Err(format!("--point {p}: expected NAME=FILE"));
+        };
+        if name.is_empty() || file.is_empty() {
+            return Err(format!("--point {p}: expected NAME=FILE"));
+        }
+        v.push(Input {
+            path: file.into(),
+            name: Some(name.to_owned()),
+        });
+    }
+    v.extend(files.iter().map(|f| Input {
+        path: f.clone(),
+        name: None,
+    }));
+    Ok(v)
+}
+
+/// Runs the command; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Decode(a) => decode::run(&a),
+    }
+}

@@ -1,1 +1,382 @@
+//! Output of decoded messages: one record per PTP message, as concise text,
+//! JSON Lines or CSV. The record schema is documented in the README
+//! ("JSON record"); [`Record`] is its single source.
 
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+use serde::{Serialize, Serializer};
+
+use crate::wire::link::{Mac, PtpFrame};
+use crate::wire::{Body, Error, Header, Message, Ptp, Timestamp, Tlv, ser};
+
+/// Output formats of `ptpscope decode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One concise line per message, like `tshark`.
+    Text,
+    /// JSON Lines: one object per message.
+    Json,
+    /// CSV with a header row.
+    Csv,
+    /// Decode everything, print only the summary (for timing the decoder).
+    Count,
+}
+
+/// Where a message was seen.
+#[derive(Debug, Clone, Copy)]
+pub struct Seen<'a> {
+    pub point: &'a str,
+    pub frame: u64,
+    pub time_ns: Option<i64>,
+}
+
+/// What the frame's payload turned out to be.
+#[derive(Debug, Clone, Copy)]
+pub enum Content<'a> {
+    Ptp(Ptp<'a>),
+    /// The PTP message failed to decode; the header, when it could be read.
+    Malformed(Error, Option<Header>),
+    /// The frame's headers failed on the way to a PTP payload.
+    LinkMalformed(crate::wire::link::LinkError),
+}
+
+/// One output record.
+pub struct Record<'a> {
+    pub seen: Seen<'a>,
+    pub link: Option<&'a PtpFrame<'a>>,
+    pub content: Content<'a>,
+}
+
+fn ser_mac<S: Serializer>(m: &Option<Mac>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => s.collect_str(m),
+        None => s.serialize_none(),
+    }
+}
+
+fn ser_flags<S: Serializer>(h: &Option<Header>, s: S) -> Result<S::Ok, S::Error> {
+    match h {
+        Some(h) => s.collect_seq(h.flags.names().map(|n| n.to_string())),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorJson {
+    field: &'static str,
+    offset: usize,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Json<'r, 'a> {
+    point: &'a str,
+    frame: u64,
+    time_ns: Option<i64>,
+    #[serde(serialize_with = "ser_mac")]
+    src_mac: Option<Mac>,
+    #[serde(serialize_with = "ser_mac")]
+    dst_mac: Option<Mac>,
+    vlan: &'r [u16],
+    transport: Option<&'static str>,
+    src_ip: Option<IpAddr>,
+    dst_ip: Option<IpAddr>,
+    src_port: Option<u16>,
+    dst_port: Option<u16>,
+    message_type: Option<String>,
+    version: Option<&'static str>,
+    major_sdo_id: Option<u8>,
+    minor_sdo_id: Option<u8>,
+    message_length: Option<u16>,
+    domain: Option<u8>,
+    sequence_id: Option<u16>,
+    source_port: Option<String>,
+    #[serde(serialize_with = "ser_flags")]
+    flags: Option<Header>,
+    correction_scaled: Option<i64>,
+    correction_ns: Option<f64>,
+    control_field: Option<u8>,
+    log_message_interval: Option<i8>,
+    timestamp: Option<Timestamp>,
+    requesting_port: Option<String>,
+    body: Option<&'r Body<'a>>,
+    tlvs: Vec<Tlv<'a>>,
+    trailing_bytes: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    v1: Option<V1Json>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorJson>,
+}
+
+#[derive(Serialize)]
+struct V1Json {
+    subdomain: String,
+    control: u8,
+    flags: u16,
+}
+
+fn version_str(h: &Header) -> &'static str {
+    match (h.version_ptp, h.minor_version_ptp) {
+        (2, 0) => "2.0",
+        (2, 1) => "2.1",
+        _ => "2.x",
+    }
+}
+
+impl<'a> Record<'a> {
+    fn header(&self) -> Option<Header> {
+        match self.content {
+            Content::Ptp(Ptp::V2(m)) => Some(m.header),
+            Content::Malformed(_, h) => h,
+            _ => None,
+        }
+    }
+
+    fn json<'r>(&'r self, body: &'r Option<Body<'a>>) -> Json<'r, 'a> {
+        let l = self.link;
+        let h = self.header();
+        let mut j = Json {
+            point: self.seen.point,
+            frame: self.seen.frame,
+            time_ns: self.seen.time_ns,
+            src_mac: l.and_then(|l| l.src_mac),
+            dst_mac: l.and_then(|l| l.dst_mac),
+            vlan: l.map_or(&[][..], |l| l.vlans.as_slice()),
+            transport: l.map(|l| l.transport.as_str()),
+            src_ip: l.and_then(|l| l.src_ip),
+            dst_ip: l.and_then(|l| l.dst_ip),
+            src_port: l.and_then(|l| l.src_port),
+            dst_port: l.and_then(|l| l.dst_port),
+            message_type: h.map(|h| h.message_type.to_string()),
+            version: h.as_ref().map(version_str),
+            major_sdo_id: h.map(|h| h.major_sdo_id),
+            minor_sdo_id: h.map(|h| h.minor_sdo_id),
+            message_length: h.map(|h| h.message_length),
+            domain: h.map(|h| h.domain_number),
+            sequence_id: h.map(|h| h.sequence_id),
+            source_port: h.map(|h| h.source_port_identity.to_string()),
+            flags: h,
+            correction_scaled: h.map(|h| h.correction_field.0),
+            correction_ns: h.map(|h| h.correction_field.nanos_f64()),
+            control_field: h.map(|h| h.control_field),
+            log_message_interval: h.map(|h| h.log_message_interval),
+            timestamp: None,
+            requesting_port: None,
+            body: body.as_ref(),
+            tlvs: Vec::new(),
+            trailing_bytes: 0,
+            v1: None,
+            error: None,
+        };
+        match self.content {
+            Content::Ptp(Ptp::V2(m)) => {
+                j.timestamp = m.body.timestamp();
+                j.requesting_port = m.body.requesting_port_identity().map(|p| p.to_string());
+                j.tlvs = m.tlvs().filter_map(Result::ok).collect();
+                j.trailing_bytes = m.trailer.len();
+            }
+            Content::Ptp(Ptp::V1(m)) => {
+                j.message_type = m.message_name().map(str::to_owned);
+                j.version = Some("1");
+                j.sequence_id = Some(m.sequence_id);
+                j.source_port = Some(m.to_string());
+                j.timestamp = m.timestamp().map(|t| Timestamp {
+                    seconds: u64::from(t.seconds),
+                    nanoseconds: t.nanoseconds.max(0) as u32,
+                });
+                j.v1 = Some(V1Json {
+                    subdomain: m.subdomain_name(),
+                    control: m.control,
+                    flags: m.flags,
+                });
+            }
+            Content::Malformed(e, _) => {
+                j.error = Some(ErrorJson {
+                    field: e.field,
+                    offset: e.offset,
+                    message: e.to_string(),
+                })
+            }
+            Content::LinkMalformed(e) => {
+                j.error = Some(ErrorJson {
+                    field: e.field,
+                    offset: e.offset,
+                    message: e.to_string(),
+                })
+            }
+        }
+        j
+    }
+
+    fn body(&self) -> Option<Body<'a>> {
+        match self.content {
+            Content::Ptp(Ptp::V2(Message { body, .. })) if !matches!(body, Body::Reserved(_)) => {
+                Some(body)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        let body = self.body();
+        serde_json::to_writer(&mut *out, &self.json(&body))?;
+        out.write_all(b"\n")
+    }
+
+    /// One tshark-like line.
+    pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
+        let s = &self.seen;
+        write!(out, "{:>6} ", s.frame)?;
+        match s.time_ns {
+            Some(t) => write!(
+                out,
+                "{}.{:09} ",
+                t.div_euclid(1_000_000_000),
+                t.rem_euclid(1_000_000_000)
+            )?,
+            None => write!(out, "-.--------- ")?,
+        }
+        write!(out, "{} ", s.point)?;
+        if let Some(l) = self.link {
+            match (l.src_ip, l.dst_ip, l.src_mac, l.dst_mac) {
+                (Some(a), Some(b), _, _) => write!(out, "{a} → {b} ")?,
+                (_, _, Some(a), Some(b)) => write!(out, "{a} → {b} ")?,
+                (_, _, Some(a), None) => write!(out, "{a} → ? ")?,
+                _ => {}
+            }
+            let v = l.vlans.as_slice();
+            if !v.is_empty() {
+                write!(out, "vlan ")?;
+                for (i, id) in v.iter().enumerate() {
+                    write!(out, "{}{id}", if i > 0 { "." } else { "" })?;
+                }
+                write!(out, " ")?;
+            }
+        }
+        match self.content {
+            Content::Ptp(Ptp::V2(m)) => {
+                let h = &m.header;
+                write!(
+                    out,
+                    "PTPv{} {} dom {} seq {} src {}",
+                    version_str(h),
+                    h.message_type,
+                    h.domain_number,
+                    h.sequence_id,
+                    h.source_port_identity
+                )?;
+                if h.correction_field.0 != 0 {
+                    write!(out, " corr {} ns", h.correction_field)?;
+                }
+                if let Some(t) = m.body.timestamp() {
+                    write!(out, " ts {t}")?;
+                }
+                if let Some(p) = m.body.requesting_port_identity() {
+                    write!(out, " req {p}")?;
+                }
+                if h.flags.contains(crate::wire::Flags::TWO_STEP) {
+                    write!(out, " two-step")?;
+                }
+                if h.flags.contains(crate::wire::Flags::UNICAST) {
+                    write!(out, " unicast")?;
+                }
+                for t in m.tlvs().flatten() {
+                    write!(out, " [{}]", t.tlv_type)?;
+                }
+                writeln!(out)
+            }
+            Content::Ptp(Ptp::V1(m)) => {
+                write!(
+                    out,
+                    "PTPv1 {} subdomain {} seq {} src {}",
+                    m.message_name().unwrap_or("Reserved"),
+                    m.subdomain_name(),
+                    m.sequence_id,
+                    m
+                )?;
+                if let Some(t) = m.timestamp() {
+                    write!(out, " ts {}.{:09}", t.seconds, t.nanoseconds)?;
+                }
+                writeln!(out)
+            }
+            Content::Malformed(e, h) => {
+                write!(out, "** MALFORMED PTP")?;
+                if let Some(h) = h {
+                    write!(out, " {} seq {}", h.message_type, h.sequence_id)?;
+                }
+                writeln!(out, ": {e}")
+            }
+            Content::LinkMalformed(e) => writeln!(out, "** MALFORMED frame: {e}"),
+        }
+    }
+
+    pub const CSV_HEADER: &'static str = "point,frame,time_ns,src_mac,dst_mac,vlan,transport,src_ip,dst_ip,message_type,version,domain,sequence_id,source_port,flags,correction_scaled,log_message_interval,timestamp_seconds,timestamp_nanoseconds,requesting_port,tlv_types,error\n";
+
+    /// One CSV row; list fields are joined with `|`.
+    pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
+        let body = self.body();
+        let j = self.json(&body);
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let join = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>().join("|");
+        let fields = [
+            j.point.to_owned(),
+            j.frame.to_string(),
+            opt(j.time_ns.map(|v| v.to_string())),
+            opt(j.src_mac.map(|m| m.to_string())),
+            opt(j.dst_mac.map(|m| m.to_string())),
+            join(&mut j.vlan.iter().map(u16::to_string)),
+            opt(j.transport.map(str::to_owned)),
+            opt(j.src_ip.map(|v| v.to_string())),
+            opt(j.dst_ip.map(|v| v.to_string())),
+            opt(j.message_type.clone()),
+            opt(j.version.map(str::to_owned)),
+            opt(j.domain.map(|v| v.to_string())),
+            opt(j.sequence_id.map(|v| v.to_string())),
+            opt(j.source_port.clone()),
+            opt(j.flags.map(|h| join(&mut h.flags.names().map(|n| n.to_string())))),
+            opt(j.correction_scaled.map(|v| v.to_string())),
+            opt(j.log_message_interval.map(|v| v.to_string())),
+            opt(j.timestamp.map(|t| t.seconds.to_string())),
+            opt(j.timestamp.map(|t| t.nanoseconds.to_string())),
+            opt(j.requesting_port.clone()),
+            join(&mut j.tlvs.iter().map(|t| t.tlv_type.to_string())),
+            opt(j.error.as_ref().map(|e| e.message.clone())),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_csv_field(out, f)?;
+        }
+        out.write_all(b"\n")
+    }
+}
+
+/// RFC 4180 quoting: fields with a comma, quote or line break are quoted.
+fn write_csv_field(out: &mut impl Write, f: &str) -> io::Result<()> {
+    if f.contains([',', '"', '\n', '\r']) {
+        write!(out, "\"{}\"", f.replace('"', "\"\""))
+    } else {
+        out.write_all(f.as_bytes())
+    }
+}
+
+/// Hex of a byte string, for messages that quote raw bytes.
+pub fn hex(b: &[u8]) -> String {
+    ser::Hex(b).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quoting() {
+        let mut v = vec![];
+        write_csv_field(&mut v, "a,b").unwrap();
+        write_csv_field(&mut v, "x\"y").unwrap();
+        write_csv_field(&mut v, "plain").unwrap();
+        assert_eq!(String::from_utf8(v).unwrap(), "\"a,b\"\"x\"\"y\"plain");
+    }
+}
