@@ -101,7 +101,8 @@ impl Flags {
 
     /// Names of the set bits; reserved bits come out as `reserved0x....`.
     pub fn names(self) -> impl Iterator<Item = FlagName> {
-        (0..16).rev().filter_map(move |b| {
+        // Octet 0 then octet 1, each from bit 0 up (Table 37 order).
+        (8..16).chain(0..8).filter_map(move |b| {
             let bit = 1u16 << b;
             if self.0 & bit == 0 {
                 return None;

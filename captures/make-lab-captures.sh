@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Records small real PTP captures with linuxptp between network namespaces.
+#
+#   sudo captures/make-lab-captures.sh [OUTDIR]     (default: captures/)
+#
+# Needs root, iproute2, linuxptp (ptp4l, pmc), tcpdump and dumpcap
+# (wireshark-common). Safety rules of the lab (DESIGN.md):
+#   - every ptp4l runs with `free_running 1` and `time_stamping software`, so
+#     nothing ever steps or slews this machine's clock;
+#   - all traffic stays on veth pairs between namespaces this script creates;
+#   - the namespaces and processes are removed on exit, even on failure.
+# All namespaces share CLOCK_REALTIME: the true offset between them is 0.
+set -euo pipefail
+
+OUT=$(realpath "${1:-$(dirname "$0")}")
+SECS=${LAB_SECONDS:-6}
+TAG=ps$$
+NS_GM=$TAG-gm NS_TC=$TAG-tc NS_SL=$TAG-sl
+WORK=$(mktemp -d)
+PIDS=()
+
+for tool in ip ptp4l pmc tcpdump dumpcap; do
+  command -v "$tool" >/dev/null || { echo "make-lab-captures: $tool not found" >&2; exit 2; }
+done
+[ "$(id -u)" = 0 ] || { echo "make-lab-captures: needs root (network namespaces)" >&2; exit 2; }
+
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  for ns in "$NS_GM" "$NS_TC" "$NS_SL"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# Fresh namespaces; gm <-> sl directly, or gm <-> tc <-> sl.
+topology() {
+  for ns in "$NS_GM" "$NS_TC" "$NS_SL"; do ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; done
+  if [ "$1" = direct ]; then
+    ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer sl0 netns "$NS_SL" address 02:00:00:00:00:02
+    in_ns "$NS_GM" ip addr add 10.88.0.1/24 dev gm0
+    in_ns "$NS_SL" ip addr add 10.88.0.2/24 dev sl0
+    for x in "$NS_GM gm0" "$NS_SL sl0"; do set -- $x; in_ns "$1" ip link set "$2" up; in_ns "$1" ip link set lo up; done
+  else
+    ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer tcg netns "$NS_TC" address 02:00:00:00:00:11
+    ip link add sl0 netns "$NS_SL" address 02:00:00:00:00:02 type veth peer tcs netns "$NS_TC" address 02:00:00:00:00:12
+    for x in "$NS_GM gm0" "$NS_SL sl0" "$NS_TC tcg" "$NS_TC tcs"; do set -- $x; in_ns "$1" ip link set "$2" up; in_ns "$1" ip link set lo up; done
+  fi
+}
+
+# conf NAME [extra lines...]: a ptp4l config with the lab's safety settings.
+conf() {
+  local f=$WORK/$1.cfg; shift
+  { echo "[global]"; echo "free_running 1"; echo "time_stamping software"
+    echo "logSyncInterval -3"; echo "logMinDelayReqInterval -3"; echo "logMinPdelayReqInterval -2"
+    echo "logAnnounceInterval -1"; echo "tx_timestamp_timeout 100"
+    printf '%s\n' "$@"; } > "$f"
+  echo "$f"
+}
+
+ptp4l_in() { # NS LOGNAME ARGS...
+  local ns=$1 log=$2; shift 2
+  ip netns exec "$ns" ptp4l -m -q "$@" > "$WORK/$log.log" 2>&1 &
+  PIDS+=($!)
+}
+
+tcpdump_in() { # NS IFACE FILE
+  ip netns exec "$1" tcpdump -q -i "$2" -s 256 -U -w "$3" 'ether proto 0x88f7 or udp port 319 or udp port 320' 2>/dev/null &
+  PIDS+=($!)
+}
+
+dumpcap_in() { # NS FILE IFACES...
+  local ns=$1 file=$2; shift 2
+  local args=(); for i in "$@"; do args+=(-i "$i"); done
+  ip netns exec "$ns" dumpcap -q "${args[@]}" -s 256 -f 'ether proto 0x88f7 or udp port 319 or udp port 320' -w "$file" 2>/dev/null &
+  PIDS+=($!)
+}
+
+finish() { # stop every process of this scenario, keep the logs
+  sleep "$SECS"
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -INT "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+  PIDS=()
+}
+
+keep_log() { cp "$WORK/$1.log" "$OUT/$2.ptp4l.log"; }
+
+echo "== l2-e2e: grandmaster and slave over IEEE 802.3, E2E, two-step"
+topology direct
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -E -i gm0
+ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -E -i sl0
+tcpdump_in "$NS_SL" sl0 "$OUT/lab-l2-e2e.pcap"
+finish; keep_log sl lab-l2-e2e
+
+echo "== udp4-e2e: the same over UDP/IPv4"
+topology direct
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -4 -E -i gm0
+ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -4 -E -i sl0
+tcpdump_in "$NS_SL" sl0 "$OUT/lab-udp4-e2e.pcap"
+finish; keep_log sl lab-udp4-e2e
+
+echo "== e2e-tc: through a ptp4l E2E transparent clock, recorded on both sides"
+topology tc
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -E -i gm0
+ptp4l_in "$NS_TC" tc -f "$(conf tc 'clock_type E2E_TC')" -2 -E -i tcg -i tcs
+ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -E -i sl0
+tcpdump_in "$NS_TC" tcg "$OUT/lab-e2e-tc-gm-side.pcap"
+tcpdump_in "$NS_TC" tcs "$OUT/lab-e2e-tc-slave-side.pcap"
+dumpcap_in "$NS_TC" "$OUT/lab-e2e-tc.pcapng" tcg tcs
+finish; keep_log sl lab-e2e-tc
+
+echo "== p2p-tc: peer delay through a ptp4l P2P transparent clock"
+topology tc
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -P -i gm0
+ptp4l_in "$NS_TC" tc -f "$(conf tc 'clock_type P2P_TC')" -2 -P -i tcg -i tcs
+ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -P -i sl0
+dumpcap_in "$NS_TC" "$OUT/lab-p2p-tc.pcapng" tcg tcs
+finish; keep_log sl lab-p2p-tc
+
+echo "== gptp: IEEE 802.1AS profile (transportSpecific 1, Follow_Up information TLV, PATH_TRACE)"
+topology direct
+GPTP=('transportSpecific 1' 'ptp_dst_mac 01:80:C2:00:00:0E' 'p2p_dst_mac 01:80:C2:00:00:0E'
+  'follow_up_info 1' 'path_trace_enabled 1' 'neighborPropDelayThresh 100000000' 'assume_two_step 1'
+  'min_neighbor_prop_delay -20000000' 'announceReceiptTimeout 3' 'syncReceiptTimeout 3')
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1' 'gmCapable 1' "${GPTP[@]}")" -2 -P -i gm0
+ptp4l_in "$NS_SL" sl -f "$(conf sl 'priority1 255' "${GPTP[@]}")" -2 -P -i sl0
+tcpdump_in "$NS_SL" sl0 "$OUT/lab-gptp.pcap"
+finish; keep_log sl lab-gptp
+
+echo "== management: pmc GET requests over IEEE 802.3 and their responses"
+topology direct
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -E -i gm0
+ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -E -i sl0
+tcpdump_in "$NS_SL" sl0 "$WORK/mgmt-all.pcap"
+sleep 2
+in_ns "$NS_SL" pmc -2 -i sl0 -b 1 -t 1 \
+  'GET CLOCK_DESCRIPTION' 'GET USER_DESCRIPTION' 'GET DEFAULT_DATA_SET' 'GET CURRENT_DATA_SET' \
+  'GET PARENT_DATA_SET' 'GET TIME_PROPERTIES_DATA_SET' 'GET PORT_DATA_SET' 'GET PRIORITY1' \
+  'GET PRIORITY2' 'GET DOMAIN' 'GET SLAVE_ONLY' 'GET LOG_ANNOUNCE_INTERVAL' \
+  'GET ANNOUNCE_RECEIPT_TIMEOUT' 'GET LOG_SYNC_INTERVAL' 'GET VERSION_NUMBER' 'GET TIME' \
+  'GET CLOCK_ACCURACY' 'GET UTC_PROPERTIES' 'GET TRACEABILITY_PROPERTIES' \
+  'GET TIMESCALE_PROPERTIES' 'GET DELAY_MECHANISM' 'GET LOG_MIN_PDELAY_REQ_INTERVAL' \
+  > "$WORK/pmc.log" 2>&1 || true
+SECS=1 finish
+# Keep the management exchange and the messages around it small.
+tcpdump -r "$WORK/mgmt-all.pcap" -w "$OUT/lab-management.pcap" 'ether proto 0x88f7 and ether[14] & 0x0f = 0x0d' 2>/dev/null
+cp "$WORK/pmc.log" "$OUT/lab-management.pmc.log"
+
+echo "== unicast: UDP/IPv4 unicast negotiation (REQUEST/GRANT_UNICAST_TRANSMISSION)"
+topology direct
+ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1' 'unicast_listen 1')" -4 -E -i gm0
+cat > "$WORK/ucsl.cfg" <<EOF
+$(cat "$(conf ucsl0 'slaveOnly 1' 'unicast_req_duration 60')")
+[unicast_master_table]
+table_id 1
+logQueryInterval 0
+UDPv4 10.88.0.1
+[sl0]
+unicast_master_table 1
+EOF
+ptp4l_in "$NS_SL" sl -f "$WORK/ucsl.cfg" -4 -E
+tcpdump_in "$NS_SL" sl0 "$OUT/lab-unicast.pcap"
+finish; keep_log sl lab-unicast
+
+ls -l "$OUT"/lab-*
