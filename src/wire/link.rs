@@ -226,6 +226,11 @@ pub fn peel<'a>(link: LinkType, frame: &'a [u8], ports: &'a PtpPorts) -> Result<
             c.ethertype(e.get_ethertype().0, 14)
         }
         LinkType::LinuxSll => {
+            // pnet_packet 0.35's SLLPacket under-counts its minimum size (the
+            // 8-octet address) and panics on short input: check here.
+            if frame.len() < 16 {
+                return Err(err("sll", 0, false));
+            }
             let s = SLLPacket::new(frame).ok_or(err("sll", 0, false))?;
             if s.get_link_layer_address_len() == 6 {
                 c.out.src_mac = Some(Mac(mac6(&frame[6..12])));
@@ -233,6 +238,9 @@ pub fn peel<'a>(link: LinkType, frame: &'a [u8], ports: &'a PtpPorts) -> Result<
             c.ethertype(s.get_protocol().0, 16)
         }
         LinkType::LinuxSll2 => {
+            if frame.len() < 20 {
+                return Err(err("sll2", 0, false));
+            }
             let s = SLL2Packet::new(frame).ok_or(err("sll2", 0, false))?;
             if s.get_link_layer_address_length() == 6 {
                 c.out.src_mac = Some(Mac(mac6(&frame[12..18])));
@@ -499,6 +507,13 @@ mod tests {
         };
         assert_eq!(x.payload, &[0xdd]);
         assert_eq!(x.src_mac.unwrap().to_string(), "00:1b:19:00:00:03");
+    }
+
+    #[test]
+    fn short_cooked_headers_are_errors_not_panics() {
+        let p = PtpPorts::default();
+        assert!(peel(LinkType::LinuxSll, &[0; 8], &p).is_err());
+        assert!(peel(LinkType::LinuxSll2, &[0; 12], &p).is_err());
     }
 
     #[test]

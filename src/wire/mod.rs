@@ -24,6 +24,9 @@ pub mod time;
 pub mod tlv;
 pub mod types;
 
+#[cfg(test)]
+mod proptests;
+
 use std::fmt;
 
 use nom::error::{ErrorKind as NomErrorKind, ParseError};
