@@ -22,6 +22,8 @@ pub mod link;
 pub mod message;
 pub mod time;
 pub mod tlv;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod types;
 
 #[cfg(test)]
