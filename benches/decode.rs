@@ -10,10 +10,14 @@ use ptpscope::wire::link::{LinkType, Peeled, PtpPorts, peel};
 use ptpscope::wire::{Ptp, decode};
 
 fn frames(file: &str) -> Vec<(LinkType, Vec<u8>)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(file);
     let mut v = Vec::new();
-    read_file(&path, None, &mut Points::default(), |f, _| v.push((f.link, f.data.to_vec())))
-        .expect("lab capture");
+    read_file(&path, None, &mut Points::default(), |f, _| {
+        v.push((f.link, f.data.to_vec()))
+    })
+    .expect("lab capture");
     v
 }
 
@@ -30,7 +34,12 @@ fn full_decode(link: LinkType, frame: &[u8], ports: &PtpPorts) -> usize {
 
 fn bench(c: &mut Criterion) {
     let ports = PtpPorts::default();
-    for file in ["lab-l2-e2e.pcap", "lab-udp4-e2e.pcap", "lab-gptp.pcap", "lab-management.pcap"] {
+    for file in [
+        "lab-l2-e2e.pcap",
+        "lab-udp4-e2e.pcap",
+        "lab-gptp.pcap",
+        "lab-management.pcap",
+    ] {
         let fr = frames(file);
         let mut g = c.benchmark_group("peel+decode");
         g.throughput(Throughput::Elements(fr.len() as u64));

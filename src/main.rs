@@ -9,8 +9,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code as u8),
         Err(e) => {
             // A closed pipe (`ptpscope decode ... | head`) is not an error.
-            if e
-                .downcast_ref::<io::Error>()
+            if e.downcast_ref::<io::Error>()
                 .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
             {
                 return ExitCode::SUCCESS;

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use common::{decode_json, ptpscope, shared_capture};
 
 fn lab(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("captures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name)
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
@@ -52,11 +54,20 @@ fn text_output_of_a_lab_capture() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().count(), 103);
     let first_sync = text.lines().find(|l| l.contains(" Sync ")).unwrap();
-    assert!(first_sync.contains("02:00:00:00:00:01 → 01:1b:19:00:00:00 PTPv2.0 Sync dom 0"), "{first_sync}");
-    assert!(first_sync.contains("src 020000.fffe.000001-1"), "{first_sync}");
+    assert!(
+        first_sync.contains("02:00:00:00:00:01 → 01:1b:19:00:00:00 PTPv2.0 Sync dom 0"),
+        "{first_sync}"
+    );
+    assert!(
+        first_sync.contains("src 020000.fffe.000001-1"),
+        "{first_sync}"
+    );
     assert!(first_sync.ends_with("two-step"), "{first_sync}");
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("103 frames: 103 PTP messages (103 v2, 0 v1), 0 malformed PTP"), "{stderr}");
+    assert!(
+        stderr.contains("103 frames: 103 PTP messages (103 v2, 0 v1), 0 malformed PTP"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -64,9 +75,26 @@ fn json_records_carry_the_documented_keys() {
     let recs = decode_json(&lab("lab-udp4-e2e.pcap"));
     assert_eq!(recs.len(), 79);
     let keys = [
-        "point", "frame", "time_ns", "src_mac", "dst_mac", "vlan", "transport", "src_ip", "dst_ip",
-        "message_type", "version", "domain", "sequence_id", "source_port", "flags",
-        "correction_scaled", "log_message_interval", "timestamp", "requesting_port", "tlvs",
+        "point",
+        "frame",
+        "time_ns",
+        "src_mac",
+        "dst_mac",
+        "vlan",
+        "transport",
+        "src_ip",
+        "dst_ip",
+        "message_type",
+        "version",
+        "domain",
+        "sequence_id",
+        "source_port",
+        "flags",
+        "correction_scaled",
+        "log_message_interval",
+        "timestamp",
+        "requesting_port",
+        "tlvs",
     ];
     for r in &recs {
         for k in keys {
@@ -75,7 +103,10 @@ fn json_records_carry_the_documented_keys() {
         assert_eq!(r["point"], "lab-udp4-e2e");
         assert_eq!(r["transport"], "udp4");
     }
-    let resp = recs.iter().find(|r| r["message_type"] == "Delay_Resp").unwrap();
+    let resp = recs
+        .iter()
+        .find(|r| r["message_type"] == "Delay_Resp")
+        .unwrap();
     assert_eq!(resp["src_ip"], "10.88.0.1");
     assert_eq!(resp["requesting_port"], "020000.fffe.000002-1");
     assert!(resp["timestamp"]["seconds"].as_u64().unwrap() > 1_700_000_000);
@@ -93,13 +124,25 @@ fn corrections_unicast_and_domain_from_telecom_capture() {
     let sync = recs.iter().find(|r| r["message_type"] == "Sync").unwrap();
     assert_eq!(sync["domain"], 44);
     assert_eq!(sync["correction_scaled"].as_i64().unwrap() >> 16, 105045);
-    assert!(sync["flags"].as_array().unwrap().contains(&"unicastFlag".into()));
-    assert!(!sync["flags"].as_array().unwrap().contains(&"twoStepFlag".into()));
+    assert!(
+        sync["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&"unicastFlag".into())
+    );
+    assert!(
+        !sync["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&"twoStepFlag".into())
+    );
 }
 
 #[test]
 fn ptpv1_is_reported_as_version_1() {
-    let Some(f) = shared_capture("ebu_pi-list__ptpv1.pcap") else { return };
+    let Some(f) = shared_capture("ebu_pi-list__ptpv1.pcap") else {
+        return;
+    };
     let recs = decode_json(&f);
     assert_eq!(recs.len(), 4);
     assert!(recs.iter().all(|r| r["version"] == "1"));
@@ -118,8 +161,14 @@ fn pcapng_interfaces_are_points_and_point_names_apply() {
     let arg = format!("slave={}", f.display());
     let out = ptpscope(&["decode", "-f", "json", "--point", &arg]);
     assert!(out.status.success());
-    let first: serde_json::Value =
-        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(first["point"], "slave");
     let bad = ptpscope(&["decode", "--point", "noequals"]);
     assert!(!bad.status.success());
@@ -155,7 +204,10 @@ fn tlvs_are_decoded_in_json() {
         assert_eq!(dds["clock_identity"], "000000.fffe.000012");
     }
     let recs = decode_json(&lab("lab-gptp.pcap"));
-    let fu = recs.iter().find(|r| r["message_type"] == "Follow_Up").unwrap();
+    let fu = recs
+        .iter()
+        .find(|r| r["message_type"] == "Follow_Up")
+        .unwrap();
     assert_eq!(fu["major_sdo_id"], 1);
     assert_eq!(fu["tlvs"][0]["organization_id"], "00-80-c2");
     assert!(fu["tlvs"][0].get("cumulative_scaled_rate_offset").is_some());
@@ -163,7 +215,12 @@ fn tlvs_are_decoded_in_json() {
 
 #[test]
 fn csv_has_header_and_one_row_per_message() {
-    let out = ptpscope(&["decode", "-f", "csv", lab("lab-l2-e2e.pcap").to_str().unwrap()]);
+    let out = ptpscope(&[
+        "decode",
+        "-f",
+        "csv",
+        lab("lab-l2-e2e.pcap").to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
@@ -173,11 +230,17 @@ fn csv_has_header_and_one_row_per_message() {
 
 #[test]
 fn not_a_capture_is_one_clear_error() {
-    let f = tmp("notes.pcap", b"these are not the packets you are looking for");
+    let f = tmp(
+        "notes.pcap",
+        b"these are not the packets you are looking for",
+    );
     let out = ptpscope(&["decode", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("notes.pcap: not a pcap or pcapng capture file"), "{err}");
+    assert!(
+        err.contains("notes.pcap: not a pcap or pcapng capture file"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -189,7 +252,10 @@ fn truncated_capture_keeps_what_was_read_and_names_the_frame() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("cut.pcap: frame 3: truncated capture"), "{err}");
+    assert!(
+        err.contains("cut.pcap: frame 3: truncated capture"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -200,7 +266,10 @@ fn unsupported_link_type_is_an_error() {
     let out = ptpscope(&["decode", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("usb.pcap: frame 1: unsupported link type 189"), "{err}");
+    assert!(
+        err.contains("usb.pcap: frame 1: unsupported link type 189"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -209,7 +278,10 @@ fn malformed_ptp_is_reported_in_place_and_decoding_goes_on() {
     bad[14 + 3] = 0x40; // messageLength 64 > 44 present
     let mut short = sync_frame(3);
     short.truncate(14 + 20);
-    let f = tmp("mixed.pcap", &pcap(&[sync_frame(1), bad, short, sync_frame(4)]));
+    let f = tmp(
+        "mixed.pcap",
+        &pcap(&[sync_frame(1), bad, short, sync_frame(4)]),
+    );
     let out = ptpscope(&["decode", "-f", "json", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
@@ -221,7 +293,10 @@ fn malformed_ptp_is_reported_in_place_and_decoding_goes_on() {
     assert!(recs[0].get("error").is_none());
     assert_eq!(recs[1]["error"]["field"], "messageLength");
     assert_eq!(recs[1]["error"]["offset"], 2);
-    assert_eq!(recs[1]["sequence_id"], 2, "the readable header is still shown");
+    assert_eq!(
+        recs[1]["sequence_id"], 2,
+        "the readable header is still shown"
+    );
     assert_eq!(recs[2]["error"]["field"], "sourcePortIdentity");
     assert_eq!(recs[2]["error"]["offset"], 20);
     assert_eq!(recs[3]["sequence_id"], 4);
@@ -230,5 +305,11 @@ fn malformed_ptp_is_reported_in_place_and_decoding_goes_on() {
 
     let out = ptpscope(&["decode", f.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.lines().nth(1).unwrap().contains("** MALFORMED PTP Sync seq 2: messageLength at byte 2"), "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .contains("** MALFORMED PTP Sync seq 2: messageLength at byte 2"),
+        "{text}"
+    );
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 use ptpscope::wire::fuzzing::{check_decode, check_round_trip};
 
 fn replay(target: &str, check: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
     let mut n = 0;
     for e in std::fs::read_dir(&dir).expect("corpus folder") {
         let data = std::fs::read(e.unwrap().path()).unwrap();

@@ -38,16 +38,20 @@ fn every_captured_message_emits_back_to_its_bytes() {
                     assert_eq!(out, p.payload, "{ctx}");
                 }
             }
-            assert_eq!(decode(&out).unwrap(), {
-                // The re-decoded message equals the original, bar the trailer.
-                match m {
-                    Ptp::V2(mut m) => {
-                        m.trailer = &[];
-                        Ptp::V2(m)
+            assert_eq!(
+                decode(&out).unwrap(),
+                {
+                    // The re-decoded message equals the original, bar the trailer.
+                    match m {
+                        Ptp::V2(mut m) => {
+                            m.trailer = &[];
+                            Ptp::V2(m)
+                        }
+                        v1 => v1,
                     }
-                    v1 => v1,
-                }
-            }, "{ctx}");
+                },
+                "{ctx}"
+            );
             total += 1;
         })
         .unwrap_or_else(|e| panic!("{e}"));

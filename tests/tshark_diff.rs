@@ -56,7 +56,10 @@ fn num(s: &str) -> u64 {
 /// "001b19.fffe.000001-1" -> (clock identity as u64, port number).
 fn port(s: &str) -> (u64, u64) {
     let (c, p) = s.rsplit_once('-').unwrap();
-    (u64::from_str_radix(&c.replace('.', ""), 16).unwrap(), p.parse().unwrap())
+    (
+        u64::from_str_radix(&c.replace('.', ""), 16).unwrap(),
+        p.parse().unwrap(),
+    )
 }
 
 #[test]
@@ -70,7 +73,14 @@ fn every_ptp_message_matches_tshark() {
     for file in &files {
         let mut cmd = Command::new("tshark");
         cmd.args(["-n", "-r"]).arg(file);
-        cmd.args(["-Y", "ptp.v2.messagetype", "-T", "fields", "-E", "occurrence=f"]);
+        cmd.args([
+            "-Y",
+            "ptp.v2.messagetype",
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=f",
+        ]);
         for f in FIELDS {
             cmd.args(["-e", f]);
         }
@@ -88,9 +98,17 @@ fn every_ptp_message_matches_tshark() {
             lines += 1;
             let f: HashMap<&str, &str> = FIELDS.iter().copied().zip(line.split('\t')).collect();
             let frame = num(f["frame.number"]);
-            let num = |s: &str| if s.is_empty() { panic!("{}: empty field in {line:?}", file.display()) } else { num(s) };
+            let num = |s: &str| {
+                if s.is_empty() {
+                    panic!("{}: empty field in {line:?}", file.display())
+                } else {
+                    num(s)
+                }
+            };
             let ctx = format!("{} frame {frame}", file.display());
-            let r = ours.get(&frame).unwrap_or_else(|| panic!("{ctx}: tshark sees PTP, we do not"));
+            let r = ours
+                .get(&frame)
+                .unwrap_or_else(|| panic!("{ctx}: tshark sees PTP, we do not"));
             assert!(r.get("error").is_none(), "{ctx}: we report {}", r["error"]);
             let types = [
                 (0, "Sync"),
@@ -105,15 +123,34 @@ fn every_ptp_message_matches_tshark() {
                 (13, "Management"),
             ];
             let t = num(f["ptp.v2.messagetype"]);
-            let name = types.iter().find(|(n, _)| *n == t).map(|(_, s)| *s).unwrap_or("?");
+            let name = types
+                .iter()
+                .find(|(n, _)| *n == t)
+                .map(|(_, s)| *s)
+                .unwrap_or("?");
             assert_eq!(r["message_type"], name, "{ctx}: messageType");
-            assert_eq!(r["domain"].as_u64(), Some(num(f["ptp.v2.domainnumber"])), "{ctx}: domain");
-            assert_eq!(r["sequence_id"].as_u64(), Some(num(f["ptp.v2.sequenceid"])), "{ctx}: sequenceId");
+            assert_eq!(
+                r["domain"].as_u64(),
+                Some(num(f["ptp.v2.domainnumber"])),
+                "{ctx}: domain"
+            );
+            assert_eq!(
+                r["sequence_id"].as_u64(),
+                Some(num(f["ptp.v2.sequenceid"])),
+                "{ctx}: sequenceId"
+            );
             let corr = r["correction_scaled"].as_i64().unwrap();
-            assert_eq!((corr >> 16) as u64, num(f["ptp.v2.correction.ns"]), "{ctx}: correction ns");
+            assert_eq!(
+                (corr >> 16) as u64,
+                num(f["ptp.v2.correction.ns"]),
+                "{ctx}: correction ns"
+            );
             let subns: f64 = f["ptp.v2.correction.subns"].parse().unwrap();
             let ours_subns = (corr & 0xffff) as f64 / 65536.0;
-            assert!((subns - ours_subns).abs() < 1e-6, "{ctx}: correction subns {subns} vs {ours_subns}");
+            assert!(
+                (subns - ours_subns).abs() < 1e-6,
+                "{ctx}: correction subns {subns} vs {ours_subns}"
+            );
             let (ci, pn) = port(r["source_port"].as_str().unwrap());
             assert_eq!(ci, num(f["ptp.v2.clockidentity"]), "{ctx}: clockIdentity");
             assert_eq!(pn, num(f["ptp.v2.sourceportid"]), "{ctx}: portNumber");
@@ -137,7 +174,11 @@ fn every_ptp_message_matches_tshark() {
                 Some(_) if gptp_reserved => {}
                 Some(p) => {
                     let ts = &r["timestamp"];
-                    assert_eq!(ts["seconds"].as_u64(), Some(num(f[format!("{p}.seconds").as_str()])), "{ctx}: {p}");
+                    assert_eq!(
+                        ts["seconds"].as_u64(),
+                        Some(num(f[format!("{p}.seconds").as_str()])),
+                        "{ctx}: {p}"
+                    );
                     assert_eq!(
                         ts["nanoseconds"].as_u64().map(|v| v as u32),
                         Some(num(f[format!("{p}.nanoseconds").as_str()]) as u32),
@@ -147,11 +188,18 @@ fn every_ptp_message_matches_tshark() {
                 None => assert!(r["timestamp"].is_null(), "{ctx}: timestamp"),
             }
             let req = match name {
-                "Delay_Resp" => Some(("ptp.v2.dr.requestingsourceportidentity", "ptp.v2.dr.requestingsourceportid")),
-                "Pdelay_Resp" => Some(("ptp.v2.pdrs.requestingportidentity", "ptp.v2.pdrs.requestingsourceportid")),
-                "Pdelay_Resp_Follow_Up" => {
-                    Some(("ptp.v2.pdfu.requestingportidentity", "ptp.v2.pdfu.requestingsourceportid"))
-                }
+                "Delay_Resp" => Some((
+                    "ptp.v2.dr.requestingsourceportidentity",
+                    "ptp.v2.dr.requestingsourceportid",
+                )),
+                "Pdelay_Resp" => Some((
+                    "ptp.v2.pdrs.requestingportidentity",
+                    "ptp.v2.pdrs.requestingsourceportid",
+                )),
+                "Pdelay_Resp_Follow_Up" => Some((
+                    "ptp.v2.pdfu.requestingportidentity",
+                    "ptp.v2.pdfu.requestingsourceportid",
+                )),
                 _ => None,
             };
             match req {
@@ -164,8 +212,16 @@ fn every_ptp_message_matches_tshark() {
             }
             compared += 1;
         }
-        assert_eq!(lines, ours.len(), "{}: tshark and ptpscope count different PTPv2 messages", file.display());
+        assert_eq!(
+            lines,
+            ours.len(),
+            "{}: tshark and ptpscope count different PTPv2 messages",
+            file.display()
+        );
     }
-    eprintln!("compared {compared} PTP messages in {} captures with tshark", files.len());
+    eprintln!(
+        "compared {compared} PTP messages in {} captures with tshark",
+        files.len()
+    );
     assert!(compared > 0);
 }

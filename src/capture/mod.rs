@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use pcap_parser::pcapng::Block;
@@ -70,7 +69,10 @@ pub enum CaptureErrorKind {
     Empty,
     /// The file ends inside a record.
     Truncated,
-    UnsupportedLinkType { code: i32, name: String },
+    UnsupportedLinkType {
+        code: i32,
+        name: String,
+    },
     UnknownInterface(u32),
     /// A block larger than the reader's buffer limit.
     BlockTooLarge,
@@ -118,7 +120,9 @@ impl fmt::Display for CaptureError {
             CaptureErrorKind::BlockTooLarge => {
                 write!(f, "block at byte {} larger than 16 MiB", self.offset)
             }
-            CaptureErrorKind::Malformed(e) => write!(f, "malformed block at byte {}: {e}", self.offset),
+            CaptureErrorKind::Malformed(e) => {
+                write!(f, "malformed block at byte {}: {e}", self.offset)
+            }
             CaptureErrorKind::TimestampOutOfRange => {
                 write!(f, "timestamp out of range at byte {}", self.offset)
             }
@@ -155,12 +159,13 @@ pub fn read_file(
         offset,
         kind,
     };
-    let file = File::open(path).map_err(|e| error(None, 0, CaptureErrorKind::Open(e.to_string())))?;
+    let file =
+        File::open(path).map_err(|e| error(None, 0, CaptureErrorKind::Open(e.to_string())))?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "capture".into());
-    let mut reader = match create_reader(BUFFER, BufReader::with_capacity(1 << 16, file)) {
+    let mut reader = match create_reader(BUFFER, file) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(error(None, 0, CaptureErrorKind::Empty)),
         Err(PcapError::Incomplete(_)) => return Err(error(None, 0, CaptureErrorKind::Truncated)),
@@ -201,14 +206,23 @@ pub fn read_file(
                     return Err(error(Some(number + 1), offset, CaptureErrorKind::Truncated));
                 }
                 let before = (reader.position(), reader.data().len());
-                reader
-                    .refill()
-                    .map_err(|e| error(Some(number + 1), offset, CaptureErrorKind::Malformed(e.to_string())))?;
-                if (reader.position(), reader.data().len()) == before && !reader.reader_exhausted() {
+                reader.refill().map_err(|e| {
+                    error(
+                        Some(number + 1),
+                        offset,
+                        CaptureErrorKind::Malformed(e.to_string()),
+                    )
+                })?;
+                if (reader.position(), reader.data().len()) == before && !reader.reader_exhausted()
+                {
                     // The buffer is full and the block still does not fit.
                     let size = reader.data().len() * 2;
                     if size > BUFFER_MAX || !reader.grow(size) {
-                        return Err(error(Some(number + 1), offset, CaptureErrorKind::BlockTooLarge));
+                        return Err(error(
+                            Some(number + 1),
+                            offset,
+                            CaptureErrorKind::BlockTooLarge,
+                        ));
                     }
                 }
             }
@@ -256,10 +270,12 @@ fn emit_frame(
     orig_len: u32,
     on_frame: &mut impl FnMut(&Frame<'_>, &Points),
 ) -> Result<(), CaptureErrorKind> {
-    let link = iface.link.map_err(|code| CaptureErrorKind::UnsupportedLinkType {
-        code,
-        name: pcap_parser::Linktype(code).to_string(),
-    })?;
+    let link = iface
+        .link
+        .map_err(|code| CaptureErrorKind::UnsupportedLinkType {
+            code,
+            name: pcap_parser::Linktype(code).to_string(),
+        })?;
     *st.number += 1;
     let frame = Frame {
         point: iface.point,
@@ -343,7 +359,8 @@ fn handle_block(
             let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
             let res = u128::from(iface.resolution);
             let ns = i128::from(iface.offset_s) * 1_000_000_000
-                + ((u128::from(ts) / res) * 1_000_000_000 + (u128::from(ts) % res) * 1_000_000_000 / res) as i128;
+                + ((u128::from(ts) / res) * 1_000_000_000
+                    + (u128::from(ts) % res) * 1_000_000_000 / res) as i128;
             let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
             let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
             emit_frame(&iface, st, Some(ns), data, epb.origlen, on_frame)
@@ -376,10 +393,18 @@ mod tests {
     fn pcap_header(magic: u32, big_endian: bool, linktype: u32) -> Vec<u8> {
         let mut h = vec![];
         let w32 = |h: &mut Vec<u8>, v: u32| {
-            h.extend_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() })
+            h.extend_from_slice(&if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            })
         };
         w32(&mut h, magic);
-        let v: [u8; 4] = if big_endian { [0, 2, 0, 4] } else { [2, 0, 4, 0] };
+        let v: [u8; 4] = if big_endian {
+            [0, 2, 0, 4]
+        } else {
+            [2, 0, 4, 0]
+        };
         h.extend_from_slice(&v);
         w32(&mut h, 0);
         w32(&mut h, 0);
@@ -390,16 +415,27 @@ mod tests {
 
     fn pcap_record(h: &mut Vec<u8>, big_endian: bool, sec: u32, frac: u32, data: &[u8]) {
         for v in [sec, frac, data.len() as u32, data.len() as u32] {
-            h.extend_from_slice(&if big_endian { v.to_be_bytes() } else { v.to_le_bytes() });
+            h.extend_from_slice(&if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            });
         }
         h.extend_from_slice(data);
     }
 
-    fn collect(path: &Path) -> (Vec<(String, u64, Option<i64>, usize)>, Result<(), CaptureError>) {
+    type Seen = Vec<(String, u64, Option<i64>, usize)>;
+
+    fn collect(path: &Path) -> (Seen, Result<(), CaptureError>) {
         let mut points = Points::default();
         let mut v = vec![];
         let r = read_file(path, None, &mut points, |f, p| {
-            v.push((p.name(f.point).to_owned(), f.number, f.time_ns, f.data.len()))
+            v.push((
+                p.name(f.point).to_owned(),
+                f.number,
+                f.time_ns,
+                f.data.len(),
+            ))
         });
         (v, r)
     }
@@ -418,7 +454,15 @@ mod tests {
             let (v, r) = collect(&p);
             r.unwrap();
             let frac = if ns { 123_456 } else { 123_456_000 };
-            assert_eq!(v, [(format!("t-{magic:x}-{be}"), 1, Some(1_700_000_000_000_000_000 + frac), 20)]);
+            assert_eq!(
+                v,
+                [(
+                    format!("t-{magic:x}-{be}"),
+                    1,
+                    Some(1_700_000_000_000_000_000 + frac),
+                    20
+                )]
+            );
         }
     }
 
@@ -434,12 +478,18 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.kind, CaptureErrorKind::Truncated);
         assert_eq!(e.frame, Some(2));
-        assert!(e.to_string().contains("trunc.pcap: frame 2: truncated"), "{e}");
+        assert!(
+            e.to_string().contains("trunc.pcap: frame 2: truncated"),
+            "{e}"
+        );
     }
 
     #[test]
     fn not_a_capture() {
-        let p = write_tmp("text.pcap", b"hello, this is not a capture file at all......");
+        let p = write_tmp(
+            "text.pcap",
+            b"hello, this is not a capture file at all......",
+        );
         let e = collect(&p).1.unwrap_err();
         assert_eq!(e.kind, CaptureErrorKind::NotACapture);
         let e = collect(&write_tmp("empty.pcap", b"")).1.unwrap_err();
@@ -451,7 +501,10 @@ mod tests {
         let mut b = pcap_header(0xa1b2c3d4, false, 147);
         pcap_record(&mut b, false, 1, 2, &[0; 20]);
         let e = collect(&write_tmp("usb.pcap", &b)).1.unwrap_err();
-        assert!(matches!(e.kind, CaptureErrorKind::UnsupportedLinkType { code: 147, .. }));
+        assert!(matches!(
+            e.kind,
+            CaptureErrorKind::UnsupportedLinkType { code: 147, .. }
+        ));
         assert_eq!(e.frame, Some(1));
     }
 
@@ -499,7 +552,12 @@ mod tests {
     }
 
     fn shb() -> Vec<u8> {
-        ng_block(0x0a0d0d0a, &[0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+        ng_block(
+            0x0a0d0d0a,
+            &[
+                0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            ],
+        )
     }
 
     #[test]

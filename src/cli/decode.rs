@@ -91,31 +91,36 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
     for input in &inputs {
         let mut summary = Summary::default();
         let mut io_error: Option<io::Error> = None;
-        let r = capture::read_file(&input.path, input.name.as_deref(), &mut points, |frame, points| {
-            if io_error.is_some() {
-                return;
-            }
-            decode_frame(frame, &ports, &mut summary, |link, content| {
-                let record = Record {
-                    seen: Seen {
-                        point: points.name(frame.point),
-                        frame: frame.number,
-                        time_ns: frame.time_ns,
-                    },
-                    link,
-                    content,
-                };
-                let r = match args.format {
-                    Format::Text => record.write_text(&mut out),
-                    Format::Json => record.write_json(&mut out),
-                    Format::Csv => record.write_csv(&mut out),
-                    Format::Count => Ok(()),
-                };
-                if let Err(e) = r {
-                    io_error = Some(e);
+        let r = capture::read_file(
+            &input.path,
+            input.name.as_deref(),
+            &mut points,
+            |frame, points| {
+                if io_error.is_some() {
+                    return;
                 }
-            });
-        });
+                decode_frame(frame, &ports, &mut summary, |link, content| {
+                    let record = Record {
+                        seen: Seen {
+                            point: points.name(frame.point),
+                            frame: frame.number,
+                            time_ns: frame.time_ns,
+                        },
+                        link,
+                        content,
+                    };
+                    let r = match args.format {
+                        Format::Text => record.write_text(&mut out),
+                        Format::Json => record.write_json(&mut out),
+                        Format::Csv => record.write_csv(&mut out),
+                        Format::Count => Ok(()),
+                    };
+                    if let Err(e) = r {
+                        io_error = Some(e);
+                    }
+                });
+            },
+        );
         if let Some(e) = io_error {
             return Err(e.into());
         }

@@ -8,7 +8,10 @@ use std::net::IpAddr;
 use serde::{Serialize, Serializer};
 
 use crate::wire::link::{Mac, PtpFrame};
-use crate::wire::{Body, Error, Header, Message, Ptp, Timestamp, Tlv, ser};
+use crate::wire::message::v1::V1Message;
+use crate::wire::{
+    Body, Error, Header, Message, MessageType, PortIdentity, Ptp, Timestamp, Tlv, ser,
+};
 
 /// Output formats of `ptpscope decode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,9 +59,57 @@ fn ser_mac<S: Serializer>(m: &Option<Mac>, s: S) -> Result<S::Ok, S::Error> {
 }
 
 fn ser_flags<S: Serializer>(h: &Option<Header>, s: S) -> Result<S::Ok, S::Error> {
+    struct Name(crate::wire::header::FlagName);
+    impl Serialize for Name {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(&self.0)
+        }
+    }
     match h {
-        Some(h) => s.collect_seq(h.flags.names().map(|n| n.to_string())),
+        Some(h) => s.collect_seq(h.flags.names().map(Name)),
         None => s.serialize_none(),
+    }
+}
+
+fn ser_display<T: std::fmt::Display, S: Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+/// A message type name: the v2 type, or a v1 control name.
+#[derive(Clone, Copy)]
+enum TypeName {
+    V2(MessageType),
+    V1(&'static str),
+}
+
+impl std::fmt::Display for TypeName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeName::V2(t) => t.fmt(f),
+            TypeName::V1(n) => f.write_str(n),
+        }
+    }
+}
+
+/// A source port: v2 PortIdentity or v1 uuid-port.
+#[derive(Clone, Copy)]
+enum SourcePort<'a> {
+    V2(PortIdentity),
+    V1(&'a V1Message<'a>),
+}
+
+impl std::fmt::Display for SourcePort<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourcePort::V2(p) => p.fmt(f),
+            SourcePort::V1(m) => m.fmt(f),
+        }
     }
 }
 
@@ -84,14 +135,16 @@ struct Json<'r, 'a> {
     dst_ip: Option<IpAddr>,
     src_port: Option<u16>,
     dst_port: Option<u16>,
-    message_type: Option<String>,
+    #[serde(serialize_with = "ser_display")]
+    message_type: Option<TypeName>,
     version: Option<&'static str>,
     major_sdo_id: Option<u8>,
     minor_sdo_id: Option<u8>,
     message_length: Option<u16>,
     domain: Option<u8>,
     sequence_id: Option<u16>,
-    source_port: Option<String>,
+    #[serde(serialize_with = "ser_display")]
+    source_port: Option<SourcePort<'a>>,
     #[serde(serialize_with = "ser_flags")]
     flags: Option<Header>,
     correction_scaled: Option<i64>,
@@ -99,7 +152,8 @@ struct Json<'r, 'a> {
     control_field: Option<u8>,
     log_message_interval: Option<i8>,
     timestamp: Option<Timestamp>,
-    requesting_port: Option<String>,
+    #[serde(serialize_with = "ser_display")]
+    requesting_port: Option<PortIdentity>,
     body: Option<&'r Body<'a>>,
     tlvs: Vec<Tlv<'a>>,
     trailing_bytes: usize,
@@ -133,7 +187,7 @@ impl<'a> Record<'a> {
         }
     }
 
-    fn json<'r>(&'r self, body: &'r Option<Body<'a>>) -> Json<'r, 'a> {
+    fn json<'r>(&'r self, body: &'r Option<Body<'a>>) -> Json<'r, 'r> {
         let l = self.link;
         let h = self.header();
         let mut j = Json {
@@ -148,14 +202,14 @@ impl<'a> Record<'a> {
             dst_ip: l.and_then(|l| l.dst_ip),
             src_port: l.and_then(|l| l.src_port),
             dst_port: l.and_then(|l| l.dst_port),
-            message_type: h.map(|h| h.message_type.to_string()),
+            message_type: h.map(|h| TypeName::V2(h.message_type)),
             version: h.as_ref().map(version_str),
             major_sdo_id: h.map(|h| h.major_sdo_id),
             minor_sdo_id: h.map(|h| h.minor_sdo_id),
             message_length: h.map(|h| h.message_length),
             domain: h.map(|h| h.domain_number),
             sequence_id: h.map(|h| h.sequence_id),
-            source_port: h.map(|h| h.source_port_identity.to_string()),
+            source_port: h.map(|h| SourcePort::V2(h.source_port_identity)),
             flags: h,
             correction_scaled: h.map(|h| h.correction_field.0),
             correction_ns: h.map(|h| h.correction_field.nanos_f64()),
@@ -172,15 +226,15 @@ impl<'a> Record<'a> {
         match self.content {
             Content::Ptp(Ptp::V2(m)) => {
                 j.timestamp = m.body.timestamp();
-                j.requesting_port = m.body.requesting_port_identity().map(|p| p.to_string());
+                j.requesting_port = m.body.requesting_port_identity();
                 j.tlvs = m.tlvs().filter_map(Result::ok).collect();
                 j.trailing_bytes = m.trailer.len();
             }
-            Content::Ptp(Ptp::V1(m)) => {
-                j.message_type = m.message_name().map(str::to_owned);
+            Content::Ptp(Ptp::V1(ref m)) => {
+                j.message_type = Some(TypeName::V1(m.message_name().unwrap_or("Reserved")));
                 j.version = Some("1");
                 j.sequence_id = Some(m.sequence_id);
-                j.source_port = Some(m.to_string());
+                j.source_port = Some(SourcePort::V1(m));
                 j.timestamp = m.timestamp().map(|t| Timestamp {
                     seconds: u64::from(t.seconds),
                     nanoseconds: t.nanoseconds.max(0) as u32,
@@ -329,17 +383,19 @@ impl<'a> Record<'a> {
             opt(j.transport.map(str::to_owned)),
             opt(j.src_ip.map(|v| v.to_string())),
             opt(j.dst_ip.map(|v| v.to_string())),
-            opt(j.message_type.clone()),
+            opt(j.message_type.map(|t| t.to_string())),
             opt(j.version.map(str::to_owned)),
             opt(j.domain.map(|v| v.to_string())),
             opt(j.sequence_id.map(|v| v.to_string())),
-            opt(j.source_port.clone()),
-            opt(j.flags.map(|h| join(&mut h.flags.names().map(|n| n.to_string())))),
+            opt(j.source_port.map(|p| p.to_string())),
+            opt(j
+                .flags
+                .map(|h| join(&mut h.flags.names().map(|n| n.to_string())))),
             opt(j.correction_scaled.map(|v| v.to_string())),
             opt(j.log_message_interval.map(|v| v.to_string())),
             opt(j.timestamp.map(|t| t.seconds.to_string())),
             opt(j.timestamp.map(|t| t.nanoseconds.to_string())),
-            opt(j.requesting_port.clone()),
+            opt(j.requesting_port.map(|p| p.to_string())),
             join(&mut j.tlvs.iter().map(|t| t.tlv_type.to_string())),
             opt(j.error.as_ref().map(|e| e.message.clone())),
         ];

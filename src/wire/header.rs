@@ -260,7 +260,10 @@ mod tests {
     fn truncated_at_each_field() {
         for n in 0..BYTES.len() {
             let e = parse_header(&BYTES[..n]).unwrap_err();
-            assert!(matches!(e, nom::Err::Error(f) if !f.field.is_empty()), "{n}");
+            assert!(
+                matches!(e, nom::Err::Error(f) if !f.field.is_empty()),
+                "{n}"
+            );
         }
     }
 

@@ -86,12 +86,13 @@ pub struct Mac(pub [u8; 6]);
 
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = &self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            m[0], m[1], m[2], m[3], m[4], m[5]
-        )
+        let mut buf = [0; 32];
+        f.write_str(super::types::hex_into(
+            &self.0,
+            &[1, 2, 3, 4, 5],
+            b':',
+            &mut buf,
+        ))
     }
 }
 
@@ -201,7 +202,11 @@ fn err(field: &'static str, offset: usize, ptp_bound: bool) -> LinkError {
 }
 
 /// Peels the link, network and transport headers of `frame`.
-pub fn peel<'a>(link: LinkType, frame: &'a [u8], ports: &'a PtpPorts) -> Result<Peeled<'a>, LinkError> {
+pub fn peel<'a>(
+    link: LinkType,
+    frame: &'a [u8],
+    ports: &'a PtpPorts,
+) -> Result<Peeled<'a>, LinkError> {
     let mut c = Cursor {
         frame,
         ports,
@@ -405,7 +410,9 @@ mod tests {
 
     fn ipv4_udp(dport: u16, payload: &[u8]) -> Vec<u8> {
         let total = (20 + 8 + payload.len()) as u16;
-        let mut f = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 224, 0, 1, 129];
+        let mut f = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 1, 17, 0, 0, 10, 0, 0, 1, 224, 0, 1, 129,
+        ];
         f[2..4].copy_from_slice(&total.to_be_bytes());
         f.extend_from_slice(&1234u16.to_be_bytes());
         f.extend_from_slice(&dport.to_be_bytes());
@@ -451,7 +458,10 @@ mod tests {
         let p = PtpPorts::default();
         assert_eq!(peel(LinkType::RawIp, &f, &p).unwrap(), Peeled::NotPtp);
         let p = PtpPorts::with_extra(&[5000]);
-        assert!(matches!(peel(LinkType::RawIp, &f, &p).unwrap(), Peeled::Ptp(_)));
+        assert!(matches!(
+            peel(LinkType::RawIp, &f, &p).unwrap(),
+            Peeled::Ptp(_)
+        ));
     }
 
     #[test]
@@ -493,7 +503,9 @@ mod tests {
 
     #[test]
     fn sll_and_sll2() {
-        let mut f = vec![0, 0, 0, 1, 0, 6, 0, 0x1b, 0x19, 0, 0, 2, 0, 0, 0x88, 0xf7, 0xee];
+        let mut f = vec![
+            0, 0, 0, 1, 0, 6, 0, 0x1b, 0x19, 0, 0, 2, 0, 0, 0x88, 0xf7, 0xee,
+        ];
         let p = PtpPorts::default();
         let Peeled::Ptp(x) = peel(LinkType::LinuxSll, &f, &p).unwrap() else {
             panic!()

@@ -17,13 +17,13 @@
 //! IEEE 1588-2002 (PTPv1) messages are recognised by their version and decoded
 //! as far as their header and principal timestamp ([`message::v1`]).
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod header;
 pub mod link;
 pub mod message;
 pub mod time;
 pub mod tlv;
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod types;
 
 #[cfg(test)]
@@ -37,8 +37,8 @@ use nom::{IResult, Parser};
 pub use header::{Flags, Header, MessageType};
 pub use message::{Body, Message, Ptp, decode};
 pub use time::{Correction, Timestamp};
-pub use types::{ClockIdentity, ClockQuality, PortIdentity, PtpText};
 pub use tlv::{Tlv, TlvBody, TlvType};
+pub use types::{ClockIdentity, ClockQuality, PortIdentity, PtpText};
 
 /// Why decoding stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,10 @@ impl ParseFailure<'_> {
 pub(crate) type PResult<'a, O> = IResult<&'a [u8], O, ParseFailure<'a>>;
 
 /// Runs `parser` and names the field it reads in any error it returns.
-pub(crate) fn field<'a, O, P>(name: &'static str, mut parser: P) -> impl FnMut(&'a [u8]) -> PResult<'a, O>
+pub(crate) fn field<'a, O, P>(
+    name: &'static str,
+    mut parser: P,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, O>
 where
     P: Parser<&'a [u8], Output = O, Error = ParseFailure<'a>>,
 {

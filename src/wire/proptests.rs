@@ -24,30 +24,39 @@ fn tlv_value(t: u16) -> BoxedStrategy<Vec<u8>> {
     match t {
         // MANAGEMENT: an id and data of the right shape for it.
         0x0001 => prop_oneof![
-            (prop::sample::select(vec![0x2000u16, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x200f, 0x2011, 0x2013, 0x6000]))
-                .prop_flat_map(|id| {
-                    let n = match id {
-                        0x2000 => 20,
-                        0x2001 => 18,
-                        0x2002 => 32,
-                        0x2003 | 0x2011 => 4,
-                        0x2004 => 26,
-                        0x200f => 10,
-                        _ => 2,
-                    };
-                    vec(any::<u8>(), n..=n).prop_map(move |d| {
-                        let mut v = id.to_be_bytes().to_vec();
-                        v.extend(d);
-                        v
-                    })
-                }),
+            (prop::sample::select(vec![
+                0x2000u16, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x200f, 0x2011, 0x2013, 0x6000
+            ]))
+            .prop_flat_map(|id| {
+                let n = match id {
+                    0x2000 => 20,
+                    0x2001 => 18,
+                    0x2002 => 32,
+                    0x2003 | 0x2011 => 4,
+                    0x2004 => 26,
+                    0x200f => 10,
+                    _ => 2,
+                };
+                vec(any::<u8>(), n..=n).prop_map(move |d| {
+                    let mut v = id.to_be_bytes().to_vec();
+                    v.extend(d);
+                    v
+                })
+            }),
             (text(20), vec(any::<u8>(), 0..2)).prop_map(|(t, pad)| {
                 let mut v = vec![0x00, 0x02];
                 v.extend(t);
                 v.extend(pad);
                 v
             }),
-            (text(8), vec(any::<u8>(), 0..8), vec(any::<u8>(), 0..8), text(8), text(8), text(8))
+            (
+                text(8),
+                vec(any::<u8>(), 0..8),
+                vec(any::<u8>(), 0..8),
+                text(8),
+                text(8),
+                text(8)
+            )
                 .prop_map(|(p, a, b, x, y, z)| {
                     let mut v = vec![0x00, 0x01, 0x80, 0x00];
                     v.extend(p);
@@ -87,7 +96,9 @@ fn tlv_value(t: u16) -> BoxedStrategy<Vec<u8>> {
         0x0004 => fixed(6),
         0x0005 => fixed(8),
         0x0006 | 0x0007 => fixed(2),
-        0x0008 => (0usize..5).prop_flat_map(|n| vec(any::<u8>(), n * 8..=n * 8)).boxed(),
+        0x0008 => (0usize..5)
+            .prop_flat_map(|n| vec(any::<u8>(), n * 8..=n * 8))
+            .boxed(),
         0x0009 => (fixed(15), text(12), vec(any::<u8>(), 0..2))
             .prop_map(|(a, b, c)| [a, b, c].concat())
             .boxed(),

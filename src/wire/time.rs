@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use serde::Serialize;
 use nom::number::complete::{be_i64, be_u16, be_u32};
+use serde::Serialize;
 
 use super::{PResult, field};
 
@@ -43,7 +43,9 @@ impl Timestamp {
 }
 
 /// Parses a `Timestamp`, naming `name` in errors.
-pub(crate) fn parse_timestamp<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, Timestamp> {
+pub(crate) fn parse_timestamp<'a>(
+    name: &'static str,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, Timestamp> {
     move |i| {
         let (i, high) = field(name, be_u16)(i)?;
         let (i, low) = field(name, be_u32)(i)?;
@@ -86,7 +88,9 @@ impl Correction {
     }
 }
 
-pub(crate) fn parse_correction<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, Correction> {
+pub(crate) fn parse_correction<'a>(
+    name: &'static str,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, Correction> {
     move |i| {
         let (i, v) = field(name, be_i64)(i)?;
         Ok((i, Correction(v)))

@@ -14,7 +14,9 @@ use nom::number::complete::{be_i8, be_i16, be_i32, be_i64, be_u8, be_u16, be_u24
 use serde::{Serialize, Serializer};
 
 use super::time::parse_timestamp;
-use super::types::{parse_clock_identity, parse_clock_quality, parse_port_identity, parse_ptp_text};
+use super::types::{
+    parse_clock_identity, parse_clock_quality, parse_port_identity, parse_ptp_text,
+};
 use super::{
     ClockIdentity, ClockQuality, Error, ErrorKind, PResult, PortIdentity, PtpText, Timestamp,
     array, field, finish, ser,
@@ -508,7 +510,10 @@ impl TlvBody<'_> {
                     (max_gm_inaccuracy, var_gm_inaccuracy),
                     (max_transient_inaccuracy, var_transient_inaccuracy),
                     (max_dynamic_inaccuracy, var_dynamic_inaccuracy),
-                    (max_static_instance_inaccuracy, var_static_instance_inaccuracy),
+                    (
+                        max_static_instance_inaccuracy,
+                        var_static_instance_inaccuracy,
+                    ),
                     (max_static_medium_inaccuracy, var_static_medium_inaccuracy),
                 ] {
                     out.extend_from_slice(&max.to_be_bytes());
@@ -547,7 +552,9 @@ pub enum ManagementData<'a> {
         profile_identity: [u8; 6],
     },
     /// USER_DESCRIPTION (§15.5.3.1.3).
-    UserDescription { user_description: PtpText<'a> },
+    UserDescription {
+        user_description: PtpText<'a>,
+    },
     /// DEFAULT_DATA_SET (§15.5.3.3.1).
     DefaultDataSet {
         /// Bit 0 twoStepFlag, bit 1 slaveOnly.
@@ -605,7 +612,9 @@ pub enum ManagementData<'a> {
         version_number: u8,
     },
     /// TIME (§15.5.3.2.1).
-    Time { current_time: Timestamp },
+    Time {
+        current_time: Timestamp,
+    },
     /// UTC_PROPERTIES (§15.5.3.6.2).
     UtcProperties {
         current_utc_offset: i16,
@@ -614,7 +623,10 @@ pub enum ManagementData<'a> {
         reserved: u8,
     },
     /// TIMESCALE_PROPERTIES (§15.5.3.6.4).
-    TimescaleProperties { flags: u8, time_source: u8 },
+    TimescaleProperties {
+        flags: u8,
+        time_source: u8,
+    },
     /// One value octet and one reserved octet: PRIORITY1, PRIORITY2, DOMAIN,
     /// SLAVE_ONLY, LOG_ANNOUNCE_INTERVAL, ANNOUNCE_RECEIPT_TIMEOUT,
     /// LOG_SYNC_INTERVAL, VERSION_NUMBER, CLOCK_ACCURACY,
@@ -1309,13 +1321,20 @@ fn parse_management_data(id: ManagementId, i: &[u8]) -> PResult<'_, ManagementDa
         ManagementId::TIMESCALE_PROPERTIES => {
             let (i, flags) = field("flags", be_u8)(i)?;
             let (i, time_source) = field("timeSource", be_u8)(i)?;
-            Ok((i, ManagementData::TimescaleProperties { flags, time_source }))
+            Ok((
+                i,
+                ManagementData::TimescaleProperties { flags, time_source },
+            ))
         }
         _ => Ok((&i[i.len()..], ManagementData::Raw { data: i })),
     }
 }
 
-fn parse_organization_data(oui: [u8; 3], sub_type: u32, i: &[u8]) -> PResult<'_, OrganizationData<'_>> {
+fn parse_organization_data(
+    oui: [u8; 3],
+    sub_type: u32,
+    i: &[u8],
+) -> PResult<'_, OrganizationData<'_>> {
     match (oui, sub_type) {
         (OrganizationData::IEEE_802_1, 1) if i.len() >= 22 => {
             let (i, cumulative_scaled_rate_offset) = be_i32(i)?;
@@ -1386,7 +1405,9 @@ mod tests {
 
     #[test]
     fn grant_unicast() {
-        let b = [0x00, 0x05, 0x00, 0x08, 0xb0, 0x01, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x01];
+        let b = [
+            0x00, 0x05, 0x00, 0x08, 0xb0, 0x01, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x01,
+        ];
         let t = round_trip(&b);
         assert_eq!(
             t.body,

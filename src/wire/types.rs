@@ -36,22 +36,45 @@ impl Serialize for PtpText<'_> {
     }
 }
 
-pub(crate) fn parse_clock_identity<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockIdentity> {
+pub(crate) fn parse_clock_identity<'a>(
+    name: &'static str,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockIdentity> {
     move |i| {
         let (i, b) = field(name, array::<8>)(i)?;
         Ok((i, ClockIdentity(b)))
     }
 }
 
+/// Lower-case hex of `bytes` into `out`, a separator after the octets whose
+/// index is in `dots`; returns the text written.
+pub(crate) fn hex_into<'o>(
+    bytes: &[u8],
+    dots: &[usize],
+    sep: u8,
+    out: &'o mut [u8; 32],
+) -> &'o str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut n = 0;
+    for (i, b) in bytes.iter().enumerate().take(16) {
+        if dots.contains(&i) && n < 32 {
+            out[n] = sep;
+            n += 1;
+        }
+        if n + 2 <= 32 {
+            out[n] = HEX[usize::from(b >> 4)];
+            out[n + 1] = HEX[usize::from(b & 0xf)];
+            n += 2;
+        }
+    }
+    // Only ASCII hex digits and the ASCII separator were written.
+    std::str::from_utf8(&out[..n]).unwrap_or("")
+}
+
 /// linuxptp's notation: `001b19.fffe.000001`.
 impl fmt::Display for ClockIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = &self.0;
-        write!(
-            f,
-            "{:02x}{:02x}{:02x}.{:02x}{:02x}.{:02x}{:02x}{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
-        )
+        let mut buf = [0; 32];
+        f.write_str(hex_into(&self.0, &[3, 5], b'.', &mut buf))
     }
 }
 
@@ -71,7 +94,9 @@ impl PortIdentity {
     }
 }
 
-pub(crate) fn parse_port_identity<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, PortIdentity> {
+pub(crate) fn parse_port_identity<'a>(
+    name: &'static str,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, PortIdentity> {
     move |i| {
         let (i, clock_identity) = parse_clock_identity(name)(i)?;
         let (i, port_number) = field(name, be_u16)(i)?;
@@ -110,7 +135,9 @@ impl ClockQuality {
     }
 }
 
-pub(crate) fn parse_clock_quality<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockQuality> {
+pub(crate) fn parse_clock_quality<'a>(
+    name: &'static str,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockQuality> {
     move |i| {
         let (i, clock_class) = field(name, be_u8)(i)?;
         let (i, clock_accuracy) = field(name, be_u8)(i)?;
@@ -149,7 +176,9 @@ impl PtpText<'_> {
     }
 }
 
-pub(crate) fn parse_ptp_text<'a>(name: &'static str) -> impl FnMut(&'a [u8]) -> PResult<'a, PtpText<'a>> {
+pub(crate) fn parse_ptp_text<'a>(
+    name: &'static str,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, PtpText<'a>> {
     move |i| {
         let (i, n) = field(name, be_u8)(i)?;
         let (i, t) = field(name, take(n))(i)?;

@@ -11,7 +11,10 @@ pub fn capture_files() -> Vec<PathBuf> {
     let mut v = Vec::new();
     for dir in [root.join("captures"), root.join("../shared/captures")] {
         let Ok(rd) = std::fs::read_dir(&dir) else {
-            eprintln!("note: {} not found, its captures are skipped", dir.display());
+            eprintln!(
+                "note: {} not found, its captures are skipped",
+                dir.display()
+            );
             continue;
         };
         for e in rd.flatten() {
@@ -27,7 +30,9 @@ pub fn capture_files() -> Vec<PathBuf> {
 }
 
 pub fn shared_capture(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/captures")
+        .join(name);
     if p.exists() {
         Some(p)
     } else {

@@ -154,7 +154,9 @@ fn parse_body(t: MessageType, i: &[u8]) -> PResult<'_, Body<'_>> {
         }
         MessageType::PDELAY_RESP_FOLLOW_UP => pdelay_resp_follow_up::parse_pdelay_resp_follow_up(i)
             .map(|(i, b)| (i, Body::PdelayRespFollowUp(b)))?,
-        MessageType::ANNOUNCE => announce::parse_announce(i).map(|(i, b)| (i, Body::Announce(b)))?,
+        MessageType::ANNOUNCE => {
+            announce::parse_announce(i).map(|(i, b)| (i, Body::Announce(b)))?
+        }
         MessageType::SIGNALING => {
             signaling::parse_signaling(i).map(|(i, b)| (i, Body::Signaling(b)))?
         }
@@ -390,7 +392,9 @@ mod tests {
     fn v1_is_recognised_not_misread() {
         let mut b = vec![0x00, 0x01, 0x00, 0x01];
         b.extend_from_slice(b"_DFLT\0\0\0\0\0\0\0\0\0\0\0");
-        b.extend_from_slice(&[1, 1, 0, 0x1b, 0x19, 0, 0, 1, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(&[
+            1, 1, 0, 0x1b, 0x19, 0, 0, 1, 0, 1, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]);
         b.extend_from_slice(&[0x40, 0, 0, 0, 0, 0, 0, 5]);
         let Ptp::V1(m) = decode(&b).unwrap() else {
             panic!()

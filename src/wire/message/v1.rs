@@ -114,8 +114,7 @@ pub fn parse_v1(i: &[u8]) -> PResult<'_, V1Message<'_>> {
     let (i, version_network) = field("versionNetwork", be_u16)(i)?;
     let (i, subdomain) = field("subdomain", array::<16>)(i)?;
     let (i, message_type) = field("messageType", be_u8)(i)?;
-    let (i, source_communication_technology) =
-        field("sourceCommunicationTechnology", be_u8)(i)?;
+    let (i, source_communication_technology) = field("sourceCommunicationTechnology", be_u8)(i)?;
     let (i, source_uuid) = field("sourceUuid", array::<6>)(i)?;
     let (i, source_port_id) = field("sourcePortId", be_u16)(i)?;
     let (i, sequence_id) = field("sequenceId", be_u16)(i)?;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Decoder benchmark over a large capture: ptpscope against tcpdump and tshark
+# on the same file. Prints a Markdown table (best of RUNS wall-clock times,
+# peak RSS from GNU time).
+#
+#   scripts/bench.sh            # 1,000,000 packets, 3 runs (tshark: 1 run)
+#   N=100000 RUNS=1 scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000000}
+RUNS=${RUNS:-3}
+SRC=${SRC:-captures/lab-udp4-e2e.pcap}
+BIG=bench-data/big-$N.pcap
+mkdir -p bench-data
+[ -f "$BIG" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG" "$N" >&2
+cargo build --release -q
+BIN=target/release/ptpscope
+
+# best_of RUNS CMD...: prints "seconds max_rss_kib" of the fastest run.
+best_of() {
+  local runs=$1; shift
+  local best="" rss=""
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -o bench-data/time.out -f "%e %M" "$@" > /dev/null 2>/dev/null
+    local out t m
+    out=$(tail -n 1 bench-data/time.out)
+    t=${out% *} m=${out#* }
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
+  done
+  echo "$best $rss"
+}
+
+row() { # LABEL RUNS CMD...
+  local label=$1 runs=$2; shift 2
+  read -r t m < <(best_of "$runs" "$@")
+  local rate
+  rate=$(awk "BEGIN{ if ($t > 0) printf \"%.0f\", $N / $t; else print \"-\" }")
+  printf '| %s | %s | %s | %.1f |\n' "$label" "$t" "$rate" "$(awk "BEGIN{print $m/1024}")"
+  echo "$label $t" >> bench-data/times
+}
+
+: > bench-data/times
+echo "File: $BIG ($N packets, $(du -h "$BIG" | cut -f1)), machine: $(nproc) cores"
+echo
+echo "| command | wall s | packets/s | peak RSS MiB |"
+echo "|---|---|---|---|"
+row "ptpscope decode --format count (decode only)" "$RUNS" "$BIN" decode --format count "$BIG"
+row "tcpdump -r FILE -w /dev/null" "$RUNS" tcpdump -r "$BIG" -w /dev/null
+row "ptpscope decode --format json" "$RUNS" "$BIN" decode --format json "$BIG"
+row "ptpscope decode (text)" "$RUNS" "$BIN" decode "$BIG"
+if command -v tshark > /dev/null; then
+  row "tshark -r FILE -T ek" 1 tshark -n -r "$BIG" -T ek
+  row "tshark -r FILE -T fields (5 PTP fields)" 1 tshark -n -r "$BIG" -T fields \
+    -e frame.number -e ptp.v2.messagetype -e ptp.v2.sequenceid -e ptp.v2.correction.ns -e ptp.v2.clockidentity
+fi
+echo
+awk '
+  /^ptpscope decode --format count/ {d=$NF} /^tcpdump/ {t=$NF}
+  /^ptpscope decode --format json/ {j=$NF} /^tshark -r FILE -T ek/ {e=$NF}
+  END {
+    if (t) printf "decode-only / tcpdump: %.2fx (target <= 2x)\n", d/t;
+    if (e) printf "tshark -T ek / ptpscope json: %.0fx (target >= 100x)\n", e/j;
+  }' bench-data/times
