@@ -9,9 +9,7 @@ use serde::{Serialize, Serializer};
 
 use crate::wire::link::{Mac, PtpFrame};
 use crate::wire::message::v1::V1Message;
-use crate::wire::{
-    Body, Error, Header, Message, MessageType, PortIdentity, Ptp, Timestamp, Tlv, ser,
-};
+use crate::wire::{Body, Error, Header, Message, MessageType, PortIdentity, Ptp, Timestamp, Tlv};
 
 /// Output formats of `ptpscope decode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -416,11 +414,6 @@ fn write_csv_field(out: &mut impl Write, f: &str) -> io::Result<()> {
     } else {
         out.write_all(f.as_bytes())
     }
-}
-
-/// Hex of a byte string, for messages that quote raw bytes.
-pub fn hex(b: &[u8]) -> String {
-    ser::Hex(b).to_string()
 }
 
 #[cfg(test)]
