@@ -87,17 +87,20 @@ finish() { # stop every process of this scenario, keep the logs
 
 keep_log() { cp "$WORK/$1.log" "$OUT/$2.ptp4l.log"; }
 
+# gm_and_slave TRANSPORT_FLAG: grandmaster and slave on one veth pair, E2E.
+gm_and_slave() {
+  topology direct
+  ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" "$1" -E -i gm0
+  ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" "$1" -E -i sl0
+}
+
 echo "== l2-e2e: grandmaster and slave over IEEE 802.3, E2E, two-step"
-topology direct
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -E -i gm0
-ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -E -i sl0
+gm_and_slave -2
 tcpdump_in "$NS_SL" sl0 "$OUT/lab-l2-e2e.pcap"
 finish; keep_log sl lab-l2-e2e
 
 echo "== udp4-e2e: the same over UDP/IPv4"
-topology direct
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -4 -E -i gm0
-ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -4 -E -i sl0
+gm_and_slave -4
 tcpdump_in "$NS_SL" sl0 "$OUT/lab-udp4-e2e.pcap"
 finish; keep_log sl lab-udp4-e2e
 
@@ -129,10 +132,8 @@ ptp4l_in "$NS_SL" sl -f "$(conf sl 'priority1 255' "${GPTP[@]}")" -2 -P -i sl0
 tcpdump_in "$NS_SL" sl0 "$OUT/lab-gptp.pcap"
 finish; keep_log sl lab-gptp
 
-echo "== management: pmc GET requests over IEEE 802.3 and their responses"
-topology direct
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -E -i gm0
-ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -E -i sl0
+echo "== management: pmc GET requests over IEEE 802.3"
+gm_and_slave -2
 tcpdump_in "$NS_SL" sl0 "$WORK/mgmt-all.pcap"
 sleep 2
 in_ns "$NS_SL" pmc -2 -i sl0 -b 1 -t 1 \

@@ -81,11 +81,16 @@ impl Body<'_> {
 
     pub fn buffer_len(&self) -> usize {
         match self {
-            Body::Sync(_) | Body::DelayReq(_) | Body::FollowUp(_) | Body::Signaling(_) => 10,
-            Body::PdelayReq(_) | Body::PdelayResp(_) | Body::DelayResp(_) => 20,
-            Body::PdelayRespFollowUp(_) => 20,
-            Body::Announce(_) => 30,
-            Body::Management(_) => 14,
+            Body::Sync(_) => Sync::LEN,
+            Body::DelayReq(_) => DelayReq::LEN,
+            Body::PdelayReq(_) => PdelayReq::LEN,
+            Body::PdelayResp(_) => PdelayResp::LEN,
+            Body::FollowUp(_) => FollowUp::LEN,
+            Body::DelayResp(_) => DelayResp::LEN,
+            Body::PdelayRespFollowUp(_) => PdelayRespFollowUp::LEN,
+            Body::Announce(_) => Announce::LEN,
+            Body::Signaling(_) => Signaling::LEN,
+            Body::Management(_) => Management::LEN,
             Body::Reserved(b) => b.len(),
         }
     }
