@@ -5,9 +5,12 @@
 //!   layers that carry them. Bytes in, borrowed values out; never panics.
 //! - [`capture`]: reading pcap and pcapng files into [`capture::Frame`]s,
 //!   streaming, in bounded memory.
+//! - [`analysis`]: sans-IO trackers over decoded messages: inventory,
+//!   exchanges (measurements), stream health.
 //! - [`report`]: turning decoded frames into text, JSON Lines and CSV.
 //! - [`cli`]: the command-line front end.
 
+pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod report;

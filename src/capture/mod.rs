@@ -5,6 +5,8 @@
 //! of a pcapng file (named by its `if_name`, else `STEM#INDEX`). Interfaces
 //! with the same name in several sections of one file are one point.
 
+pub mod write;
+
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,8 @@ pub struct Frame<'a> {
     pub data: &'a [u8],
     /// Length on the wire (larger than `data` when the capture was snapped).
     pub orig_len: u32,
+    /// Byte offset of the frame's record in its file (for progress).
+    pub file_offset: u64,
 }
 
 /// The capture points seen so far, by index.
@@ -192,6 +196,7 @@ pub fn read_file(
                         section: &mut section,
                         stem: &stem,
                         name,
+                        offset,
                     },
                     &mut on_frame,
                 );
@@ -245,6 +250,7 @@ struct BlockState<'s> {
     section: &'s mut usize,
     stem: &'s str,
     name: Option<&'s str>,
+    offset: u64,
 }
 
 /// `if_tsresol` in units per second: 10^-n, or 2^-n when the top bit is set;
@@ -284,6 +290,7 @@ fn emit_frame(
         link,
         data,
         orig_len,
+        file_offset: st.offset,
     };
     on_frame(&frame, st.points);
     Ok(())

@@ -1,6 +1,6 @@
 //! `ptpscope decode`: every PTP message of the inputs, in capture order.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
 use crate::capture::{self, Frame, Points};
 use crate::report::{Content, Format, Record, Seen};
@@ -82,7 +82,9 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
     let inputs = inputs(&args.files, &args.point).map_err(anyhow::Error::msg)?;
     let ports = PtpPorts::with_extra(&args.udp_port);
     let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut stdout = stdout.lock();
+    // Records are built in `out` and handed to stdout in large writes.
+    let mut out: Vec<u8> = Vec::with_capacity(1 << 17);
     if args.format == Format::Csv {
         out.write_all(Record::CSV_HEADER.as_bytes())?;
     }
@@ -115,6 +117,13 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
                         Format::Csv => record.write_csv(&mut out),
                         Format::Count => Ok(()),
                     };
+                    let r = r.and_then(|()| {
+                        if out.len() >= 1 << 16 {
+                            stdout.write_all(&out)?;
+                            out.clear();
+                        }
+                        Ok(())
+                    });
                     if let Err(e) = r {
                         io_error = Some(e);
                     }
@@ -124,7 +133,9 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
         if let Some(e) = io_error {
             return Err(e.into());
         }
-        out.flush()?;
+        stdout.write_all(&out)?;
+        out.clear();
+        stdout.flush()?;
         eprintln!("ptpscope: {}: {}", input.path.display(), summary.line());
         if let Err(e) = r {
             eprintln!("ptpscope: error: {e}");

@@ -1,7 +1,9 @@
 //! The command-line front end: clap definitions, validated into a config
 //! before any work starts, one module per subcommand.
 
+pub mod analyze;
 pub mod decode;
+pub mod live;
 
 use std::path::PathBuf;
 
@@ -20,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Decode every PTP message in capture files, one line per message.
     Decode(DecodeArgs),
+    /// What a PTP network is doing: clocks, grandmasters, exchanges, health.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -71,5 +75,6 @@ pub fn inputs(files: &[PathBuf], points: &[String]) -> Result<Vec<Input>, String
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Decode(a) => decode::run(&a),
+        Command::Analyze(a) => analyze::run(&a),
     }
 }

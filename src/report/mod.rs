@@ -2,10 +2,12 @@
 //! JSON Lines or CSV. The record schema is documented in the README
 //! ("JSON record"); [`Record`] is its single source.
 
+mod json;
+
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::wire::link::{Mac, PtpFrame};
 use crate::wire::message::v1::V1Message;
@@ -49,36 +51,6 @@ pub struct Record<'a> {
     pub content: Content<'a>,
 }
 
-fn ser_mac<S: Serializer>(m: &Option<Mac>, s: S) -> Result<S::Ok, S::Error> {
-    match m {
-        Some(m) => s.collect_str(m),
-        None => s.serialize_none(),
-    }
-}
-
-fn ser_flags<S: Serializer>(h: &Option<Header>, s: S) -> Result<S::Ok, S::Error> {
-    struct Name(crate::wire::header::FlagName);
-    impl Serialize for Name {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_str(&self.0)
-        }
-    }
-    match h {
-        Some(h) => s.collect_seq(h.flags.names().map(Name)),
-        None => s.serialize_none(),
-    }
-}
-
-fn ser_display<T: std::fmt::Display, S: Serializer>(
-    v: &Option<T>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => s.collect_str(v),
-        None => s.serialize_none(),
-    }
-}
-
 /// A message type name: the v2 type, or a v1 control name.
 #[derive(Clone, Copy)]
 enum TypeName {
@@ -118,14 +90,12 @@ struct ErrorJson {
     message: String,
 }
 
-#[derive(Serialize)]
-struct Json<'r, 'a> {
+/// The values of one record, shared by the JSON and CSV writers.
+struct Fields<'r, 'a> {
     point: &'a str,
     frame: u64,
     time_ns: Option<i64>,
-    #[serde(serialize_with = "ser_mac")]
     src_mac: Option<Mac>,
-    #[serde(serialize_with = "ser_mac")]
     dst_mac: Option<Mac>,
     vlan: &'r [u16],
     transport: Option<&'static str>,
@@ -133,7 +103,6 @@ struct Json<'r, 'a> {
     dst_ip: Option<IpAddr>,
     src_port: Option<u16>,
     dst_port: Option<u16>,
-    #[serde(serialize_with = "ser_display")]
     message_type: Option<TypeName>,
     version: Option<&'static str>,
     major_sdo_id: Option<u8>,
@@ -141,23 +110,18 @@ struct Json<'r, 'a> {
     message_length: Option<u16>,
     domain: Option<u8>,
     sequence_id: Option<u16>,
-    #[serde(serialize_with = "ser_display")]
     source_port: Option<SourcePort<'a>>,
-    #[serde(serialize_with = "ser_flags")]
     flags: Option<Header>,
     correction_scaled: Option<i64>,
     correction_ns: Option<f64>,
     control_field: Option<u8>,
     log_message_interval: Option<i8>,
     timestamp: Option<Timestamp>,
-    #[serde(serialize_with = "ser_display")]
     requesting_port: Option<PortIdentity>,
     body: Option<&'r Body<'a>>,
     tlvs: Vec<Tlv<'a>>,
     trailing_bytes: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
     v1: Option<V1Json>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorJson>,
 }
 
@@ -185,10 +149,10 @@ impl<'a> Record<'a> {
         }
     }
 
-    fn json<'r>(&'r self, body: &'r Option<Body<'a>>) -> Json<'r, 'r> {
+    fn fields<'r>(&'r self, body: &'r Option<Body<'a>>) -> Fields<'r, 'r> {
         let l = self.link;
         let h = self.header();
-        let mut j = Json {
+        let mut j = Fields {
             point: self.seen.point,
             frame: self.seen.frame,
             time_ns: self.seen.time_ns,
@@ -272,7 +236,7 @@ impl<'a> Record<'a> {
 
     pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
         let body = self.body();
-        serde_json::to_writer(&mut *out, &self.json(&body))?;
+        json::write(&self.fields(&body), out)?;
         out.write_all(b"\n")
     }
 
@@ -368,7 +332,7 @@ impl<'a> Record<'a> {
     /// One CSV row; list fields are joined with `|`.
     pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
         let body = self.body();
-        let j = self.json(&body);
+        let j = self.fields(&body);
         let opt = |v: Option<String>| v.unwrap_or_default();
         let join = |it: &mut dyn Iterator<Item = String>| it.collect::<Vec<_>>().join("|");
         let fields = [

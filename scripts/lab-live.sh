@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Live capture in the namespace lab: `ptpscope analyze --interface` on the
+# slave's veth while linuxptp (or a packet sender) runs.
+#
+#   sudo scripts/lab-live.sh ptp4l SECONDS OUTDIR      grandmaster + slave (E2E, L2), analyze live
+#   sudo scripts/lab-live.sh blast RATE SECONDS OUTDIR  scripts/ptp-blast.py sends RATE Sync/s
+#
+# BIN (default target/release/ptpscope) must be built with `--features live`.
+# Lab safety (DESIGN.md): ptp4l runs with `free_running 1` and `time_stamping
+# software`; traffic stays on a veth pair between namespaces made here, and
+# they are removed on exit, even on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=$(realpath "${BIN:-target/release/ptpscope}")
+MODE=$1 A2=${2:-} A3=${3:-} A4=${4:-}
+TAG=psl$$
+NS_GM=$TAG-gm NS_SL=$TAG-sl
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  sleep 0.2
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  ip netns del "$NS_GM" 2>/dev/null || true
+  ip netns del "$NS_SL" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+[ "$(id -u)" = 0 ] || { echo "lab-live: needs root (network namespaces)" >&2; exit 2; }
+
+ip netns add "$NS_GM"; ip netns add "$NS_SL"
+ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer sl0 netns "$NS_SL" address 02:00:00:00:00:02
+for x in "$NS_GM gm0" "$NS_SL sl0"; do read -r ns dev <<< "$x"; ip -n "$ns" link set "$dev" up; ip -n "$ns" link set lo up; done
+
+case $MODE in
+ptp4l)
+  SECS=$A2 OUT=$A3
+  mkdir -p "$OUT"
+  for role in gm sl; do
+    { echo "[global]"; echo "free_running 1"; echo "time_stamping software"
+      echo "logSyncInterval -3"; echo "logMinDelayReqInterval -3"; echo "logAnnounceInterval -1"
+      [ $role = gm ] && echo "priority1 1" || echo "slaveOnly 1"; } > "$OUT/$role.cfg"
+  done
+  ip netns exec "$NS_GM" ptp4l -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" ptp4l -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" "$BIN" analyze -i sl0 --duration "$SECS" -f json \
+    --write "$OUT/live.pcapng" > "$OUT/live.json" 2> "$OUT/live.err"
+  ;;
+blast)
+  RATE=$A2 SECS=$A3 OUT=$A4
+  mkdir -p "$OUT"
+  ip netns exec "$NS_SL" "$BIN" analyze -i sl0 --duration "$((SECS + 3))" -f json \
+    > "$OUT/blast.json" 2> "$OUT/blast.err" & CAP=$!
+  sleep 1.5
+  ip netns exec "$NS_GM" python3 scripts/ptp-blast.py gm0 "$RATE" "$SECS" > "$OUT/sender.txt"
+  wait "$CAP"
+  ;;
+*) echo "lab-live: unknown mode $MODE" >&2; exit 2 ;;
+esac

@@ -1,0 +1,452 @@
+//! Who is on the network: clocks and ports per majorSdoId and domain, what
+//! each port sends (hence its role), and the grandmasters announced.
+//!
+//! Roles come from what a port sends: Announce, Sync, Follow_Up or
+//! Delay_Resp make it a master; Delay_Req or a unicast REQUEST a slave;
+//! only Pdelay messages, a peer-delay port (a P2P transparent clock, or a
+//! port not in master or slave state). A port seen doing both over the
+//! capture is reported with both roles.
+//!
+//! The current grandmaster of a domain is the best of the grandmasters
+//! announced by ports heard within their announce receipt timeout, compared
+//! as the dataset comparison of §9.3.4 does (priority1, clockClass,
+//! clockAccuracy, offsetScaledLogVariance, priority2, identity, then
+//! stepsRemoved). A change of that choice is a grandmaster change.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use super::{Config, Observation, log_interval_ns};
+use crate::wire::link::Mac;
+use crate::wire::tlv::TlvBody;
+use crate::wire::{Body, ClockIdentity, ClockQuality, Flags, MessageType, PortIdentity};
+
+/// Addresses kept per port (more are counted).
+const MAX_ADDRESSES: usize = 4;
+/// Grandmaster changes kept (more are counted).
+const MAX_CHANGES: usize = 1000;
+
+/// A grandmaster as its Announce messages describe it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dataset {
+    pub grandmaster_identity: ClockIdentity,
+    pub priority1: u8,
+    pub clock_class: u8,
+    pub clock_accuracy: u8,
+    pub offset_scaled_log_variance: u16,
+    pub priority2: u8,
+    pub steps_removed: u16,
+    pub time_source: u8,
+    pub current_utc_offset: i16,
+    pub current_utc_offset_valid: bool,
+    pub leap61: bool,
+    pub leap59: bool,
+    pub ptp_timescale: bool,
+    pub time_traceable: bool,
+    pub frequency_traceable: bool,
+    /// The PATH_TRACE TLV's clock identities, when present.
+    pub path_trace: Option<Vec<ClockIdentity>>,
+}
+
+impl Dataset {
+    /// The §9.3.4 comparison key: smaller is better.
+    fn rank(&self) -> (u8, u8, u8, u16, u8, ClockIdentity, u16) {
+        (
+            self.priority1,
+            self.clock_class,
+            self.clock_accuracy,
+            self.offset_scaled_log_variance,
+            self.priority2,
+            self.grandmaster_identity,
+            self.steps_removed,
+        )
+    }
+
+    fn from_announce(o: &Observation<'_, '_>, a: &crate::wire::message::Announce) -> Self {
+        let f = o.message.header.flags;
+        let path_trace = o.message.tlvs().flatten().find_map(|t| match t.body {
+            TlvBody::PathTrace { path_sequence } => Some(
+                path_sequence
+                    .chunks_exact(8)
+                    .map(|c| {
+                        let mut id = [0; 8];
+                        id.copy_from_slice(c);
+                        ClockIdentity(id)
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        });
+        let ClockQuality {
+            clock_class,
+            clock_accuracy,
+            offset_scaled_log_variance,
+        } = a.grandmaster_clock_quality;
+        Self {
+            grandmaster_identity: a.grandmaster_identity,
+            priority1: a.grandmaster_priority1,
+            clock_class,
+            clock_accuracy,
+            offset_scaled_log_variance,
+            priority2: a.grandmaster_priority2,
+            steps_removed: a.steps_removed,
+            time_source: a.time_source,
+            current_utc_offset: a.current_utc_offset,
+            current_utc_offset_valid: f.contains(Flags::CURRENT_UTC_OFFSET_VALID),
+            leap61: f.contains(Flags::LEAP61),
+            leap59: f.contains(Flags::LEAP59),
+            ptp_timescale: f.contains(Flags::PTP_TIMESCALE),
+            time_traceable: f.contains(Flags::TIME_TRACEABLE),
+            frequency_traceable: f.contains(Flags::FREQUENCY_TRACEABLE),
+            path_trace,
+        }
+    }
+}
+
+/// One port of a clock.
+#[derive(Debug, Clone, Default)]
+pub struct Port {
+    /// Messages sent, per messageType nibble.
+    pub sent: [u64; 16],
+    pub unicast_requests: u64,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    pub macs: Vec<Mac>,
+    pub ips: Vec<IpAddr>,
+    pub more_addresses: bool,
+    /// Bit p: seen at capture point p (points 0..64).
+    pub points: u64,
+}
+
+impl Port {
+    /// Role names, from what the port sent.
+    pub fn roles(&self) -> Vec<&'static str> {
+        let sent = |t: MessageType| self.sent[usize::from(t.0)] > 0;
+        let master = sent(MessageType::ANNOUNCE)
+            || sent(MessageType::SYNC)
+            || sent(MessageType::FOLLOW_UP)
+            || sent(MessageType::DELAY_RESP);
+        let slave = sent(MessageType::DELAY_REQ) || self.unicast_requests > 0;
+        let pdelay = sent(MessageType::PDELAY_REQ) || sent(MessageType::PDELAY_RESP);
+        let mut v = Vec::new();
+        if master {
+            v.push("master");
+        }
+        if slave {
+            v.push("slave");
+        }
+        if v.is_empty() && pdelay {
+            v.push("peer-delay only");
+        }
+        if v.is_empty() && sent(MessageType::MANAGEMENT) {
+            v.push("management");
+        }
+        if v.is_empty() {
+            v.push("unknown");
+        }
+        v
+    }
+}
+
+/// One clock.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    pub ports: BTreeMap<u16, Port>,
+}
+
+/// A grandmaster seen in Announce messages.
+#[derive(Debug, Clone)]
+pub struct Grandmaster {
+    /// The latest dataset announced for it.
+    pub dataset: Dataset,
+    pub announces: u64,
+    pub first_ns: i64,
+    pub last_ns: i64,
+    /// Ports that announced it (at most [`MAX_ADDRESSES`] × 4).
+    pub announced_by: Vec<PortIdentity>,
+}
+
+#[derive(Debug, Clone)]
+struct Announcer {
+    dataset: Dataset,
+    last_ns: i64,
+    timeout_ns: i64,
+}
+
+/// A change of a domain's best grandmaster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GmChange {
+    pub time_ns: i64,
+    pub major_sdo_id: u8,
+    pub domain: u8,
+    pub from: Option<ClockIdentity>,
+    pub to: Option<ClockIdentity>,
+    /// "first", "better", "worse", or "timeout" (the previous one fell silent).
+    pub reason: &'static str,
+}
+
+/// Clocks and grandmasters of one majorSdoId and domain.
+#[derive(Debug, Clone, Default)]
+pub struct Domain {
+    pub clocks: BTreeMap<ClockIdentity, Clock>,
+    pub grandmasters: BTreeMap<ClockIdentity, Grandmaster>,
+    announcers: HashMap<PortIdentity, Announcer>,
+    pub current: Option<ClockIdentity>,
+}
+
+/// The inventory.
+#[derive(Debug)]
+pub struct Inventory {
+    config: Config,
+    pub domains: BTreeMap<(u8, u8), Domain>,
+    pub changes: Vec<GmChange>,
+    pub change_count: u64,
+    /// Messages from ports beyond [`Config::max_streams`].
+    pub untracked: u64,
+    ports: usize,
+    last_check_ns: i64,
+}
+
+impl Inventory {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            domains: BTreeMap::new(),
+            changes: Vec::new(),
+            change_count: 0,
+            untracked: 0,
+            ports: 0,
+            last_check_ns: i64::MIN,
+        }
+    }
+
+    pub fn observe(&mut self, o: &Observation<'_, '_>, now_ns: i64) {
+        let h = &o.message.header;
+        let t = o.time_ns;
+        let pid = h.source_port_identity;
+        let full = self.ports >= self.config.max_streams;
+        let d = self
+            .domains
+            .entry((h.major_sdo_id, h.domain_number))
+            .or_default();
+        let known = d
+            .clocks
+            .get(&pid.clock_identity)
+            .is_some_and(|c| c.ports.contains_key(&pid.port_number));
+        if !known && full {
+            self.untracked += 1;
+        } else {
+            if !known {
+                self.ports += 1;
+            }
+            let p = d
+                .clocks
+                .entry(pid.clock_identity)
+                .or_default()
+                .ports
+                .entry(pid.port_number)
+                .or_insert_with(|| Port {
+                    first_ns: t,
+                    last_ns: t,
+                    ..Port::default()
+                });
+            p.sent[usize::from(h.message_type.0 & 0x0f)] += 1;
+            p.first_ns = p.first_ns.min(t);
+            p.last_ns = p.last_ns.max(t);
+            if o.point < 64 {
+                p.points |= 1 << o.point;
+            }
+            if let Some(m) = o.link.src_mac {
+                note(&mut p.macs, m, &mut p.more_addresses);
+            }
+            if let Some(ip) = o.link.src_ip {
+                note(&mut p.ips, ip, &mut p.more_addresses);
+            }
+            if let Body::Signaling(_) = o.message.body {
+                let requests = o
+                    .message
+                    .tlvs()
+                    .flatten()
+                    .any(|t| matches!(t.body, TlvBody::RequestUnicastTransmission { .. }));
+                p.unicast_requests += u64::from(requests);
+            }
+        }
+        if let Body::Announce(a) = &o.message.body {
+            let ds = Dataset::from_announce(o, a);
+            let gm = d
+                .grandmasters
+                .entry(ds.grandmaster_identity)
+                .or_insert_with(|| Grandmaster {
+                    dataset: ds.clone(),
+                    announces: 0,
+                    first_ns: t,
+                    last_ns: t,
+                    announced_by: Vec::new(),
+                });
+            gm.announces += 1;
+            gm.first_ns = gm.first_ns.min(t);
+            gm.last_ns = gm.last_ns.max(t);
+            gm.dataset = ds.clone();
+            if !gm.announced_by.contains(&pid) && gm.announced_by.len() < MAX_ADDRESSES * 4 {
+                gm.announced_by.push(pid);
+            }
+            let interval = log_interval_ns(h.log_message_interval).unwrap_or(1_000_000_000);
+            let timeout_ns = interval * i64::from(self.config.receipt_timeout_intervals);
+            if d.announcers.len() < self.config.max_streams || d.announcers.contains_key(&pid) {
+                d.announcers.insert(
+                    pid,
+                    Announcer {
+                        dataset: ds,
+                        last_ns: t,
+                        timeout_ns,
+                    },
+                );
+            }
+            let key = (h.major_sdo_id, h.domain_number);
+            self.choose(key, now_ns);
+        }
+        // Timeouts are noticed as time passes, four times a second at most.
+        if now_ns - self.last_check_ns >= 250_000_000 {
+            self.last_check_ns = now_ns;
+            let keys: Vec<_> = self.domains.keys().copied().collect();
+            for k in keys {
+                self.choose(k, now_ns);
+            }
+        }
+    }
+
+    /// Re-runs the choice of a domain's grandmaster at `now`.
+    fn choose(&mut self, key: (u8, u8), now: i64) {
+        let Some(d) = self.domains.get_mut(&key) else {
+            return;
+        };
+        if d.announcers.is_empty() {
+            return;
+        }
+        d.announcers.retain(|_, a| now - a.last_ns <= a.timeout_ns);
+        let best = d.announcers.values().min_by_key(|a| a.dataset.rank());
+        let best_id = best.map(|a| a.dataset.grandmaster_identity);
+        if best_id == d.current {
+            return;
+        }
+        let reason = match (d.current, best) {
+            (None, _) => "first",
+            (Some(_), None) => "timeout",
+            (Some(old), Some(new)) => match d.grandmasters.get(&old) {
+                Some(g) if new.dataset.rank() < g.dataset.rank() => "better",
+                _ if !d
+                    .announcers
+                    .values()
+                    .any(|a| a.dataset.grandmaster_identity == old) =>
+                {
+                    "timeout"
+                }
+                _ => "worse",
+            },
+        };
+        let change = GmChange {
+            time_ns: now,
+            major_sdo_id: key.0,
+            domain: key.1,
+            from: d.current,
+            to: best_id,
+            reason,
+        };
+        d.current = best_id;
+        self.change_count += 1;
+        if self.changes.len() < MAX_CHANGES {
+            self.changes.push(change);
+        }
+    }
+}
+
+fn note<T: PartialEq>(v: &mut Vec<T>, x: T, more: &mut bool) {
+    if !v.contains(&x) {
+        if v.len() < MAX_ADDRESSES {
+            v.push(x);
+        } else {
+            *more = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::{Analyzer, Observation};
+    use super::*;
+
+    const S: i64 = 1_000_000_000;
+
+    fn announce(src: PortIdentity, seq: u16, p1: u8, gm: u8) -> crate::wire::Message<'static> {
+        let mut b = ts(0, 0);
+        b.extend_from_slice(&37i16.to_be_bytes());
+        b.push(0);
+        b.push(p1);
+        b.extend_from_slice(&[248, 0xfe, 0xff, 0xff]);
+        b.push(128);
+        b.extend_from_slice(&port(gm, 0).clock_identity.0);
+        b.extend_from_slice(&0u16.to_be_bytes());
+        b.push(0xa0);
+        message(0xB, src, seq, Flags::PTP_TIMESCALE, 0, &b)
+    }
+
+    fn see(a: &mut Analyzer, m: &crate::wire::Message<'static>, t: i64) {
+        let f = frame();
+        a.frame(0, Some(t));
+        a.observe(&Observation {
+            point: 0,
+            frame: 1,
+            time_ns: t,
+            link: &f,
+            message: m,
+        });
+    }
+
+    #[test]
+    fn roles_from_what_ports_send() {
+        let mut a = Analyzer::default();
+        see(&mut a, &announce(port(1, 1), 0, 128, 1), 0);
+        see(&mut a, &message(0x1, port(2, 1), 0, 0, 0x7f, &ts(0, 0)), S);
+        let pd = [ts(0, 0), vec![0; 10]].concat();
+        see(&mut a, &message(0x2, port(3, 1), 0, 0, 0, &pd), S);
+        let d = &a.inventory.domains[&(0, 0)];
+        let role = |c: u8| d.clocks[&port(c, 1).clock_identity].ports[&1].roles();
+        assert_eq!(role(1), ["master"]);
+        assert_eq!(role(2), ["slave"]);
+        assert_eq!(role(3), ["peer-delay only"]);
+        let gm = &d.grandmasters[&port(1, 0).clock_identity];
+        assert_eq!(gm.dataset.priority1, 128);
+        assert_eq!(gm.dataset.clock_class, 248);
+        assert_eq!(gm.dataset.current_utc_offset, 37);
+        assert!(gm.dataset.ptp_timescale);
+    }
+
+    #[test]
+    fn grandmaster_changes_on_better_announce_and_timeout() {
+        let mut a = Analyzer::default();
+        // GM 1 announces every second; at 5 s a better GM 2 appears; it
+        // stops at 10 s, and after its 3 s timeout GM 1 is back.
+        for i in 0..20u16 {
+            let t = i64::from(i) * S;
+            see(&mut a, &announce(port(1, 1), i, 128, 1), t);
+            if (5..10).contains(&i) {
+                see(&mut a, &announce(port(2, 1), i, 100, 2), t + 1);
+            }
+        }
+        let c = &a.inventory.changes;
+        let ids = |c: &GmChange| (c.from, c.to, c.reason);
+        let gm = |n| Some(port(n, 0).clock_identity);
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(ids(&c[0]), (None, gm(1), "first"));
+        assert_eq!(ids(&c[1]), (gm(1), gm(2), "better"));
+        assert_eq!(ids(&c[2]), (gm(2), gm(1), "timeout"));
+        assert!(
+            c[2].time_ns > 12 * S && c[2].time_ns <= 13 * S,
+            "{}",
+            c[2].time_ns
+        );
+    }
+}

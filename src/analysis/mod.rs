@@ -1,0 +1,267 @@
+//! Sans-IO, push-based analysis of decoded PTP messages.
+//!
+//! [`Analyzer::observe`] takes one decoded message with its capture point and
+//! capture time, feeds the trackers and returns the [`Measurement`] it
+//! completed, if any. Nothing here reads a clock, opens a file or prints; time
+//! only moves with the capture times pushed in.
+//!
+//! - [`inventory`]: clocks, ports and their roles, grandmasters with their
+//!   Announce dataset, grandmaster changes (a running best-master choice);
+//! - [`exchange`]: Sync/Follow_Up, Delay_Req/Delay_Resp, the Pdelay triplet
+//!   and unicast negotiation, matched into [`Measurement`]s;
+//! - [`health`]: per port and message type, intervals against the advertised
+//!   logMessageInterval, sequence gaps, duplicates, reordering, timeouts and
+//!   flag changes.
+//!
+//! Memory is bounded: pending exchanges are evicted after
+//! [`Config::match_timeout_ns`], and the number of clocks and streams tracked
+//! is capped ([`Config::max_streams`]), with overflow counted.
+
+pub mod exchange;
+pub mod health;
+pub mod inventory;
+pub mod stats;
+pub mod summary;
+
+use crate::wire::link::PtpFrame;
+use crate::wire::{Message, MessageType};
+
+pub use exchange::{DelayExchange, Measurement, PdelayExchange, SyncExchange};
+pub use summary::Summary;
+
+/// A capture point: an index into the caller's list of point names.
+pub type PointId = usize;
+
+/// Tunables of the trackers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// A request or Sync still unanswered after this long is evicted and
+    /// counted as unmatched; its answer, if it comes later, counts as late.
+    pub match_timeout_ns: i64,
+    /// announceReceiptTimeout and the Sync receipt timeout, in advertised
+    /// intervals (§7.7.3.1; ptp4l's default 3).
+    pub receipt_timeout_intervals: u8,
+    /// Most clocks, ports and health streams tracked; more are counted only.
+    pub max_streams: usize,
+    /// Malformed messages kept with their details; more are counted only.
+    pub max_errors: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            match_timeout_ns: 2_000_000_000,
+            receipt_timeout_intervals: 3,
+            max_streams: 10_000,
+            max_errors: 1_000,
+        }
+    }
+}
+
+/// One decoded PTP message as seen at a capture point.
+#[derive(Debug, Clone, Copy)]
+pub struct Observation<'m, 'a> {
+    pub point: PointId,
+    /// Frame number in its capture file (1-based).
+    pub frame: u64,
+    /// Capture time, ns since the Unix epoch.
+    pub time_ns: i64,
+    pub link: &'m PtpFrame<'a>,
+    pub message: &'m Message<'a>,
+}
+
+/// A malformed frame or message, kept for the report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MalformedRecord {
+    #[serde(skip)]
+    pub point_id: PointId,
+    pub point: String,
+    pub frame: u64,
+    pub field: &'static str,
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Per capture point: frames seen and the span of their capture times.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PointStats {
+    pub frames: u64,
+    pub ptp_messages: u64,
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+}
+
+/// All trackers together.
+#[derive(Debug)]
+pub struct Analyzer {
+    pub config: Config,
+    pub inventory: inventory::Inventory,
+    pub exchanges: exchange::Exchanges,
+    pub health: health::Health,
+    /// Messages per v2 messageType nibble.
+    pub messages: [u64; 16],
+    pub v1_messages: u64,
+    pub malformed: u64,
+    pub errors: Vec<MalformedRecord>,
+    pub points: Vec<PointStats>,
+    /// Latest capture time seen: the analysis clock.
+    pub now_ns: Option<i64>,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+impl Analyzer {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            inventory: inventory::Inventory::new(config),
+            exchanges: exchange::Exchanges::new(config),
+            health: health::Health::new(config),
+            messages: [0; 16],
+            v1_messages: 0,
+            malformed: 0,
+            errors: Vec::new(),
+            points: Vec::new(),
+            now_ns: None,
+        }
+    }
+
+    fn point(&mut self, p: PointId) -> &mut PointStats {
+        if self.points.len() <= p {
+            self.points.resize(p + 1, PointStats::default());
+        }
+        &mut self.points[p]
+    }
+
+    /// Counts a frame at a point (PTP or not), moving the analysis clock.
+    pub fn frame(&mut self, point: PointId, time_ns: Option<i64>) {
+        let s = self.point(point);
+        s.frames += 1;
+        if let Some(t) = time_ns {
+            s.first_ns = Some(s.first_ns.map_or(t, |f| f.min(t)));
+            s.last_ns = Some(s.last_ns.map_or(t, |l| l.max(t)));
+            self.now_ns = Some(self.now_ns.map_or(t, |n| n.max(t)));
+        }
+    }
+
+    /// Observes one decoded v2 message; returns the measurement it completed.
+    pub fn observe(&mut self, o: &Observation<'_, '_>) -> Option<Measurement> {
+        self.point(o.point).ptp_messages += 1;
+        let h = &o.message.header;
+        self.messages[usize::from(h.message_type.0 & 0x0f)] += 1;
+        let now = self.now_ns.map_or(o.time_ns, |n| n.max(o.time_ns));
+        self.inventory.observe(o, now);
+        let outcome = self.exchanges.observe(o, now);
+        self.health.observe(o, outcome.response_ns);
+        outcome.measurement
+    }
+
+    /// Counts a PTPv1 message (reported, not analyzed).
+    pub fn observe_v1(&mut self, point: PointId) {
+        self.point(point).ptp_messages += 1;
+        self.v1_messages += 1;
+    }
+
+    /// Records a malformed message or frame.
+    pub fn malformed(&mut self, record: MalformedRecord) {
+        self.point(record.point_id).ptp_messages += 1;
+        self.malformed += 1;
+        if self.errors.len() < self.config.max_errors {
+            self.errors.push(record);
+        }
+    }
+
+    /// Ends the analysis at the latest capture time: what is still pending
+    /// is unmatched, streams silent since before the end are noted.
+    pub fn finish(&mut self) {
+        if let Some(now) = self.now_ns {
+            self.exchanges.finish();
+            self.health.finish(now);
+        }
+    }
+
+    pub fn message_count(&self, t: MessageType) -> u64 {
+        self.messages[usize::from(t.0 & 0x0f)]
+    }
+}
+
+/// A nanosecond duration for log2 seconds, as in logMessageInterval;
+/// `None` outside ±30 (0x7F means "not applicable").
+pub fn log_interval_ns(log: i8) -> Option<i64> {
+    match log {
+        0..=30 => Some(1_000_000_000i64 << log),
+        -30..=-1 => Some(1_000_000_000i64 >> -log),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Builders of real-format messages for the trackers' unit tests.
+
+    use crate::wire::link::PtpFrame;
+    use crate::wire::{ClockIdentity, Message, PortIdentity, Ptp};
+
+    pub fn port(last: u8, n: u16) -> PortIdentity {
+        PortIdentity {
+            clock_identity: ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, last]),
+            port_number: n,
+        }
+    }
+
+    /// Decodes hand-built bytes: header fields then the body bytes.
+    pub fn message(
+        t: u8,
+        src: PortIdentity,
+        seq: u16,
+        flags: u16,
+        log: i8,
+        body: &[u8],
+    ) -> Message<'static> {
+        let mut b = vec![t, 2, 0, 0, 0, 0];
+        b.extend_from_slice(&flags.to_be_bytes());
+        b.extend_from_slice(&[0; 12]);
+        src.emit(&mut b);
+        b.extend_from_slice(&seq.to_be_bytes());
+        b.push(0);
+        b.push(log as u8);
+        b.extend_from_slice(body);
+        let len = b.len() as u16;
+        b[2..4].copy_from_slice(&len.to_be_bytes());
+        let b: &'static [u8] = Vec::leak(b);
+        match crate::wire::decode(b) {
+            Ok(Ptp::V2(m)) => m,
+            other => panic!("test message does not decode: {other:?}"),
+        }
+    }
+
+    pub fn with_correction(mut m: Message<'static>, scaled: i64) -> Message<'static> {
+        m.header.correction_field = crate::wire::Correction(scaled);
+        m
+    }
+
+    pub fn ts(s: u64, ns: u32) -> Vec<u8> {
+        let mut v = s.to_be_bytes()[2..].to_vec();
+        v.extend_from_slice(&ns.to_be_bytes());
+        v
+    }
+
+    pub fn frame() -> PtpFrame<'static> {
+        PtpFrame {
+            src_mac: None,
+            dst_mac: None,
+            vlans: Default::default(),
+            transport: crate::wire::link::Transport::L2,
+            src_ip: None,
+            dst_ip: None,
+            src_port: None,
+            dst_port: None,
+            payload: &[],
+            payload_offset: 0,
+        }
+    }
+}

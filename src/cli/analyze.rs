@@ -1,0 +1,378 @@
+//! `ptpscope analyze`: the analysis of capture files (or, with the `live`
+//! feature, interfaces), printed as text or JSON.
+//!
+//! One input streams straight from its reader. Several inputs are read on one
+//! thread each and merged by capture time (a k-way merge over bounded
+//! batches), so the analysis sees all capture points in time order.
+
+use std::collections::{BinaryHeap, VecDeque};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::{cmp::Reverse, thread};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::decode::{Summary as DecodeSummary, decode_frame};
+use super::{Input, inputs};
+use crate::analysis::{Analyzer, MalformedRecord, Observation, Summary};
+use crate::capture::{self, Frame, Points};
+use crate::report::Content;
+use crate::wire::Ptp;
+use crate::wire::link::{LinkType, PtpPorts};
+
+/// Output formats of `ptpscope analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnalyzeFormat {
+    /// A readable summary.
+    Text,
+    /// One JSON document (schema in the README).
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// pcap or pcapng files; each is a capture point (pcapng: each interface).
+    #[arg(required_unless_present_any = ["point", "interface"])]
+    pub files: Vec<PathBuf>,
+    /// Name a capture point: NAME=FILE (repeatable).
+    #[arg(long = "point", value_name = "NAME=FILE")]
+    pub point: Vec<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = AnalyzeFormat::Text)]
+    pub format: AnalyzeFormat,
+    /// Also treat this UDP port as PTP, besides 319 and 320 (repeatable).
+    #[arg(long = "udp-port", value_name = "PORT")]
+    pub udp_port: Vec<u16>,
+    /// Seconds an exchange waits for its answer before it is unmatched.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    pub match_timeout: f64,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live capture options (feature `live`).
+#[derive(Debug, Default, clap::Args)]
+pub struct LiveArgs {
+    /// Capture live on this interface (repeatable; feature `live`).
+    #[arg(long, short = 'i', value_name = "IF")]
+    pub interface: Vec<String>,
+    /// Kernel filter instead of the default PTP filter (BPF syntax).
+    #[arg(long, requires = "interface")]
+    pub filter: Option<String>,
+    /// Timestamp source: host, host_lowprec, host_hiprec, adapter,
+    /// adapter_unsynced (whatever the NIC offers).
+    #[arg(long, requires = "interface", value_name = "TYPE")]
+    pub tstamp_type: Option<String>,
+    /// Stop after this many seconds.
+    #[arg(long, requires = "interface", value_name = "SECONDS")]
+    pub duration: Option<f64>,
+    /// Stop after this many frames.
+    #[arg(long, requires = "interface", value_name = "N")]
+    pub count: Option<u64>,
+    /// Keep what was captured in this pcapng file.
+    #[arg(long, requires = "interface", value_name = "FILE.pcapng")]
+    pub write: Option<PathBuf>,
+    /// Print a summary this often (e.g. 10s, 1m) while capturing.
+    #[arg(long, requires = "interface", value_name = "DURATION")]
+    pub every: Option<String>,
+}
+
+/// Frame handling shared by files and live capture.
+pub struct Pipeline {
+    pub analyzer: Analyzer,
+    pub ports: PtpPorts,
+    pub decode: DecodeSummary,
+}
+
+impl Pipeline {
+    pub fn new(args: &AnalyzeArgs) -> anyhow::Result<Self> {
+        if !(args.match_timeout > 0.0 && args.match_timeout < 1e6) {
+            anyhow::bail!(
+                "--match-timeout {}: expected seconds above 0",
+                args.match_timeout
+            );
+        }
+        let config = crate::analysis::Config {
+            match_timeout_ns: (args.match_timeout * 1e9) as i64,
+            ..Default::default()
+        };
+        Ok(Self {
+            analyzer: Analyzer::new(config),
+            ports: PtpPorts::with_extra(&args.udp_port),
+            decode: DecodeSummary::default(),
+        })
+    }
+
+    /// Peels, decodes and analyzes one frame.
+    pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) {
+        let a = &mut self.analyzer;
+        a.frame(frame.point, frame.time_ns);
+        decode_frame(frame, &self.ports, &mut self.decode, |link, content| {
+            let error = |field, offset, message| MalformedRecord {
+                point_id: frame.point,
+                point: point_name.to_owned(),
+                frame: frame.number,
+                field,
+                offset,
+                message,
+            };
+            match content {
+                Content::Ptp(Ptp::V2(m)) => {
+                    if let (Some(t), Some(link)) = (frame.time_ns, link) {
+                        a.observe(&Observation {
+                            point: frame.point,
+                            frame: frame.number,
+                            time_ns: t,
+                            link,
+                            message: &m,
+                        });
+                    }
+                }
+                Content::Ptp(Ptp::V1(_)) => a.observe_v1(frame.point),
+                Content::Malformed(e, _) => a.malformed(error(e.field, e.offset, e.to_string())),
+                Content::LinkMalformed(e) => a.malformed(error(e.field, e.offset, e.to_string())),
+            }
+        });
+    }
+
+    pub fn print(&self, format: AnalyzeFormat, names: &dyn Fn(usize) -> String) -> io::Result<()> {
+        let summary = Summary::new(&self.analyzer, names);
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        match format {
+            AnalyzeFormat::Text => out.write_all(summary.text().as_bytes())?,
+            AnalyzeFormat::Json => {
+                serde_json::to_writer_pretty(&mut out, &summary)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()
+    }
+}
+
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
+    if !args.live.interface.is_empty() {
+        if !args.files.is_empty() || !args.point.is_empty() {
+            anyhow::bail!("give capture files or --interface, not both");
+        }
+        return super::live::run(args);
+    }
+    let inputs = inputs(&args.files, &args.point).map_err(anyhow::Error::msg)?;
+    let mut p = Pipeline::new(args)?;
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(&i.path).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = progress_bar(total, args.no_progress);
+    let mut points = Points::default();
+    let errors = if inputs.len() == 1 {
+        read_one(&inputs[0], &mut p, &mut points, &bar)
+    } else {
+        read_merged(&inputs, &mut p, &mut points, &bar)
+    };
+    bar.finish_and_clear();
+    p.analyzer.finish();
+    eprintln!("ptpscope: {}", p.decode.line());
+    for e in &errors {
+        eprintln!("ptpscope: error: {e}");
+    }
+    p.print(args.format, &|i| points.name(i).to_owned())?;
+    Ok(i32::from(!errors.is_empty()))
+}
+
+/// A bar on stderr when it is a terminal and the input is big enough to wait for.
+fn progress_bar(total: u64, disabled: bool) -> ProgressBar {
+    if disabled || total < 32 << 20 || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} analyzing [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn read_one(
+    input: &Input,
+    p: &mut Pipeline,
+    points: &mut Points,
+    bar: &ProgressBar,
+) -> Vec<capture::CaptureError> {
+    let mut n = 0u64;
+    let r = capture::read_file(&input.path, input.name.as_deref(), points, |f, pts| {
+        p.frame(f, pts.name(f.point));
+        n += 1;
+        if n.is_multiple_of(8192) {
+            bar.set_position(f.file_offset);
+        }
+    });
+    r.err().into_iter().collect()
+}
+
+/// A frame copied out of its reader, to cross threads.
+struct OwnedFrame {
+    point: usize,
+    number: u64,
+    time_ns: Option<i64>,
+    link: LinkType,
+    data: Vec<u8>,
+    orig_len: u32,
+    file_offset: u64,
+}
+
+/// A batch of frames from one input, with its point names so far.
+struct Batch {
+    frames: Vec<OwnedFrame>,
+    names: Vec<String>,
+}
+
+const BATCH: usize = 1024;
+
+/// Reads every input on its own thread and merges the frames by time.
+fn read_merged(
+    inputs: &[Input],
+    p: &mut Pipeline,
+    points: &mut Points,
+    bar: &ProgressBar,
+) -> Vec<capture::CaptureError> {
+    thread::scope(|s| {
+        let mut rx = Vec::new();
+        let mut handles = Vec::new();
+        for input in inputs {
+            let (tx, r) = mpsc::sync_channel::<Batch>(4);
+            rx.push(r);
+            handles.push(s.spawn(move || {
+                let mut local = Points::default();
+                let mut frames = Vec::with_capacity(BATCH);
+                let mut gone = false;
+                let r =
+                    capture::read_file(&input.path, input.name.as_deref(), &mut local, |f, pts| {
+                        if gone {
+                            return;
+                        }
+                        frames.push(OwnedFrame {
+                            point: f.point,
+                            number: f.number,
+                            time_ns: f.time_ns,
+                            link: f.link,
+                            data: f.data.to_vec(),
+                            orig_len: f.orig_len,
+                            file_offset: f.file_offset,
+                        });
+                        if frames.len() == BATCH {
+                            let batch = Batch {
+                                frames: std::mem::replace(&mut frames, Vec::with_capacity(BATCH)),
+                                names: names(pts),
+                            };
+                            gone = tx.send(batch).is_err();
+                        }
+                    });
+                if !frames.is_empty() {
+                    let _ = tx.send(Batch {
+                        frames,
+                        names: names(&local),
+                    });
+                }
+                r
+            }));
+        }
+        merge(&rx, p, points, bar);
+        drop(rx);
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok().and_then(Result::err))
+            .collect()
+    })
+}
+
+fn names(p: &Points) -> Vec<String> {
+    (0..p.len()).map(|i| p.name(i).to_owned()).collect()
+}
+
+/// One input's side of the merge.
+struct Source<'r> {
+    rx: &'r mpsc::Receiver<Batch>,
+    queue: VecDeque<OwnedFrame>,
+    /// Local point index -> global point index.
+    map: Vec<usize>,
+    done: bool,
+    offset: u64,
+}
+
+impl Source<'_> {
+    /// Refills the queue when empty; false when the input is finished.
+    fn refill(&mut self, points: &mut Points) -> bool {
+        while self.queue.is_empty() && !self.done {
+            match self.rx.recv() {
+                Ok(b) => {
+                    for n in b.names.iter().skip(self.map.len()) {
+                        self.map.push(points.intern(n));
+                    }
+                    self.queue.extend(b.frames);
+                }
+                Err(_) => self.done = true,
+            }
+        }
+        !self.queue.is_empty()
+    }
+
+    fn head_time(&self) -> i64 {
+        self.queue
+            .front()
+            .and_then(|f| f.time_ns)
+            .unwrap_or(i64::MIN)
+    }
+}
+
+/// The k-way merge: always the earliest head frame of all inputs next.
+fn merge(rx: &[mpsc::Receiver<Batch>], p: &mut Pipeline, points: &mut Points, bar: &ProgressBar) {
+    let mut sources: Vec<Source<'_>> = rx
+        .iter()
+        .map(|rx| Source {
+            rx,
+            queue: VecDeque::new(),
+            map: Vec::new(),
+            done: false,
+            offset: 0,
+        })
+        .collect();
+    let mut heap = BinaryHeap::new();
+    for (i, s) in sources.iter_mut().enumerate() {
+        if s.refill(points) {
+            heap.push(Reverse((s.head_time(), i)));
+        }
+    }
+    let mut n = 0u64;
+    while let Some(Reverse((_, i))) = heap.pop() {
+        let s = &mut sources[i];
+        let Some(f) = s.queue.pop_front() else {
+            continue;
+        };
+        let point = s.map.get(f.point).copied().unwrap_or(0);
+        let frame = Frame {
+            point,
+            number: f.number,
+            time_ns: f.time_ns,
+            link: f.link,
+            data: &f.data,
+            orig_len: f.orig_len,
+            file_offset: f.file_offset,
+        };
+        p.frame(&frame, points.name(point));
+        s.offset = f.file_offset;
+        if s.refill(points) {
+            heap.push(Reverse((s.head_time(), i)));
+        }
+        n += 1;
+        if n.is_multiple_of(8192) {
+            bar.set_position(sources.iter().map(|s| s.offset).sum());
+        }
+    }
+}
