@@ -92,3 +92,82 @@ fn fresh_lab_captures_decode_cleanly() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `ptpscope analyze --interface` on the slave's veth while ptp4l runs a
+/// grandmaster and a slave (scripts/lab-live.sh), then the pcapng it wrote
+/// analyzed again as a file.
+#[test]
+fn live_analyze_in_the_lab() {
+    if !cfg!(feature = "live") {
+        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
+        return;
+    }
+    if !is_root() {
+        eprintln!("skipped: the lab needs root for network namespaces");
+        return;
+    }
+    for tool in ["ip", "ptp4l", "python3"] {
+        if !on_path(tool) {
+            eprintln!("skipped: {tool} not installed");
+            return;
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::temp_dir().join(format!("ptpscope-live-{}", std::process::id()));
+    let status = Command::new("bash")
+        .arg(root.join("scripts/lab-live.sh"))
+        .args(["ptp4l", "6"])
+        .arg(&out)
+        .env("BIN", env!("CARGO_BIN_EXE_ptpscope"))
+        .status()
+        .expect("run scripts/lab-live.sh");
+    let err = std::fs::read_to_string(out.join("live.err")).unwrap_or_default();
+    assert!(status.success(), "lab-live failed: {err}");
+    assert!(err.contains("dropped by kernel 0"), "{err}");
+    let live: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("live.json")).unwrap()).unwrap();
+    for t in ["Announce", "Sync", "Follow_Up", "Delay_Req", "Delay_Resp"] {
+        assert!(
+            live["messages"][t].as_u64().unwrap_or(0) > 0,
+            "no {t}: {live}"
+        );
+    }
+    assert!(
+        live["exchanges"]["sync_follow_up"]["matched"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        live["exchanges"]["delay_req_resp"]["matched"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert_eq!(live["points"][0]["name"], "sl0");
+    let roles: BTreeMap<String, String> = live["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["clock_identity"].as_str().unwrap().to_owned(),
+                c["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(roles["020000.fffe.000001"], "grandmaster");
+    assert_eq!(roles["020000.fffe.000002"], "slave");
+    // What --write kept is what was analyzed.
+    let file = common::ptpscope(&[
+        "analyze",
+        "-f",
+        "json",
+        out.join("live.pcapng").to_str().unwrap(),
+    ]);
+    assert!(file.status.success());
+    let file: serde_json::Value = serde_json::from_slice(&file.stdout).unwrap();
+    assert_eq!(file["messages"], live["messages"]);
+    assert_eq!(file["points"][0]["name"], "sl0");
+    std::fs::remove_dir_all(&out).ok();
+}

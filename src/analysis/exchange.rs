@@ -16,10 +16,9 @@
 //! exchange from the same master at the same point into an E2E measurement
 //! (as ptp4l pairs them).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
+use super::HashMap;
 use super::stats::{Stats, Summary};
 use super::{Config, Observation, PointId};
 use crate::wire::tlv::TlvBody;
@@ -226,8 +225,8 @@ struct Evicted<K> {
 impl<K> Default for Evicted<K> {
     fn default() -> Self {
         Self {
-            current: HashMap::new(),
-            previous: HashMap::new(),
+            current: HashMap::default(),
+            previous: HashMap::default(),
         }
     }
 }
@@ -280,12 +279,12 @@ impl Exchanges {
             unicast: Counts::default(),
             e2e: 0,
             dropped: 0,
-            syncs: HashMap::new(),
-            early_follow_ups: HashMap::new(),
-            delays: HashMap::new(),
-            pdelays: HashMap::new(),
-            unicast_requests: HashMap::new(),
-            last_sync: HashMap::new(),
+            syncs: HashMap::default(),
+            early_follow_ups: HashMap::default(),
+            delays: HashMap::default(),
+            pdelays: HashMap::default(),
+            unicast_requests: HashMap::default(),
+            last_sync: HashMap::default(),
             evicted_syncs: Evicted::default(),
             evicted_delays: Evicted::default(),
             evicted_pdelays: Evicted::default(),

@@ -13,10 +13,9 @@
 //! - flags that change mid-stream;
 //! - for answers, the time since the message they answer.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
+use super::HashMap;
 use super::stats::{Stats, Summary};
 use super::{Config, Observation, PointId, log_interval_ns};
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
@@ -168,7 +167,7 @@ impl Health {
     pub fn new(config: Config) -> Self {
         Self {
             config,
-            streams: HashMap::new(),
+            streams: HashMap::default(),
             untracked: 0,
         }
     }

@@ -13,11 +13,12 @@
 //! clockAccuracy, offsetScaledLogVariance, priority2, identity, then
 //! stepsRemoved). A change of that choice is a grandmaster change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::HashMap;
 use super::{Config, Observation, log_interval_ns};
 use crate::wire::link::Mac;
 use crate::wire::tlv::TlvBody;
@@ -190,7 +191,6 @@ pub struct GmChange {
 /// Clocks and grandmasters of one majorSdoId and domain.
 #[derive(Debug, Clone, Default)]
 pub struct Domain {
-    pub clocks: BTreeMap<ClockIdentity, Clock>,
     pub grandmasters: BTreeMap<ClockIdentity, Grandmaster>,
     announcers: HashMap<PortIdentity, Announcer>,
     pub current: Option<ClockIdentity>,
@@ -201,11 +201,12 @@ pub struct Domain {
 pub struct Inventory {
     config: Config,
     pub domains: BTreeMap<(u8, u8), Domain>,
+    /// Every port, by (majorSdoId, domain, identity): one lookup per message.
+    ports: HashMap<(u8, u8, PortIdentity), Port>,
     pub changes: Vec<GmChange>,
     pub change_count: u64,
     /// Messages from ports beyond [`Config::max_streams`].
     pub untracked: u64,
-    ports: usize,
     last_check_ns: i64,
 }
 
@@ -214,10 +215,10 @@ impl Inventory {
         Self {
             config,
             domains: BTreeMap::new(),
+            ports: HashMap::default(),
             changes: Vec::new(),
             change_count: 0,
             untracked: 0,
-            ports: 0,
             last_check_ns: i64::MIN,
         }
     }
@@ -226,54 +227,48 @@ impl Inventory {
         let h = &o.message.header;
         let t = o.time_ns;
         let pid = h.source_port_identity;
-        let full = self.ports >= self.config.max_streams;
-        let d = self
-            .domains
-            .entry((h.major_sdo_id, h.domain_number))
-            .or_default();
-        let known = d
-            .clocks
-            .get(&pid.clock_identity)
-            .is_some_and(|c| c.ports.contains_key(&pid.port_number));
-        if !known && full {
-            self.untracked += 1;
+        let dkey = (h.major_sdo_id, h.domain_number);
+        let key = (h.major_sdo_id, h.domain_number, pid);
+        let domains = &mut self.domains;
+        let port = if self.ports.len() >= self.config.max_streams {
+            self.ports.get_mut(&key)
         } else {
-            if !known {
-                self.ports += 1;
-            }
-            let p = d
-                .clocks
-                .entry(pid.clock_identity)
-                .or_default()
-                .ports
-                .entry(pid.port_number)
-                .or_insert_with(|| Port {
+            Some(self.ports.entry(key).or_insert_with(|| {
+                domains.entry(dkey).or_default();
+                Port {
                     first_ns: t,
                     last_ns: t,
                     ..Port::default()
-                });
-            p.sent[usize::from(h.message_type.0 & 0x0f)] += 1;
-            p.first_ns = p.first_ns.min(t);
-            p.last_ns = p.last_ns.max(t);
-            if o.point < 64 {
-                p.points |= 1 << o.point;
-            }
-            if let Some(m) = o.link.src_mac {
-                note(&mut p.macs, m, &mut p.more_addresses);
-            }
-            if let Some(ip) = o.link.src_ip {
-                note(&mut p.ips, ip, &mut p.more_addresses);
-            }
-            if let Body::Signaling(_) = o.message.body {
-                let requests = o
-                    .message
-                    .tlvs()
-                    .flatten()
-                    .any(|t| matches!(t.body, TlvBody::RequestUnicastTransmission { .. }));
-                p.unicast_requests += u64::from(requests);
+                }
+            }))
+        };
+        match port {
+            None => self.untracked += 1,
+            Some(p) => {
+                p.sent[usize::from(h.message_type.0 & 0x0f)] += 1;
+                p.first_ns = p.first_ns.min(t);
+                p.last_ns = p.last_ns.max(t);
+                if o.point < 64 {
+                    p.points |= 1 << o.point;
+                }
+                if let Some(m) = o.link.src_mac {
+                    note(&mut p.macs, m, &mut p.more_addresses);
+                }
+                if let Some(ip) = o.link.src_ip {
+                    note(&mut p.ips, ip, &mut p.more_addresses);
+                }
+                if let Body::Signaling(_) = o.message.body {
+                    let requests = o
+                        .message
+                        .tlvs()
+                        .flatten()
+                        .any(|t| matches!(t.body, TlvBody::RequestUnicastTransmission { .. }));
+                    p.unicast_requests += u64::from(requests);
+                }
             }
         }
         if let Body::Announce(a) = &o.message.body {
+            let d = self.domains.entry(dkey).or_default();
             let ds = Dataset::from_announce(o, a);
             let gm = d
                 .grandmasters
@@ -315,6 +310,20 @@ impl Inventory {
                 self.choose(k, now_ns);
             }
         }
+    }
+
+    /// The clocks of one majorSdoId and domain, with their ports.
+    pub fn clocks(&self, sdo: u8, domain: u8) -> BTreeMap<ClockIdentity, Clock> {
+        let mut m: BTreeMap<ClockIdentity, Clock> = BTreeMap::new();
+        for ((s, d, pid), p) in &self.ports {
+            if (*s, *d) == (sdo, domain) {
+                m.entry(pid.clock_identity)
+                    .or_default()
+                    .ports
+                    .insert(pid.port_number, p.clone());
+            }
+        }
+        m
     }
 
     /// Re-runs the choice of a domain's grandmaster at `now`.
@@ -413,7 +422,8 @@ mod tests {
         let pd = [ts(0, 0), vec![0; 10]].concat();
         see(&mut a, &message(0x2, port(3, 1), 0, 0, 0, &pd), S);
         let d = &a.inventory.domains[&(0, 0)];
-        let role = |c: u8| d.clocks[&port(c, 1).clock_identity].ports[&1].roles();
+        let clocks = a.inventory.clocks(0, 0);
+        let role = |c: u8| clocks[&port(c, 1).clock_identity].ports[&1].roles();
         assert_eq!(role(1), ["master"]);
         assert_eq!(role(2), ["slave"]);
         assert_eq!(role(3), ["peer-delay only"]);

@@ -140,7 +140,7 @@ impl Summary {
         let mut clocks = Vec::new();
         let mut grandmasters = Vec::new();
         for (&(sdo, domain), d) in &a.inventory.domains {
-            for (id, c) in &d.clocks {
+            for (id, c) in &a.inventory.clocks(sdo, domain) {
                 let ports: Vec<PortJson> = c
                     .ports
                     .iter()

@@ -74,3 +74,44 @@ pub fn have(tool: &str) -> bool {
     }
     ok
 }
+
+pub fn lab(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name)
+}
+
+pub fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ptpscope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// A little-endian microsecond pcap of Ethernet frames.
+pub fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    b.extend(65535u32.to_le_bytes());
+    b.extend(1u32.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        for v in [1_700_000_000u32, i as u32, f.len() as u32, f.len() as u32] {
+            b.extend(v.to_le_bytes());
+        }
+        b.extend(f);
+    }
+    b
+}
+
+/// An Ethernet frame carrying a PTP Sync with sequenceId `seq`.
+pub fn sync_frame(seq: u16) -> Vec<u8> {
+    let mut f = vec![0x01, 0x1b, 0x19, 0, 0, 0, 0x02, 0, 0, 0, 0, 1, 0x88, 0xf7];
+    f.extend([0x00, 0x02, 0x00, 0x2c, 0x00, 0x00, 0x02, 0x00]);
+    f.extend([0; 8]); // correctionField
+    f.extend([0; 4]);
+    f.extend([0x02, 0, 0, 0xff, 0xfe, 0, 0, 1, 0, 1]);
+    f.extend(seq.to_be_bytes());
+    f.extend([0x00, 0xfd]);
+    f.extend([0, 0, 0x65, 0x5d, 0x2f, 0x10, 0, 0, 0x03, 0xe8]);
+    f
+}
