@@ -5,6 +5,7 @@
 #
 #   scripts/bench.sh            # 1,000,000 packets, 3 runs (tshark: 1 run)
 #   N=100000 RUNS=1 scripts/bench.sh
+#   BIG10=0 ...                  # skip the 10x-length memory run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -33,8 +34,8 @@ best_of() {
 row() { # LABEL RUNS CMD...
   local label=$1 runs=$2; shift 2
   read -r t m < <(best_of "$runs" "$@")
-  local rate
-  rate=$(awk "BEGIN{ if ($t > 0) printf \"%.0f\", $N / $t; else print \"-\" }")
+  local rate n=${ROW_N:-$N}
+  rate=$(awk "BEGIN{ if ($t > 0) printf \"%.0f\", $n / $t; else print \"-\" }")
   printf '| %s | %s | %s | %.1f |\n' "$label" "$t" "$rate" "$(awk "BEGIN{print $m/1024}")"
   echo "$label $t" >> bench-data/times
 }
@@ -48,6 +49,14 @@ row "ptpscope decode --format count (decode only)" "$RUNS" "$BIN" decode --forma
 row "tcpdump -r FILE -w /dev/null" "$RUNS" tcpdump -r "$BIG" -w /dev/null
 row "ptpscope decode --format json" "$RUNS" "$BIN" decode --format json "$BIG"
 row "ptpscope decode (text)" "$RUNS" "$BIN" decode "$BIG"
+row "ptpscope analyze" "$RUNS" "$BIN" analyze --no-progress "$BIG"
+row "ptpscope analyze --format json" "$RUNS" "$BIN" analyze --no-progress -f json "$BIG"
+if [ "${BIG10:-1}" = 1 ]; then
+  # Memory must not grow with the capture: the same traffic, ten times longer.
+  BIG10F=bench-data/big-$((N * 10)).pcap
+  [ -f "$BIG10F" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG10F" "$((N * 10))" >&2
+  ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" 1 "$BIN" analyze --no-progress "$BIG10F"
+fi
 if command -v tshark > /dev/null; then
   row "tshark -r FILE -T ek" 1 tshark -n -r "$BIG" -T ek
   row "tshark -r FILE -T fields (5 PTP fields)" 1 tshark -n -r "$BIG" -T fields \
@@ -57,7 +66,10 @@ echo
 awk '
   /^ptpscope decode --format count/ {d=$NF} /^tcpdump/ {t=$NF}
   /^ptpscope decode --format json/ {j=$NF} /^tshark -r FILE -T ek/ {e=$NF}
+  /^ptpscope analyze [0-9.]+$/ {a=$NF}
   END {
     if (t) printf "decode-only / tcpdump: %.2fx (target <= 2x)\n", d/t;
     if (e) printf "tshark -T ek / ptpscope json: %.0fx (target >= 100x)\n", e/j;
+    if (t) printf "analyze / tcpdump: %.2fx (target <= 2x)\n", a/t;
+    if (e) printf "tshark -T ek / ptpscope analyze: %.0fx (target >= 100x)\n", e/a;
   }' bench-data/times

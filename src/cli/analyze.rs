@@ -7,6 +7,7 @@
 
 use std::collections::{BinaryHeap, VecDeque};
 use std::io::{self, IsTerminal, Write};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::{cmp::Reverse, thread};
@@ -18,8 +19,8 @@ use super::{Input, inputs};
 use crate::analysis::{Analyzer, MalformedRecord, Observation, Summary};
 use crate::capture::{self, Frame, Points};
 use crate::report::Content;
-use crate::wire::Ptp;
-use crate::wire::link::{LinkType, PtpPorts};
+use crate::wire::link::{LinkType, Mac, PtpFrame, PtpPorts, Transport};
+use crate::wire::{Body, Header, Message, Ptp};
 
 /// Output formats of `ptpscope analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -109,34 +110,9 @@ impl Pipeline {
 
     /// Peels, decodes and analyzes one frame.
     pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) {
-        let a = &mut self.analyzer;
-        a.frame(frame.point, frame.time_ns);
-        decode_frame(frame, &self.ports, &mut self.decode, |link, content| {
-            let error = |field, offset, message| MalformedRecord {
-                point_id: frame.point,
-                point: point_name.to_owned(),
-                frame: frame.number,
-                field,
-                offset,
-                message,
-            };
-            match content {
-                Content::Ptp(Ptp::V2(m)) => {
-                    if let (Some(t), Some(link)) = (frame.time_ns, link) {
-                        a.observe(&Observation {
-                            point: frame.point,
-                            frame: frame.number,
-                            time_ns: t,
-                            link,
-                            message: &m,
-                        });
-                    }
-                }
-                Content::Ptp(Ptp::V1(_)) => a.observe_v1(frame.point),
-                Content::Malformed(e, _) => a.malformed(error(e.field, e.offset, e.to_string())),
-                Content::LinkMalformed(e) => a.malformed(error(e.field, e.offset, e.to_string())),
-            }
-        });
+        let mut arena = Vec::new();
+        let d = decode_owned(frame, &self.ports, &mut self.decode, &mut arena);
+        apply(&mut self.analyzer, &d, &arena, &|_| point_name);
     }
 
     pub fn print(&self, format: AnalyzeFormat, names: &dyn Fn(usize) -> String) -> io::Result<()> {
@@ -199,21 +175,232 @@ fn progress_bar(total: u64, disabled: bool) -> ProgressBar {
     bar
 }
 
+/// A decoded frame that owns what the analysis needs: the header, the body
+/// and the link addresses by value, the TLV octets in its batch's arena.
+/// This lets one thread read and decode while another analyzes.
+pub struct Decoded {
+    point: usize,
+    frame: u64,
+    time_ns: Option<i64>,
+    item: Item,
+}
+
+enum Item {
+    /// Counted only: not PTP, a fragment, broken headers below PTP.
+    Frame,
+    V2 {
+        /// The link fields the analysis reads.
+        src_mac: Option<Mac>,
+        src_ip: Option<IpAddr>,
+        transport: Transport,
+        header: Header,
+        body: Body<'static>,
+        /// The TLV octets, as a range of the batch's arena.
+        suffix: (usize, usize),
+    },
+    V1,
+    Malformed {
+        field: &'static str,
+        offset: usize,
+        message: String,
+    },
+}
+
+fn body_static(b: Body<'_>) -> Body<'static> {
+    match b {
+        Body::Sync(x) => Body::Sync(x),
+        Body::DelayReq(x) => Body::DelayReq(x),
+        Body::PdelayReq(x) => Body::PdelayReq(x),
+        Body::PdelayResp(x) => Body::PdelayResp(x),
+        Body::FollowUp(x) => Body::FollowUp(x),
+        Body::DelayResp(x) => Body::DelayResp(x),
+        Body::PdelayRespFollowUp(x) => Body::PdelayRespFollowUp(x),
+        Body::Announce(x) => Body::Announce(x),
+        Body::Signaling(x) => Body::Signaling(x),
+        Body::Management(x) => Body::Management(x),
+        Body::Reserved(_) => Body::Reserved(&[]),
+    }
+}
+
+/// Peels and decodes a frame into a [`Decoded`], its TLVs appended to `arena`.
+fn decode_owned(
+    frame: &Frame<'_>,
+    ports: &PtpPorts,
+    summary: &mut DecodeSummary,
+    arena: &mut Vec<u8>,
+) -> Decoded {
+    let mut item = Item::Frame;
+    decode_frame(frame, ports, summary, |link, content| {
+        item = match content {
+            Content::Ptp(Ptp::V2(m)) => match link {
+                Some(link) => {
+                    let start = arena.len();
+                    arena.extend_from_slice(m.suffix);
+                    Item::V2 {
+                        src_mac: link.src_mac,
+                        src_ip: link.src_ip,
+                        transport: link.transport,
+                        header: m.header,
+                        body: body_static(m.body),
+                        suffix: (start, arena.len()),
+                    }
+                }
+                None => Item::Frame,
+            },
+            Content::Ptp(Ptp::V1(_)) => Item::V1,
+            Content::Malformed(e, _) => Item::Malformed {
+                field: e.field,
+                offset: e.offset,
+                message: e.to_string(),
+            },
+            Content::LinkMalformed(e) => Item::Malformed {
+                field: e.field,
+                offset: e.offset,
+                message: e.to_string(),
+            },
+        }
+    });
+    Decoded {
+        point: frame.point,
+        frame: frame.number,
+        time_ns: frame.time_ns,
+        item,
+    }
+}
+
+/// Feeds one decoded frame to the analyzer.
+fn apply<'n>(a: &mut Analyzer, d: &Decoded, arena: &[u8], name: &dyn Fn(usize) -> &'n str) {
+    a.frame(d.point, d.time_ns);
+    match &d.item {
+        Item::Frame => {}
+        Item::V2 {
+            src_mac,
+            src_ip,
+            transport,
+            header,
+            body,
+            suffix,
+        } => {
+            let Some(t) = d.time_ns else { return };
+            let link = PtpFrame {
+                src_mac: *src_mac,
+                dst_mac: None,
+                vlans: Default::default(),
+                transport: *transport,
+                src_ip: *src_ip,
+                dst_ip: None,
+                src_port: None,
+                dst_port: None,
+                payload: &[],
+                payload_offset: 0,
+            };
+            let message = Message {
+                header: *header,
+                body: *body,
+                suffix: arena.get(suffix.0..suffix.1).unwrap_or_default(),
+                trailer: &[],
+            };
+            a.observe(&Observation {
+                point: d.point,
+                frame: d.frame,
+                time_ns: t,
+                link: &link,
+                message: &message,
+            });
+        }
+        Item::V1 => a.observe_v1(d.point),
+        Item::Malformed {
+            field,
+            offset,
+            message,
+        } => a.malformed(MalformedRecord {
+            point_id: d.point,
+            point: name(d.point).to_owned(),
+            frame: d.frame,
+            field,
+            offset: *offset,
+            message: message.clone(),
+        }),
+    }
+}
+
+/// Decoded frames of one input, with the point names known so far.
+struct DecodedBatch {
+    items: Vec<Decoded>,
+    arena: Vec<u8>,
+    names: Vec<String>,
+}
+
+/// One input on two threads: this one reads and decodes, a second analyzes.
 fn read_one(
     input: &Input,
     p: &mut Pipeline,
     points: &mut Points,
     bar: &ProgressBar,
 ) -> Vec<capture::CaptureError> {
-    let mut n = 0u64;
-    let r = capture::read_file(&input.path, input.name.as_deref(), points, |f, pts| {
-        p.frame(f, pts.name(f.point));
-        n += 1;
-        if n.is_multiple_of(8192) {
-            bar.set_position(f.file_offset);
-        }
+    let (tx, rx) = mpsc::sync_channel::<DecodedBatch>(8);
+    // Emptied batches go back to the reader, so their memory is reused.
+    let (back_tx, back_rx) = mpsc::sync_channel::<DecodedBatch>(16);
+    let ports = &p.ports;
+    let summary = &mut p.decode;
+    let analyzer = &mut p.analyzer;
+    let result = thread::scope(|s| {
+        let worker = s.spawn(move || {
+            let mut names: Vec<String> = Vec::new();
+            for mut b in rx {
+                if b.names.len() > names.len() {
+                    names = std::mem::take(&mut b.names);
+                }
+                for d in &b.items {
+                    apply(analyzer, d, &b.arena, &|i| {
+                        names.get(i).map_or("", String::as_str)
+                    });
+                }
+                b.items.clear();
+                b.arena.clear();
+                b.names.clear();
+                let _ = back_tx.try_send(b);
+            }
+        });
+        let mut batch = DecodedBatch {
+            items: Vec::with_capacity(BATCH),
+            arena: Vec::new(),
+            names: Vec::new(),
+        };
+        let mut gone = false;
+        let mut n = 0u64;
+        let mut sent_names = 0;
+        let r = capture::read_file(&input.path, input.name.as_deref(), points, |f, pts| {
+            if gone {
+                return;
+            }
+            let d = decode_owned(f, ports, summary, &mut batch.arena);
+            batch.items.push(d);
+            if batch.items.len() == BATCH {
+                let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch {
+                    items: Vec::with_capacity(BATCH),
+                    arena: Vec::new(),
+                    names: Vec::new(),
+                });
+                let mut full = std::mem::replace(&mut batch, next);
+                if pts.len() != sent_names {
+                    sent_names = pts.len();
+                    full.names = names(pts);
+                }
+                gone = tx.send(full).is_err();
+            }
+            n += 1;
+            if n.is_multiple_of(8192) {
+                bar.set_position(f.file_offset);
+            }
+        });
+        batch.names = names(points);
+        let _ = tx.send(batch);
+        drop(tx);
+        let _ = worker.join();
+        r
     });
-    r.err().into_iter().collect()
+    result.err().into_iter().collect()
 }
 
 /// A frame copied out of its reader, to cross threads.
