@@ -234,6 +234,25 @@ mod imp {
         }));
     }
 
+    /// libpcap silently falls back to host timestamps when a NIC does not
+    /// offer the adapter types; on Linux those need a PTP hardware clock,
+    /// which sysfs shows under the device.
+    fn check_adapter_timestamps(iface: &str, tstamp: &str) -> anyhow::Result<()> {
+        if !tstamp.starts_with("adapter") || !cfg!(target_os = "linux") {
+            return Ok(());
+        }
+        let phc = std::path::Path::new("/sys/class/net")
+            .join(iface)
+            .join("device/ptp");
+        if !phc.is_dir() {
+            anyhow::bail!(
+                "{iface}: offers no {tstamp} timestamps (no PTP hardware clock at {}); `ethtool -T {iface}` shows what it offers; use --tstamp-type host",
+                phc.display()
+            );
+        }
+        Ok(())
+    }
+
     #[derive(Clone)]
     struct CaptureArgs {
         filter: String,
@@ -264,6 +283,11 @@ mod imp {
         };
         let mut pipeline = Pipeline::new(args)?;
         let names: Vec<String> = live.interface.clone();
+        if let Some(t) = &live.tstamp_type {
+            for n in &names {
+                check_adapter_timestamps(n, t)?;
+            }
+        }
         let stop = Arc::new(AtomicBool::new(false));
         {
             let stop = stop.clone();
