@@ -2,6 +2,7 @@
 # Records small real PTP captures with linuxptp between network namespaces.
 #
 #   sudo captures/make-lab-captures.sh [OUTDIR]     (default: captures/)
+#   LAB_ONLY="e2e-tc-keepmac p2p-tc" sudo ...        only these scenarios
 #
 # Needs root, iproute2, linuxptp (ptp4l, pmc), tcpdump and dumpcap
 # (wireshark-common). Safety rules of the lab (DESIGN.md):
@@ -35,6 +36,9 @@ trap cleanup EXIT INT TERM
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
+# want NAME: whether scenario NAME runs (all unless LAB_ONLY lists some).
+want() { [ -z "${LAB_ONLY:-}" ] || [[ " $LAB_ONLY " == *" $1 "* ]]; }
+
 # Fresh namespaces; gm <-> sl directly, or gm <-> tc <-> sl.
 topology() {
   for ns in "$NS_GM" "$NS_TC" "$NS_SL"; do ip netns del "$ns" 2>/dev/null || true; ip netns add "$ns"; done
@@ -44,8 +48,13 @@ topology() {
     in_ns "$NS_SL" ip addr add 10.88.0.2/24 dev sl0
     for x in "$NS_GM gm0" "$NS_SL sl0"; do set -- $x; in_ns "$1" ip link set "$2" up; in_ns "$1" ip link set lo up; done
   else
-    ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer tcg netns "$NS_TC" address 02:00:00:00:00:11
-    ip link add sl0 netns "$NS_SL" address 02:00:00:00:00:02 type veth peer tcs netns "$NS_TC" address 02:00:00:00:00:12
+    # A TC re-sources what it forwards with its egress port's MAC. With
+    # `tc-keepmac` each TC port has the MAC of the far end on the other
+    # side, so forwarded frames keep their source MAC.
+    local tcg_mac=02:00:00:00:00:11 tcs_mac=02:00:00:00:00:12
+    if [ "$1" = tc-keepmac ]; then tcg_mac=02:00:00:00:00:02 tcs_mac=02:00:00:00:00:01; fi
+    ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer tcg netns "$NS_TC" address $tcg_mac
+    ip link add sl0 netns "$NS_SL" address 02:00:00:00:00:02 type veth peer tcs netns "$NS_TC" address $tcs_mac
     for x in "$NS_GM gm0" "$NS_SL sl0" "$NS_TC tcg" "$NS_TC tcs"; do set -- $x; in_ns "$1" ip link set "$2" up; in_ns "$1" ip link set lo up; done
   fi
 }
@@ -94,65 +103,89 @@ gm_and_slave() {
   ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" "$1" -E -i sl0
 }
 
-echo "== l2-e2e: grandmaster and slave over IEEE 802.3, E2E, two-step"
-gm_and_slave -2
-tcpdump_in "$NS_SL" sl0 "$OUT/lab-l2-e2e.pcap"
-finish; keep_log sl lab-l2-e2e
+if want l2-e2e; then
+  echo "== l2-e2e: grandmaster and slave over IEEE 802.3, E2E, two-step"
+  gm_and_slave -2
+  tcpdump_in "$NS_SL" sl0 "$OUT/lab-l2-e2e.pcap"
+  finish; keep_log sl lab-l2-e2e
+fi
 
-echo "== udp4-e2e: the same over UDP/IPv4"
-gm_and_slave -4
-tcpdump_in "$NS_SL" sl0 "$OUT/lab-udp4-e2e.pcap"
-finish; keep_log sl lab-udp4-e2e
+if want udp4-e2e; then
+  echo "== udp4-e2e: the same over UDP/IPv4"
+  gm_and_slave -4
+  tcpdump_in "$NS_SL" sl0 "$OUT/lab-udp4-e2e.pcap"
+  finish; keep_log sl lab-udp4-e2e
+fi
 
-echo "== e2e-tc: through a ptp4l E2E transparent clock, recorded on both sides"
-topology tc
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -E -i gm0
-ptp4l_in "$NS_TC" tc -f "$(conf tc 'clock_type E2E_TC')" -2 -E -i tcg -i tcs
-ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -E -i sl0
-tcpdump_in "$NS_TC" tcg "$OUT/lab-e2e-tc-gm-side.pcap"
-tcpdump_in "$NS_TC" tcs "$OUT/lab-e2e-tc-slave-side.pcap"
-dumpcap_in "$NS_TC" "$OUT/lab-e2e-tc.pcapng" tcg tcs
-finish; keep_log sl lab-e2e-tc
+# tc_scenario NAME TOPOLOGY CLOCK_TYPE DELAY_FLAG: grandmaster, a ptp4l
+# transparent clock and a slave, recorded on both TC ports as two pcaps and
+# as one two-interface pcapng.
+tc_scenario() {
+  topology "$2"
+  ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 "$4" -i gm0
+  # ptp4l derives the clockIdentity from the first port's MAC: with the far
+  # ends' MACs the TC would share the slave's identity, so set it.
+  ptp4l_in "$NS_TC" tc -f "$(conf tc "clock_type $3" 'clockIdentity 020000.fffe.000011')" -2 "$4" -i tcg -i tcs
+  ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 "$4" -i sl0
+  tcpdump_in "$NS_TC" tcg "$OUT/lab-$1-gm-side.pcap"
+  tcpdump_in "$NS_TC" tcs "$OUT/lab-$1-slave-side.pcap"
+  dumpcap_in "$NS_TC" "$OUT/lab-$1.pcapng" tcg tcs
+  finish; keep_log sl "lab-$1"
+}
 
-echo "== p2p-tc: peer delay through a ptp4l P2P transparent clock"
-topology tc
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1')" -2 -P -i gm0
-ptp4l_in "$NS_TC" tc -f "$(conf tc 'clock_type P2P_TC')" -2 -P -i tcg -i tcs
-ptp4l_in "$NS_SL" sl -f "$(conf sl 'slaveOnly 1')" -2 -P -i sl0
-dumpcap_in "$NS_TC" "$OUT/lab-p2p-tc.pcapng" tcg tcs
-finish; keep_log sl lab-p2p-tc
+if want e2e-tc; then
+  echo "== e2e-tc: through a ptp4l E2E transparent clock (re-sources frames), recorded on both sides"
+  tc_scenario e2e-tc tc E2E_TC -E
+fi
+if want e2e-tc-keepmac; then
+  echo "== e2e-tc-keepmac: the same, TC ports given the far ends' MACs (keeps the source MAC)"
+  tc_scenario e2e-tc-keepmac tc-keepmac E2E_TC -E
+fi
+if want p2p-tc; then
+  echo "== p2p-tc: peer delay through a ptp4l P2P transparent clock"
+  tc_scenario p2p-tc tc P2P_TC -P
+fi
+if want p2p-tc-keepmac; then
+  echo "== p2p-tc-keepmac: the same, TC ports given the far ends' MACs"
+  tc_scenario p2p-tc-keepmac tc-keepmac P2P_TC -P
+fi
 
-echo "== gptp: IEEE 802.1AS profile (transportSpecific 1, Follow_Up information TLV, PATH_TRACE)"
-topology direct
-GPTP=('transportSpecific 1' 'ptp_dst_mac 01:80:C2:00:00:0E' 'p2p_dst_mac 01:80:C2:00:00:0E'
-  'follow_up_info 1' 'path_trace_enabled 1' 'neighborPropDelayThresh 100000000' 'assume_two_step 1'
-  'min_neighbor_prop_delay -20000000' 'announceReceiptTimeout 3' 'syncReceiptTimeout 3')
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1' 'gmCapable 1' "${GPTP[@]}")" -2 -P -i gm0
-ptp4l_in "$NS_SL" sl -f "$(conf sl 'priority1 255' "${GPTP[@]}")" -2 -P -i sl0
-tcpdump_in "$NS_SL" sl0 "$OUT/lab-gptp.pcap"
-finish; keep_log sl lab-gptp
+if want gptp; then
+  echo "== gptp: IEEE 802.1AS profile (transportSpecific 1, Follow_Up information TLV, PATH_TRACE)"
+  topology direct
+  GPTP=('transportSpecific 1' 'ptp_dst_mac 01:80:C2:00:00:0E' 'p2p_dst_mac 01:80:C2:00:00:0E'
+    'follow_up_info 1' 'path_trace_enabled 1' 'neighborPropDelayThresh 100000000' 'assume_two_step 1'
+    'min_neighbor_prop_delay -20000000' 'announceReceiptTimeout 3' 'syncReceiptTimeout 3')
+  ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1' 'gmCapable 1' "${GPTP[@]}")" -2 -P -i gm0
+  ptp4l_in "$NS_SL" sl -f "$(conf sl 'priority1 255' "${GPTP[@]}")" -2 -P -i sl0
+  tcpdump_in "$NS_SL" sl0 "$OUT/lab-gptp.pcap"
+  finish; keep_log sl lab-gptp
+fi
 
-echo "== management: pmc GET requests over IEEE 802.3"
-gm_and_slave -2
-tcpdump_in "$NS_SL" sl0 "$WORK/mgmt-all.pcap"
-sleep 2
-in_ns "$NS_SL" pmc -2 -i sl0 -b 1 -t 1 \
-  'GET CLOCK_DESCRIPTION' 'GET USER_DESCRIPTION' 'GET DEFAULT_DATA_SET' 'GET CURRENT_DATA_SET' \
-  'GET PARENT_DATA_SET' 'GET TIME_PROPERTIES_DATA_SET' 'GET PORT_DATA_SET' 'GET PRIORITY1' \
-  'GET PRIORITY2' 'GET DOMAIN' 'GET SLAVE_ONLY' 'GET LOG_ANNOUNCE_INTERVAL' \
-  'GET ANNOUNCE_RECEIPT_TIMEOUT' 'GET LOG_SYNC_INTERVAL' 'GET VERSION_NUMBER' 'GET TIME' \
-  'GET CLOCK_ACCURACY' 'GET UTC_PROPERTIES' 'GET TRACEABILITY_PROPERTIES' \
-  'GET TIMESCALE_PROPERTIES' 'GET DELAY_MECHANISM' 'GET LOG_MIN_PDELAY_REQ_INTERVAL' \
-  > "$WORK/pmc.log" 2>&1 || true
-SECS=1 finish
-# Keep the management exchange and the messages around it small.
-tcpdump -r "$WORK/mgmt-all.pcap" -w "$OUT/lab-management.pcap" 'ether proto 0x88f7 and ether[14] & 0x0f = 0x0d' 2>/dev/null
-cp "$WORK/pmc.log" "$OUT/lab-management.pmc.log"
+if want management; then
+  echo "== management: pmc GET requests over IEEE 802.3"
+  gm_and_slave -2
+  tcpdump_in "$NS_SL" sl0 "$WORK/mgmt-all.pcap"
+  sleep 2
+  in_ns "$NS_SL" pmc -2 -i sl0 -b 1 -t 1 \
+    'GET CLOCK_DESCRIPTION' 'GET USER_DESCRIPTION' 'GET DEFAULT_DATA_SET' 'GET CURRENT_DATA_SET' \
+    'GET PARENT_DATA_SET' 'GET TIME_PROPERTIES_DATA_SET' 'GET PORT_DATA_SET' 'GET PRIORITY1' \
+    'GET PRIORITY2' 'GET DOMAIN' 'GET SLAVE_ONLY' 'GET LOG_ANNOUNCE_INTERVAL' \
+    'GET ANNOUNCE_RECEIPT_TIMEOUT' 'GET LOG_SYNC_INTERVAL' 'GET VERSION_NUMBER' 'GET TIME' \
+    'GET CLOCK_ACCURACY' 'GET UTC_PROPERTIES' 'GET TRACEABILITY_PROPERTIES' \
+    'GET TIMESCALE_PROPERTIES' 'GET DELAY_MECHANISM' 'GET LOG_MIN_PDELAY_REQ_INTERVAL' \
+    > "$WORK/pmc.log" 2>&1 || true
+  SECS=1 finish
+  # Keep the management exchange and the messages around it small.
+  tcpdump -r "$WORK/mgmt-all.pcap" -w "$OUT/lab-management.pcap" 'ether proto 0x88f7 and ether[14] & 0x0f = 0x0d' 2>/dev/null
+  cp "$WORK/pmc.log" "$OUT/lab-management.pmc.log"
+fi
 
-echo "== unicast: UDP/IPv4 unicast negotiation (REQUEST/GRANT_UNICAST_TRANSMISSION)"
-topology direct
-ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1' 'unicast_listen 1')" -4 -E -i gm0
-cat > "$WORK/ucsl.cfg" <<EOF
+if want unicast; then
+  echo "== unicast: UDP/IPv4 unicast negotiation (REQUEST/GRANT_UNICAST_TRANSMISSION)"
+  topology direct
+  ptp4l_in "$NS_GM" gm -f "$(conf gm 'priority1 1' 'unicast_listen 1')" -4 -E -i gm0
+  cat > "$WORK/ucsl.cfg" <<EOF
 $(cat "$(conf ucsl0 'slaveOnly 1' 'unicast_req_duration 60')")
 [unicast_master_table]
 table_id 1
@@ -161,8 +194,9 @@ UDPv4 10.88.0.1
 [sl0]
 unicast_master_table 1
 EOF
-ptp4l_in "$NS_SL" sl -f "$WORK/ucsl.cfg" -4 -E
-tcpdump_in "$NS_SL" sl0 "$OUT/lab-unicast.pcap"
-finish; keep_log sl lab-unicast
+  ptp4l_in "$NS_SL" sl -f "$WORK/ucsl.cfg" -4 -E
+  tcpdump_in "$NS_SL" sl0 "$OUT/lab-unicast.pcap"
+  finish; keep_log sl lab-unicast
+fi
 
-ls -l "$OUT"/lab-*
+ls -l "$OUT"/lab-* 2>/dev/null || true

@@ -90,6 +90,33 @@ fn fresh_lab_captures_decode_cleanly() {
         let size = std::fs::metadata(out.join(file)).unwrap().len();
         assert!(size < 200_000, "{file}: {size} bytes");
     }
+    // The ledger on fresh TC captures: each kind of TC flagged as such.
+    for (name, finding) in [
+        ("e2e-tc", "TC re-sourced the frame"),
+        ("e2e-tc-keepmac", "unchanged source MAC"),
+        ("p2p-tc", "TC re-sourced the frame"),
+        ("p2p-tc-keepmac", "unchanged source MAC"),
+    ] {
+        let f = out.join(format!("lab-{name}.pcapng"));
+        let run = common::ptpscope(&["analyze", "-f", "json", f.to_str().unwrap()]);
+        assert!(run.status.success(), "{name}");
+        let v: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+        let hop = v["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["from"] == "tcg" && h["to"] == "tcs")
+            .unwrap_or_else(|| panic!("{name}: no tcg -> tcs hop: {}", v["hops"]));
+        assert!(
+            hop["flags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x.as_str().unwrap().contains(finding)),
+            "{name}: {hop}"
+        );
+        assert!(hop["residence_ns"]["median"].as_i64().unwrap() > 0, "{name}");
+    }
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -252,6 +252,9 @@ pub struct Exchanges {
     pub e2e: u64,
     /// Pending entries dropped because the tables were full.
     pub dropped: u64,
+    /// Per point: Delay_Resp correction minus its Delay_Req's, ns. Equal
+    /// at the master; downstream of a two-step E2E TC, its residence.
+    pub delay_correction_diff: HashMap<PointId, Stats>,
     syncs: HashMap<Key, PendingSync>,
     early_follow_ups: HashMap<Key, PendingFollowUp>,
     delays: HashMap<Key, PendingDelay>,
@@ -279,6 +282,7 @@ impl Exchanges {
             unicast: Counts::default(),
             e2e: 0,
             dropped: 0,
+            delay_correction_diff: HashMap::default(),
             syncs: HashMap::default(),
             early_follow_ups: HashMap::default(),
             delays: HashMap::default(),
@@ -415,6 +419,15 @@ impl Exchanges {
                     self.delay_req_resp.matched += 1;
                     self.delay_req_resp.response.add(t - d.time_ns);
                     out.response_ns = Some(t - d.time_ns);
+                    let diff = (h.correction_field.0 as i128 - d.correction.0 as i128) >> 16;
+                    if self.delay_correction_diff.len() < 64
+                        || self.delay_correction_diff.contains_key(&o.point)
+                    {
+                        self.delay_correction_diff
+                            .entry(o.point)
+                            .or_default()
+                            .add(diff as i64);
+                    }
                     let delay = DelayExchange {
                         point: o.point,
                         major_sdo_id: h.major_sdo_id,
@@ -735,6 +748,7 @@ mod tests {
             time_ns: t,
             link: f,
             message: m,
+            bytes: &[],
         })
     }
 

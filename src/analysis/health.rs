@@ -346,6 +346,7 @@ mod tests {
                 time_ns: t,
                 link: &f,
                 message: &m,
+                bytes: &[],
             });
         }
     }

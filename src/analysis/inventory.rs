@@ -411,6 +411,7 @@ mod tests {
             time_ns: t,
             link: &f,
             message: m,
+            bytes: &[],
         });
     }
 

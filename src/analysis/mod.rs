@@ -9,6 +9,8 @@
 //!   Announce dataset, grandmaster changes (a running best-master choice);
 //! - [`exchange`]: Sync/Follow_Up, Delay_Req/Delay_Resp, the Pdelay triplet
 //!   and unicast negotiation, matched into [`Measurement`]s;
+//! - [`ledger`]: the same message at several capture points: correction
+//!   added per hop, source MAC and other octets changed, TC findings;
 //! - [`health`]: per port and message type, intervals against the advertised
 //!   logMessageInterval, sequence gaps, duplicates, reordering, timeouts and
 //!   flag changes.
@@ -20,6 +22,7 @@
 pub mod exchange;
 pub mod health;
 pub mod inventory;
+pub mod ledger;
 pub mod stats;
 pub mod summary;
 
@@ -72,6 +75,9 @@ pub struct Observation<'m, 'a> {
     pub time_ns: i64,
     pub link: &'m PtpFrame<'a>,
     pub message: &'m Message<'a>,
+    /// The message's octets (messageLength of them), for the ledger's
+    /// comparison across points.
+    pub bytes: &'m [u8],
 }
 
 /// A malformed frame or message, kept for the report.
@@ -102,6 +108,7 @@ pub struct Analyzer {
     pub inventory: inventory::Inventory,
     pub exchanges: exchange::Exchanges,
     pub health: health::Health,
+    pub ledger: ledger::Ledger,
     /// Messages per v2 messageType nibble.
     pub messages: [u64; 16],
     pub v1_messages: u64,
@@ -125,6 +132,7 @@ impl Analyzer {
             inventory: inventory::Inventory::new(config),
             exchanges: exchange::Exchanges::new(config),
             health: health::Health::new(config),
+            ledger: ledger::Ledger::new(config),
             messages: [0; 16],
             v1_messages: 0,
             malformed: 0,
@@ -161,6 +169,7 @@ impl Analyzer {
         self.inventory.observe(o, now);
         let outcome = self.exchanges.observe(o, now);
         self.health.observe(o, outcome.response_ns);
+        self.ledger.observe(o, now);
         outcome.measurement
     }
 

@@ -9,6 +9,8 @@ use serde::Serialize;
 use super::exchange::CountsJson;
 use super::health::StreamJson;
 use super::inventory::{Dataset, GmChange};
+use super::ledger::{HopJson, PointCorrectionJson};
+use super::stats::Summary as SummaryStats;
 use super::{Analyzer, MalformedRecord, PointId};
 use crate::wire::link::Mac;
 use crate::wire::{ClockIdentity, MessageType};
@@ -31,7 +33,17 @@ pub struct Summary {
     /// Changes beyond those listed.
     pub grandmaster_changes_total: u64,
     pub health: Vec<StreamJson>,
+    /// The transparent-clock ledger: one entry per ordered pair of
+    /// neighbouring capture points that saw the same messages.
+    pub hops: Vec<HopJson>,
+    /// Per point, sender port and message type: the correction carried,
+    /// for streams where it is not always zero.
+    pub corrections: Vec<PointCorrectionJson>,
+    /// Per point: Delay_Resp correctionField minus its Delay_Req's.
+    pub delay_correction_consistency: Vec<DelayConsistencyJson>,
     pub errors: ErrorsJson,
+    /// Problems with the inputs as a whole (a point without PTP, …).
+    pub warnings: Vec<String>,
     /// Messages not tracked because a table was full (bounded memory).
     pub untracked: u64,
 }
@@ -98,6 +110,12 @@ pub struct GrandmasterJson {
 pub struct GmChangeJson {
     #[serde(flatten)]
     pub change: GmChange,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DelayConsistencyJson {
+    pub point: String,
+    pub resp_minus_req_ns: Option<SummaryStats>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -231,11 +249,36 @@ impl Summary {
                 .collect(),
             grandmaster_changes_total: a.inventory.change_count,
             health,
+            hops: a.ledger.hops_json(point_name),
+            corrections: a.ledger.corrections_json(point_name),
+            delay_correction_consistency: {
+                let mut v: Vec<_> = e.delay_correction_diff.iter().collect();
+                v.sort_by_key(|(p, _)| **p);
+                v.into_iter()
+                    .map(|(p, s)| DelayConsistencyJson {
+                        point: point_name(*p),
+                        resp_minus_req_ns: s.summary(),
+                    })
+                    .collect()
+            },
             errors: ErrorsJson {
                 count: a.malformed,
                 first: a.errors.clone(),
             },
-            untracked: a.inventory.untracked + a.health.untracked + e.dropped,
+            warnings: a
+                .points
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.ptp_messages == 0)
+                .map(|(i, p)| {
+                    format!(
+                        "capture point {}: {} frames, no PTP message",
+                        point_name(i),
+                        p.frames
+                    )
+                })
+                .collect(),
+            untracked: a.inventory.untracked + a.health.untracked + e.dropped + a.ledger.untracked,
         }
     }
 
@@ -404,11 +447,77 @@ impl Summary {
             }
             writeln!(o)?;
         }
+        if !self.hops.is_empty() {
+            writeln!(
+                o,
+                "\nTransparent-clock ledger (hops between capture points)"
+            )?;
+        }
+        for hop in &self.hops {
+            let r = hop.residence_ns.as_ref().map_or("-".into(), |r| {
+                format!(
+                    "correction added median {} (min {}, p99 {}, max {})",
+                    fmt_ns(r.median as f64),
+                    fmt_ns(r.min as f64),
+                    fmt_ns(r.p99 as f64),
+                    fmt_ns(r.max as f64)
+                )
+            });
+            writeln!(
+                o,
+                "  {} -> {}: {} messages seen at both [{}]; {r}",
+                hop.from,
+                hop.to,
+                hop.matched,
+                hop.message_types.join(", ")
+            )?;
+            writeln!(
+                o,
+                "    source MAC {}, other octets {}",
+                if hop.source_mac_changed {
+                    "changed"
+                } else {
+                    "kept"
+                },
+                if hop.other_bytes_changed {
+                    "changed"
+                } else {
+                    "unchanged"
+                }
+            )?;
+            for f in &hop.flags {
+                writeln!(o, "    ! {f}")?;
+            }
+        }
+        if !self.corrections.is_empty() {
+            writeln!(o, "\nNon-zero correctionField (per point and stream)")?;
+        }
+        for c in &self.corrections {
+            let d = c.correction_ns.as_ref();
+            writeln!(
+                o,
+                "  {:<14} {:<22} {:<21} {}/{} non-zero, median {}{}",
+                c.point,
+                c.port,
+                c.message_type,
+                c.nonzero,
+                c.count,
+                d.map_or("-".into(), |d| fmt_ns(d.median as f64)),
+                if c.jump_count > 0 {
+                    format!(", {} jumps", c.jump_count)
+                } else {
+                    String::new()
+                }
+            )?;
+        }
         if self.errors.count > 0 {
             writeln!(o, "\nMalformed ({})", self.errors.count)?;
             for e in &self.errors.first {
                 writeln!(o, "  {} frame {}: {}", e.point, e.frame, e.message)?;
             }
+        }
+        for w in &self.warnings {
+            writeln!(o, "\nwarning: {w}")?;
         }
         if self.untracked > 0 {
             writeln!(

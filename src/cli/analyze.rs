@@ -48,6 +48,10 @@ pub struct AnalyzeArgs {
     /// Seconds an exchange waits for its answer before it is unmatched.
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub match_timeout: f64,
+    /// The order of the capture points along the path messages take
+    /// (transparent-clock ledger): only neighbours on it form hops.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
+    pub path: Vec<String>,
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
@@ -146,6 +150,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         .sum();
     let bar = progress_bar(total, args.no_progress);
     let mut points = Points::default();
+    // Path points first: reading gives the same names the same ids.
+    if !args.path.is_empty() {
+        let ids = args.path.iter().map(|n| points.intern(n)).collect();
+        p.analyzer.ledger.path = Some(ids);
+    }
     let errors = if inputs.len() == 1 {
         read_one(&inputs[0], &mut p, &mut points, &bar)
     } else {
@@ -153,6 +162,17 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     };
     bar.finish_and_clear();
     p.analyzer.finish();
+    for (i, n) in args.path.iter().enumerate() {
+        if p.analyzer.points.get(i).is_none_or(|s| s.frames == 0) {
+            let known: Vec<&str> = (args.path.len()..points.len())
+                .map(|i| points.name(i))
+                .collect();
+            anyhow::bail!(
+                "--path: no frames at a capture point named {n:?}; the inputs' points are: {}",
+                known.join(", ")
+            );
+        }
+    }
     eprintln!("ptpscope: {}", p.decode.line());
     for e in &errors {
         eprintln!("ptpscope: error: {e}");
@@ -195,7 +215,9 @@ enum Item {
         transport: Transport,
         header: Header,
         body: Body<'static>,
-        /// The TLV octets, as a range of the batch's arena.
+        /// The message octets and, within them, the TLVs: ranges of the
+        /// batch's arena.
+        bytes: (usize, usize),
         suffix: (usize, usize),
     },
     V1,
@@ -235,14 +257,17 @@ fn decode_owned(
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
                     let start = arena.len();
-                    arena.extend_from_slice(m.suffix);
+                    let len = usize::from(m.header.message_length).min(link.payload.len());
+                    arena.extend_from_slice(&link.payload[..len]);
+                    let tlvs = start + m.suffix_offset().min(len);
                     Item::V2 {
+                        bytes: (start, arena.len()),
                         src_mac: link.src_mac,
                         src_ip: link.src_ip,
                         transport: link.transport,
                         header: m.header,
                         body: body_static(m.body),
-                        suffix: (start, arena.len()),
+                        suffix: (tlvs, (tlvs + m.suffix.len()).min(arena.len())),
                     }
                 }
                 None => Item::Frame,
@@ -279,6 +304,7 @@ fn apply<'n>(a: &mut Analyzer, d: &Decoded, arena: &[u8], name: &dyn Fn(usize) -
             transport,
             header,
             body,
+            bytes,
             suffix,
         } => {
             let Some(t) = d.time_ns else { return };
@@ -306,6 +332,7 @@ fn apply<'n>(a: &mut Analyzer, d: &Decoded, arena: &[u8], name: &dyn Fn(usize) -
                 time_ns: t,
                 link: &link,
                 message: &message,
+                bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
             });
         }
         Item::V1 => a.observe_v1(d.point),
