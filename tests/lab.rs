@@ -115,7 +115,10 @@ fn fresh_lab_captures_decode_cleanly() {
                 .any(|x| x.as_str().unwrap().contains(finding)),
             "{name}: {hop}"
         );
-        assert!(hop["residence_ns"]["median"].as_i64().unwrap() > 0, "{name}");
+        assert!(
+            hop["residence_ns"]["median"].as_i64().unwrap() > 0,
+            "{name}"
+        );
     }
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -75,6 +75,8 @@ pub struct Stream {
     pub response: Option<Box<Stats>>,
     /// Set by [`Health::finish`]: silent for longer than its timeout at the end.
     pub silent_at_end_ns: Option<i64>,
+    /// The correctionField this stream carries.
+    pub corrections: super::ledger::PointCorrections,
 }
 
 impl Stream {
@@ -99,6 +101,7 @@ impl Stream {
             flag_change_count: 0,
             response: None,
             silent_at_end_ns: None,
+            corrections: Default::default(),
         }
     }
 
@@ -199,6 +202,7 @@ impl Health {
             None => {
                 let s = Stream::new(t, h.sequence_id, h.log_message_interval, h.flags);
                 let s = self.streams.entry(key).or_insert(s);
+                s.corrections.observe(h.correction_field.0, t);
                 if let Some(r) = response_ns {
                     s.response.get_or_insert_default().add(r);
                 }
@@ -206,6 +210,7 @@ impl Health {
             }
         };
         s.count += 1;
+        s.corrections.observe(h.correction_field.0, t);
         if let Some(r) = response_ns {
             s.response.get_or_insert_default().add(r);
         }

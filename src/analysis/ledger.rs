@@ -16,8 +16,8 @@
 //! time between the points, whether the Ethernet or IP source changed, and
 //! whether any octet of the message other than correctionField changed.
 //!
-//! At each single point it also keeps, per sender port and message type, the
-//! correctionField's distribution and its jumps over time.
+//! At each single point, the health tracker's streams keep the
+//! correctionField's distribution and its jumps ([`PointCorrections`]).
 
 use serde::Serialize;
 
@@ -176,10 +176,11 @@ pub struct Ledger {
     /// Two-step Sync deltas per hop, waiting for their Follow_Up's.
     sync_deltas: HashMap<(PointId, PointId, PortIdentity, u16), i64>,
     pub carriage: HashMap<(PointId, PointId), SyncCarriage>,
-    pub points: HashMap<(PointId, u8, u8, PortIdentity, MessageType), PointCorrections>,
     /// The same message seen twice at one point.
     pub duplicates_at_point: HashMap<PointId, u64>,
     pub untracked: u64,
+    /// Capture points known so far; matching starts with the second.
+    pub point_count: usize,
     last_sweep_ns: i64,
 }
 
@@ -201,7 +202,7 @@ impl Ledger {
             hops: HashMap::default(),
             sync_deltas: HashMap::default(),
             carriage: HashMap::default(),
-            points: HashMap::default(),
+            point_count: 0,
             duplicates_at_point: HashMap::default(),
             untracked: 0,
             last_sweep_ns: i64::MIN,
@@ -215,21 +216,10 @@ impl Ledger {
         }
         let corr = h.correction_field.0;
         let t = o.time_ns;
-        // Single point: the correction a stream carries.
-        let pk = (
-            o.point,
-            h.major_sdo_id,
-            h.domain_number,
-            h.source_port_identity,
-            h.message_type,
-        );
-        let full = self.points.len() >= self.config.max_streams;
-        match self.points.get_mut(&pk) {
-            Some(p) => p.observe(corr, t),
-            None if full => self.untracked += 1,
-            None => self.points.entry(pk).or_default().observe(corr, t),
+        // Across points, once there are several.
+        if self.point_count < 2 {
+            return;
         }
-        // Across points.
         if now_ns - self.last_sweep_ns >= WINDOW_NS / 2 {
             self.last_sweep_ns = now_ns;
             self.pending.retain(|_, p| now_ns - p.first_ns <= WINDOW_NS);
@@ -333,7 +323,7 @@ impl Ledger {
 }
 
 impl PointCorrections {
-    fn observe(&mut self, corr: i64, t: i64) {
+    pub fn observe(&mut self, corr: i64, t: i64) {
         self.count += 1;
         let ns = corr >> 16;
         if corr != 0 {
@@ -547,21 +537,32 @@ impl Ledger {
         out
     }
 
-    pub fn corrections_json(&self, name: &dyn Fn(PointId) -> String) -> Vec<PointCorrectionJson> {
-        let mut v: Vec<_> = self.points.iter().filter(|(_, p)| p.nonzero > 0).collect();
+    /// Streams whose correction is not always zero, from the health tracker.
+    pub fn corrections_json(
+        health: &super::health::Health,
+        name: &dyn Fn(PointId) -> String,
+    ) -> Vec<PointCorrectionJson> {
+        let mut v: Vec<_> = health
+            .streams
+            .iter()
+            .filter(|(_, s)| s.corrections.nonzero > 0)
+            .collect();
         v.sort_by_key(|(k, _)| **k);
         v.into_iter()
-            .map(|(&(pt, sdo, dom, port, t), p)| PointCorrectionJson {
-                point: name(pt),
-                major_sdo_id: sdo,
-                domain: dom,
-                port: port.to_string(),
-                message_type: t.to_string(),
-                count: p.count,
-                nonzero: p.nonzero,
-                correction_ns: p.correction.summary(),
-                jump_count: p.jump_count,
-                jumps: p.jumps.clone(),
+            .map(|(k, s)| {
+                let p = &s.corrections;
+                PointCorrectionJson {
+                    point: name(k.point),
+                    major_sdo_id: k.major_sdo_id,
+                    domain: k.domain,
+                    port: k.port.to_string(),
+                    message_type: k.message_type.to_string(),
+                    count: p.count,
+                    nonzero: p.nonzero,
+                    correction_ns: p.correction.summary(),
+                    jump_count: p.jump_count,
+                    jumps: p.jumps.clone(),
+                }
             })
             .collect()
     }
@@ -609,6 +610,7 @@ mod tests {
     #[test]
     fn a_message_at_three_points_makes_two_hops() {
         let mut a = Analyzer::default();
+        a.set_point_count(3);
         for seq in 0..10u16 {
             let m = message(0x0, port(1, 1), seq, 0, -3, &ts(100, u32::from(seq)));
             let t = i64::from(seq) * 125_000 * US;
@@ -640,6 +642,7 @@ mod tests {
     #[test]
     fn changed_octets_negative_and_impossible_corrections_are_flagged() {
         let mut a = Analyzer::default();
+        a.set_point_count(2);
         for seq in 0..4u16 {
             let m = message(0x0, port(1, 1), seq, 0, -3, &ts(7, 0));
             let mut changed = m;
@@ -660,6 +663,7 @@ mod tests {
     #[test]
     fn the_same_message_twice_at_one_point_is_a_duplicate_not_a_hop() {
         let mut a = Analyzer::default();
+        a.set_point_count(2);
         let m = message(0xB, port(1, 1), 3, 0, 1, &[ts(0, 0), vec![0; 20]].concat());
         see(&mut a, 0, 0, 1, &m, 0);
         see(&mut a, 0, 10, 1, &m, 0);

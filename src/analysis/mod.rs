@@ -173,6 +173,12 @@ impl Analyzer {
         outcome.measurement
     }
 
+    /// How many capture points the inputs have (so far): the ledger
+    /// matches messages across points once there are two.
+    pub fn set_point_count(&mut self, n: usize) {
+        self.ledger.point_count = self.ledger.point_count.max(n);
+    }
+
     /// Counts a PTPv1 message (reported, not analyzed).
     pub fn observe_v1(&mut self, point: PointId) {
         self.point(point).ptp_messages += 1;

@@ -250,7 +250,7 @@ impl Summary {
             grandmaster_changes_total: a.inventory.change_count,
             health,
             hops: a.ledger.hops_json(point_name),
-            corrections: a.ledger.corrections_json(point_name),
+            corrections: super::ledger::Ledger::corrections_json(&a.health, point_name),
             delay_correction_consistency: {
                 let mut v: Vec<_> = e.delay_correction_diff.iter().collect();
                 v.sort_by_key(|(p, _)| **p);

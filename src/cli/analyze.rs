@@ -377,6 +377,7 @@ fn read_one(
             for mut b in rx {
                 if b.names.len() > names.len() {
                     names = std::mem::take(&mut b.names);
+                    analyzer.set_point_count(names.len());
                 }
                 for d in &b.items {
                     apply(analyzer, d, &b.arena, &|i| {
@@ -579,6 +580,7 @@ fn merge(rx: &[mpsc::Receiver<Batch>], p: &mut Pipeline, points: &mut Points, ba
             orig_len: f.orig_len,
             file_offset: f.file_offset,
         };
+        p.analyzer.set_point_count(points.len());
         p.frame(&frame, points.name(point));
         s.offset = f.file_offset;
         if s.refill(points) {

@@ -283,6 +283,7 @@ mod imp {
         };
         let mut pipeline = Pipeline::new(args)?;
         let names: Vec<String> = live.interface.clone();
+        pipeline.analyzer.set_point_count(names.len());
         if let Some(t) = &live.tstamp_type {
             for n in &names {
                 check_adapter_timestamps(n, t)?;
