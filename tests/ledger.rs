@@ -237,6 +237,10 @@ fn points_whose_clocks_disagree_are_flagged_and_keep_their_corrections() {
         &format!("sl={}", lab("lab-e2e-tc-slave-side.pcap").display()),
     ]);
     assert_eq!(h["residence_ns"], hop(&plain, "gm", "sl")["residence_ns"]);
+    // Delay_Req still goes from the slave's side to the grandmaster's.
+    let back = hop(&v, "sl", "gm");
+    assert_eq!(back["message_types"], serde_json::json!(["Delay_Req"]));
+    assert_eq!(back["matched"], hop(&plain, "sl", "gm")["matched"]);
 }
 
 #[test]

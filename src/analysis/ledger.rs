@@ -8,8 +8,11 @@
 //! another point makes a hop sample with the latest earlier sighting, so
 //! with three points a→b→c the hops are a→b and b→c, never a→c. With
 //! `--path a,b,c` only pairs adjacent on that path count. A hop runs in the
-//! direction the message travelled (increasing capture time, or increasing
-//! correction when the points' clocks disagree).
+//! direction the message travelled: increasing capture time; when the two
+//! points' clocks are over a second apart, increasing correction, or for an
+//! unchanged correction the message type's direction (Sync, Follow_Up,
+//! Announce and Delay_Resp leave the master, Delay_Req goes to it) given
+//! which point is upstream.
 //!
 //! Per hop and message type it records the correctionField delta (the
 //! residence time, plus link delay and asymmetry for a P2P TC), the capture
@@ -176,6 +179,9 @@ pub struct Ledger {
     /// Two-step Sync deltas per hop, waiting for their Follow_Up's.
     sync_deltas: HashMap<(PointId, PointId, PortIdentity, u16), i64>,
     pub carriage: HashMap<(PointId, PointId), SyncCarriage>,
+    /// Per point pair (lower id first): > 0 when the first is upstream
+    /// (nearer the master), from the messages whose correction grew.
+    upstream: HashMap<(PointId, PointId), i32>,
     /// The same message seen twice at one point.
     pub duplicates_at_point: HashMap<PointId, u64>,
     pub untracked: u64,
@@ -202,6 +208,7 @@ impl Ledger {
             hops: HashMap::default(),
             sync_deltas: HashMap::default(),
             carriage: HashMap::default(),
+            upstream: HashMap::default(),
             point_count: 0,
             duplicates_at_point: HashMap::default(),
             untracked: 0,
@@ -293,13 +300,46 @@ impl Ledger {
         };
         p.sightings.push(s);
         let Some(prev) = prev else { return };
-        // Direction of travel: capture time, unless the correction says the
-        // other way (points whose clocks disagree).
-        let (a, b) = if s.time_ns >= prev.time_ns || s.correction > prev.correction {
-            (prev, s)
+        // Direction of travel: capture time. When the two points' clocks
+        // disagree (over 1 s apart), the correction's growth, else what the
+        // message type says (from the master, or to it) given which point
+        // is upstream, as learnt from messages whose correction grew.
+        let t = h.message_type;
+        let from_master = matches!(
+            t,
+            MessageType::SYNC
+                | MessageType::FOLLOW_UP
+                | MessageType::ANNOUNCE
+                | MessageType::DELAY_RESP
+        );
+        let to_master = t == MessageType::DELAY_REQ;
+        let pair = (prev.point.min(s.point), prev.point.max(s.point));
+        if s.correction != prev.correction && (from_master || to_master) {
+            // The later on the message's way is the one with more correction.
+            let s_later = s.correction > prev.correction;
+            let s_downstream = s_later == from_master;
+            let vote = if (s.point == pair.1) == s_downstream {
+                1
+            } else {
+                -1
+            };
+            let v = self.upstream.entry(pair).or_default();
+            *v = (*v + vote).clamp(-1000, 1000);
+        }
+        let forward = if (s.time_ns - prev.time_ns).abs() <= 1_000_000_000 {
+            s.time_ns >= prev.time_ns
+        } else if s.correction != prev.correction {
+            s.correction > prev.correction
         } else {
-            (s, prev)
+            match self.upstream.get(&pair).copied().unwrap_or(0) {
+                v if v != 0 && (from_master || to_master) => {
+                    let s_downstream = (s.point == pair.1) == (v > 0);
+                    s_downstream == from_master
+                }
+                _ => s.time_ns >= prev.time_ns,
+            }
         };
+        let (a, b) = if forward { (prev, s) } else { (s, prev) };
         let hop = (a.point, b.point, h.message_type);
         self.hops.entry(hop).or_default().add(&a, &b);
         let delta = b.correction.wrapping_sub(a.correction);
