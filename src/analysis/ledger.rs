@@ -453,6 +453,7 @@ pub const FLAG_ONE_WAY: &str =
 pub const FLAG_NEGATIVE: &str = "negative correction added";
 pub const FLAG_BEYOND: &str = "correction added exceeds the capture-time difference";
 pub const FLAG_MIXED: &str = "one-step and two-step corrections mixed on one path";
+pub const FLAG_UNACCOMPANIED: &str = "residence missing from both a two-step Sync and its Follow_Up, where other Syncs on the hop carry it";
 pub const FLAG_SKEW: &str = "capture clocks of the two points disagree by more than 1 s; capture-time checks are not meaningful";
 
 impl Ledger {
@@ -541,6 +542,13 @@ impl Ledger {
                     .count();
                 if kinds > 1 || c.in_both > 0 {
                     flags.push(FLAG_MIXED.to_owned());
+                }
+                if c.in_neither > 0 && kinds > 0 {
+                    flags.push(format!(
+                        "{FLAG_UNACCOMPANIED} ({} of {} two-step Syncs)",
+                        c.in_neither,
+                        c.in_neither + c.in_sync + c.in_follow_up + c.in_both
+                    ));
                 }
             }
             out.push(HopJson {
@@ -698,6 +706,28 @@ mod tests {
         let f = h.flags.join("; ");
         assert!(f.contains(FLAG_NEGATIVE), "{f}");
         assert!(f.contains(FLAG_BEYOND), "{f}");
+    }
+
+    #[test]
+    fn two_step_carriage_mixed_and_missing() {
+        let mut a = Analyzer::default();
+        a.set_point_count(2);
+        // Seq 0: in the Follow_Up; 1: in the Sync; 2: in neither.
+        for (seq, sync_add, fu_add) in [(0u16, 0, 50), (1, 50, 0), (2, 0, 0)] {
+            let t = i64::from(seq) * 125_000 * US;
+            let sync = message(0x0, port(1, 1), seq, Flags::TWO_STEP, -3, &ts(0, 0));
+            let fu = message(0x8, port(1, 1), seq, 0, -3, &ts(5, u32::from(seq)));
+            see(&mut a, 0, t, 1, &sync, 0);
+            see(&mut a, 1, t + 60 * US, 1, &sync, sync_add);
+            see(&mut a, 0, t + 100 * US, 1, &fu, 0);
+            see(&mut a, 1, t + 160 * US, 1, &fu, fu_add);
+        }
+        let h = &a.ledger.hops_json(&names)[0];
+        let c = h.sync_carriage.unwrap();
+        assert_eq!((c.in_sync, c.in_follow_up, c.in_neither), (1, 1, 1));
+        let f = h.flags.join("; ");
+        assert!(f.contains(FLAG_MIXED), "{f}");
+        assert!(f.contains(FLAG_UNACCOMPANIED), "{f}");
     }
 
     #[test]
