@@ -7,11 +7,14 @@
 //!   streaming, in bounded memory.
 //! - [`analysis`]: sans-IO trackers over decoded messages: inventory,
 //!   exchanges (measurements), stream health.
+//! - [`estimate`]: offset, path delay and frequency with error bounds,
+//!   from the analysis' measurements.
 //! - [`report`]: turning decoded frames into text, JSON Lines and CSV.
 //! - [`cli`]: the command-line front end.
 
 pub mod analysis;
 pub mod capture;
 pub mod cli;
+pub mod estimate;
 pub mod report;
 pub mod wire;

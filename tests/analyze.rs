@@ -316,3 +316,45 @@ fn json_schema_has_the_documented_keys() {
     }
     assert!(h["interval_ns"]["mean"].is_f64() && h["interval_ns"]["p99"].is_i64());
 }
+
+/// The lab's clocks all read CLOCK_REALTIME: the true offset of every capture
+/// point to the grandmaster is 0, and the causal bound must contain it.
+#[test]
+fn estimates_contain_the_true_offset_of_zero() {
+    for file in [
+        "lab-l2-e2e.pcap",
+        "lab-udp4-e2e.pcap",
+        "lab-unicast.pcap",
+        "lab-e2e-tc-gm-side.pcap",
+        "lab-e2e-tc-keepmac-gm-side.pcap",
+    ] {
+        let v = analyze_file(&lab(file));
+        let e = &v["estimates"][0];
+        assert_eq!(e["port"], "020000.fffe.000002-1", "{file}");
+        assert!(e["samples"].as_u64().unwrap() >= 10, "{file}: {e}");
+        let off = e["offset_ns"]["median"].as_i64().unwrap();
+        let hard = e["bound_ns"]["hard_median"].as_i64().unwrap();
+        let delay = e["path_delay_ns"]["median"].as_i64().unwrap();
+        assert!(off.abs() <= hard, "{file}: offset {off} outside ±{hard}");
+        assert!(delay > 0 && hard >= delay, "{file}: {e}");
+        assert!(e["bound_ns"]["stat_median"].as_i64().unwrap() > 0);
+        assert_eq!(e["bound_ns"]["confidence"], 0.95);
+        assert!(
+            e["frequency_ppb"].as_f64().unwrap().abs() < 10_000.0,
+            "{file}"
+        );
+        assert!(!e["series"].as_array().unwrap().is_empty());
+    }
+}
+
+/// Behind a ptp4l TC, the capture precedes the TC's egress timestamp: the
+/// corrections exceed what the point saw, and every sample is set aside.
+#[test]
+fn samples_contradicting_causality_are_set_aside() {
+    let v = analyze_file(&lab("lab-e2e-tc-slave-side.pcap"));
+    let e = &v["estimates"][0];
+    assert_eq!(e["samples"], 0);
+    assert!(e["inconsistent_samples"].as_u64().unwrap() > 10);
+    assert!(e["note"].as_str().unwrap().contains("negative path delay"));
+    assert!(e["offset_ns"]["median"].is_null());
+}

@@ -18,6 +18,7 @@ use super::decode::{Summary as DecodeSummary, decode_frame};
 use super::{Input, inputs};
 use crate::analysis::{Analyzer, MalformedRecord, Observation, Summary};
 use crate::capture::{self, Frame, Points};
+use crate::estimate::{EstimateJson, Estimator};
 use crate::report::Content;
 use crate::wire::link::{LinkType, Mac, PtpFrame, PtpPorts, Transport};
 use crate::wire::{Body, Header, Message, Ptp};
@@ -89,6 +90,7 @@ pub struct LiveArgs {
 /// Frame handling shared by files and live capture.
 pub struct Pipeline {
     pub analyzer: Analyzer,
+    pub estimator: Estimator,
     pub ports: PtpPorts,
     pub decode: DecodeSummary,
 }
@@ -107,6 +109,7 @@ impl Pipeline {
         };
         Ok(Self {
             analyzer: Analyzer::new(config),
+            estimator: Estimator::default(),
             ports: PtpPorts::with_extra(&args.udp_port),
             decode: DecodeSummary::default(),
         })
@@ -116,22 +119,68 @@ impl Pipeline {
     pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) {
         let mut arena = Vec::new();
         let d = decode_owned(frame, &self.ports, &mut self.decode, &mut arena);
-        apply(&mut self.analyzer, &d, &arena, &|_| point_name);
+        apply(&mut self.analyzer, &mut self.estimator, &d, &arena, &|_| {
+            point_name
+        });
     }
 
     pub fn print(&self, format: AnalyzeFormat, names: &dyn Fn(usize) -> String) -> io::Result<()> {
+        #[derive(serde::Serialize)]
+        struct Output<'s> {
+            #[serde(flatten)]
+            summary: &'s Summary,
+            estimates: Vec<EstimateJson>,
+        }
         let summary = Summary::new(&self.analyzer, names);
+        let estimates = self.estimator.json(names);
         let stdout = io::stdout();
         let mut out = stdout.lock();
         match format {
-            AnalyzeFormat::Text => out.write_all(summary.text().as_bytes())?,
+            AnalyzeFormat::Text => {
+                out.write_all(summary.text().as_bytes())?;
+                out.write_all(estimates_text(&estimates).as_bytes())?;
+            }
             AnalyzeFormat::Json => {
-                serde_json::to_writer_pretty(&mut out, &summary)?;
+                let o = Output {
+                    summary: &summary,
+                    estimates,
+                };
+                serde_json::to_writer_pretty(&mut out, &o)?;
                 out.write_all(b"\n")?;
             }
         }
         out.flush()
     }
+}
+
+fn estimates_text(v: &[EstimateJson]) -> String {
+    use crate::analysis::summary::fmt_ns;
+    let mut o = String::new();
+    if !v.is_empty() {
+        o.push_str("\nEstimates (capture point clock vs grandmaster, E2E)\n");
+    }
+    let ns = |x: Option<i64>| x.map_or("-".into(), |x| fmt_ns(x as f64));
+    for e in v {
+        o.push_str(&format!(
+            "  {:<14} slave {:<22} {:>5} samples  offset median {} (rms {}, p99 |{}|)  delay min {} median {}  freq {}  bound hard {} / stat {} ({:.0}%)\n",
+            e.point,
+            e.port,
+            e.samples,
+            ns(e.offset_ns.median),
+            fmt_ns(e.offset_ns.rms),
+            ns(e.offset_ns.p99_abs),
+            ns(e.path_delay_ns.min),
+            ns(e.path_delay_ns.median),
+            e.frequency_ppb.map_or("-".into(), |f| format!("{f:.0} ppb")),
+            ns(e.bound_ns.hard_median),
+            ns(e.bound_ns.stat_median),
+            e.bound_ns.confidence * 100.0
+        ));
+        if let Some(n) = e.note {
+            o.push_str(&format!("    ! {} of them: {n}\n", e.inconsistent_samples));
+        }
+    }
+    o
 }
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
@@ -294,7 +343,13 @@ fn decode_owned(
 }
 
 /// Feeds one decoded frame to the analyzer.
-fn apply<'n>(a: &mut Analyzer, d: &Decoded, arena: &[u8], name: &dyn Fn(usize) -> &'n str) {
+fn apply<'n>(
+    a: &mut Analyzer,
+    est: &mut Estimator,
+    d: &Decoded,
+    arena: &[u8],
+    name: &dyn Fn(usize) -> &'n str,
+) {
     a.frame(d.point, d.time_ns);
     match &d.item {
         Item::Frame => {}
@@ -326,7 +381,7 @@ fn apply<'n>(a: &mut Analyzer, d: &Decoded, arena: &[u8], name: &dyn Fn(usize) -
                 suffix: arena.get(suffix.0..suffix.1).unwrap_or_default(),
                 trailer: &[],
             };
-            a.observe(&Observation {
+            let m = a.observe(&Observation {
                 point: d.point,
                 frame: d.frame,
                 time_ns: t,
@@ -334,6 +389,9 @@ fn apply<'n>(a: &mut Analyzer, d: &Decoded, arena: &[u8], name: &dyn Fn(usize) -
                 message: &message,
                 bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
             });
+            if let Some(m) = m {
+                est.observe(&m);
+            }
         }
         Item::V1 => a.observe_v1(d.point),
         Item::Malformed {
@@ -371,6 +429,7 @@ fn read_one(
     let ports = &p.ports;
     let summary = &mut p.decode;
     let analyzer = &mut p.analyzer;
+    let estimator = &mut p.estimator;
     let result = thread::scope(|s| {
         let worker = s.spawn(move || {
             let mut names: Vec<String> = Vec::new();
@@ -380,7 +439,7 @@ fn read_one(
                     analyzer.set_point_count(names.len());
                 }
                 for d in &b.items {
-                    apply(analyzer, d, &b.arena, &|i| {
+                    apply(analyzer, estimator, d, &b.arena, &|i| {
                         names.get(i).map_or("", String::as_str)
                     });
                 }
