@@ -1,5 +1,5 @@
 //! Streaming statistics in fixed memory: count, mean, standard deviation
-//! (Welford), extremes, and quantiles from a log-linear histogram.
+//! (sums of deviations from the first sample: no division per sample), extremes, and quantiles from a log-linear histogram.
 //!
 //! The histogram holds each sample's deviation from a reference value (0 by
 //! default; the advertised interval for message intervals), with 32
@@ -19,8 +19,10 @@ const SUB: usize = 1 << SUB_BITS;
 #[derive(Debug, Clone)]
 pub struct Stats {
     count: u64,
-    mean: f64,
-    m2: f64,
+    /// The first sample: sums are of deviations from it.
+    shift: f64,
+    sum: f64,
+    sumsq: f64,
     min: i64,
     max: i64,
     reference: i64,
@@ -63,8 +65,9 @@ impl Stats {
     pub fn with_reference(reference: i64) -> Self {
         Self {
             count: 0,
-            mean: 0.0,
-            m2: 0.0,
+            shift: 0.0,
+            sum: 0.0,
+            sumsq: 0.0,
             min: i64::MAX,
             max: i64::MIN,
             reference,
@@ -76,9 +79,12 @@ impl Stats {
     pub fn add(&mut self, v: i64) {
         self.count += 1;
         let x = v as f64;
-        let d = x - self.mean;
-        self.mean += d / self.count as f64;
-        self.m2 += d * (x - self.mean);
+        if self.count == 1 {
+            self.shift = x;
+        }
+        let d = x - self.shift;
+        self.sum += d;
+        self.sumsq += d * d;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
         let dev = i128::from(v) - i128::from(self.reference);
@@ -97,12 +103,15 @@ impl Stats {
     }
 
     pub fn mean(&self) -> Option<f64> {
-        (self.count > 0).then_some(self.mean)
+        (self.count > 0).then(|| self.shift + self.sum / self.count as f64)
     }
 
     /// Population standard deviation.
     pub fn stddev(&self) -> Option<f64> {
-        (self.count > 0).then(|| (self.m2 / self.count as f64).sqrt())
+        (self.count > 0).then(|| {
+            let n = self.count as f64;
+            ((self.sumsq - self.sum * self.sum / n) / n).max(0.0).sqrt()
+        })
     }
 
     pub fn min(&self) -> Option<i64> {
@@ -147,7 +156,7 @@ impl Stats {
     pub fn summary(&self) -> Option<Summary> {
         (self.count > 0).then(|| Summary {
             count: self.count,
-            mean: self.mean,
+            mean: self.mean().unwrap_or(0.0),
             stddev: self.stddev().unwrap_or(0.0),
             min: self.min,
             median: self.quantile(0.5).unwrap_or(self.min),

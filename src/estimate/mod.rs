@@ -35,7 +35,8 @@
 //! bound does).
 //!
 //! # Filters and model
-//! Over a sliding window of [`WINDOW`] samples: samples whose path delay is
+//! Over a sliding window of [`WINDOW`] samples, refitted every [`REFIT`]
+//! samples and carried along the fitted line between refits: samples whose path delay is
 //! more than 3 MAD above the window's minimum-delay cluster are dropped
 //! ("lucky packet" selection keeps the least-queued ones), then a
 //! Theil–Sen line of offset against time gives the offset at the newest
@@ -53,6 +54,8 @@ use crate::wire::{Correction, PortIdentity};
 
 /// Samples in the sliding window of the filter and model.
 pub const WINDOW: usize = 32;
+/// The model is refitted every this many samples and carried between.
+pub const REFIT: u64 = 16;
 /// Series points kept per estimate (decimated beyond).
 const MAX_SERIES: usize = 2048;
 
@@ -95,16 +98,18 @@ pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
     })
 }
 
+/// Median by selection (O(n)); the mean of the middle two for even n.
 fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {
         return f64::NAN;
     }
+    let (_, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        v[n / 2]
+        hi
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lo + hi) / 2.0
     }
 }
 
@@ -142,11 +147,23 @@ pub struct Estimate {
     pub baseline_offset_ns: f64,
 }
 
+/// The model fitted over a window, at `time_ns`.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    time_ns: i64,
+    offset: f64,
+    slope: f64,
+    delay: f64,
+    hard: f64,
+    stat: f64,
+    used: usize,
+}
+
 /// The estimator of one capture point and slave port.
 #[derive(Debug, Clone)]
 pub struct Track {
-    window: Vec<Sample>,
-    baseline_delays: Vec<f64>,
+    window: std::collections::VecDeque<Sample>,
+    baseline_delays: std::collections::VecDeque<f64>,
     /// Timestamp resolution of the capture, ns.
     pub resolution_ns: f64,
     /// Drift allowed when carrying a bound across the window, ppb.
@@ -163,13 +180,14 @@ pub struct Track {
     pub last: Option<Estimate>,
     pub series: Vec<Estimate>,
     stride: u64,
+    fit: Option<Fit>,
 }
 
 impl Track {
     pub fn new(resolution_ns: f64) -> Self {
         Self {
-            window: Vec::with_capacity(WINDOW),
-            baseline_delays: Vec::with_capacity(10),
+            window: std::collections::VecDeque::with_capacity(WINDOW),
+            baseline_delays: std::collections::VecDeque::with_capacity(10),
             resolution_ns,
             max_drift_ppb: 100_000.0,
             samples: 0,
@@ -183,6 +201,7 @@ impl Track {
             last: None,
             series: Vec::new(),
             stride: 1,
+            fit: None,
         }
     }
 
@@ -190,70 +209,42 @@ impl Track {
     pub fn add(&mut self, s: Sample) -> Estimate {
         self.samples += 1;
         if self.window.len() == WINDOW {
-            self.window.remove(0);
+            self.window.pop_front();
         }
-        self.window.push(s);
+        self.window.push_back(s);
         // Baseline: moving median of 10 delays.
         if self.baseline_delays.len() == 10 {
-            self.baseline_delays.remove(0);
+            self.baseline_delays.pop_front();
         }
-        self.baseline_delays.push(s.delay_ns);
-        let mut bd = self.baseline_delays.clone();
-        let base_delay = median(&mut bd);
+        self.baseline_delays.push_back(s.delay_ns);
+        let mut bd = [0.0; 10];
+        let n = self.baseline_delays.len();
+        for (d, x) in bd.iter_mut().zip(&self.baseline_delays) {
+            *d = *x;
+        }
+        let base_delay = median(&mut bd[..n]);
         let baseline_offset = s.offset_ns + s.delay_ns - base_delay;
 
-        // Lucky packets: delays near the window's minimum.
-        let mut d: Vec<f64> = self.window.iter().map(|w| w.delay_ns).collect();
-        let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
-        let dmed = median(&mut d);
-        let mut dev: Vec<f64> = self
-            .window
-            .iter()
-            .map(|w| (w.delay_ns - dmed).abs())
-            .collect();
-        let mad = median(&mut dev).max(self.resolution_ns);
-        let used: Vec<&Sample> = self
-            .window
-            .iter()
-            .filter(|w| w.delay_ns <= dmin + 3.0 * 1.4826 * mad)
-            .collect();
-        let x0 = s.time_ns;
-        let pts: Vec<(f64, f64)> = used
-            .iter()
-            .map(|w| ((w.time_ns - x0) as f64, w.offset_ns))
-            .collect();
-        let (slope, icpt) = if pts.len() >= 3 {
-            theil_sen(&pts)
-        } else {
-            (0.0, s.offset_ns)
+        let fit = match self.fit {
+            Some(f) if !self.samples.is_multiple_of(REFIT) && self.window.len() == WINDOW => f,
+            _ => {
+                let f = self.refit(s.time_ns);
+                self.fit = Some(f);
+                f
+            }
         };
-        // Residual spread about the line, robust.
-        let mut res: Vec<f64> = pts
-            .iter()
-            .map(|(x, y)| (y - (icpt + slope * x)).abs())
-            .collect();
-        let sigma = 1.4826 * median(&mut res);
-        let n = pts.len().max(1) as f64;
-        let stat = 1.96 * sigma / n.sqrt() + self.resolution_ns;
-        // Hard: the tightest sample's half-width, carried to now with drift.
-        let hard = used
-            .iter()
-            .map(|w| {
-                let age = (x0 - w.time_ns).abs() as f64;
-                w.delay_ns.max(0.0) + self.resolution_ns + age * self.max_drift_ppb * 1e-9
-            })
-            .fold(f64::INFINITY, f64::min);
+        let dt = (s.time_ns - fit.time_ns) as f64;
+        let drift = dt.abs() * self.max_drift_ppb * 1e-9;
+        let hard = fit.hard + drift;
+        let stat = fit.stat + drift;
         let e = Estimate {
             time_ns: s.time_ns,
-            offset_ns: icpt,
-            delay_ns: used
-                .iter()
-                .map(|w| w.delay_ns)
-                .fold(f64::INFINITY, f64::min),
-            frequency_ppb: slope * 1e9,
+            offset_ns: fit.offset + fit.slope * dt,
+            delay_ns: fit.delay,
+            frequency_ppb: fit.slope * 1e9,
             hard_bound_ns: hard,
             stat_bound_ns: stat,
-            samples_used: used.len(),
+            samples_used: fit.used,
             baseline_offset_ns: baseline_offset,
         };
         self.offsets.add(e.offset_ns.round() as i64);
@@ -275,6 +266,67 @@ impl Track {
             self.series.push(e);
         }
         e
+    }
+
+    /// Fits the model over the window: lucky-packet filter, Theil–Sen
+    /// line, bounds, all at `x0`.
+    fn refit(&self, x0: i64) -> Fit {
+        // Lucky packets: delays near the window's minimum.
+        let mut d: Vec<f64> = self.window.iter().map(|w| w.delay_ns).collect();
+        let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
+        let dmed = median(&mut d);
+        let mut dev: Vec<f64> = self
+            .window
+            .iter()
+            .map(|w| (w.delay_ns - dmed).abs())
+            .collect();
+        let mad = median(&mut dev).max(self.resolution_ns);
+        let used: Vec<&Sample> = self
+            .window
+            .iter()
+            .filter(|w| w.delay_ns <= dmin + 3.0 * 1.4826 * mad)
+            .collect();
+        let pts: Vec<(f64, f64)> = used
+            .iter()
+            .map(|w| ((w.time_ns - x0) as f64, w.offset_ns))
+            .collect();
+        // Theil–Sen over at most 16 of them (every other one when more):
+        // 120 pairwise slopes instead of 496.
+        let step = pts.len().div_ceil(16).max(1);
+        let thin: Vec<(f64, f64)> = pts.iter().step_by(step).copied().collect();
+        let (slope, icpt) = if thin.len() >= 3 {
+            theil_sen(&thin)
+        } else {
+            (0.0, pts.first().map_or(0.0, |p| p.1))
+        };
+        // Residual spread about the line, robust.
+        let mut res: Vec<f64> = pts
+            .iter()
+            .map(|(x, y)| (y - (icpt + slope * x)).abs())
+            .collect();
+        let sigma = 1.4826 * median(&mut res);
+        let n = pts.len().max(1) as f64;
+        let stat = 1.96 * sigma / n.sqrt() + self.resolution_ns;
+        // Hard: the tightest sample's half-width, carried to now with drift.
+        let hard = used
+            .iter()
+            .map(|w| {
+                let age = (x0 - w.time_ns).abs() as f64;
+                w.delay_ns.max(0.0) + self.resolution_ns + age * self.max_drift_ppb * 1e-9
+            })
+            .fold(f64::INFINITY, f64::min);
+        Fit {
+            time_ns: x0,
+            offset: icpt,
+            slope,
+            delay: used
+                .iter()
+                .map(|w| w.delay_ns)
+                .fold(f64::INFINITY, f64::min),
+            hard,
+            stat,
+            used: used.len(),
+        }
     }
 
     pub fn rms_ns(&self) -> f64 {
@@ -309,13 +361,15 @@ impl Estimator {
         // Capture resolution: microsecond captures have whole-µs times.
         let us = sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
         let key = (sync.point, sync.major_sdo_id, sync.domain, delay.slave);
-        if !self.tracks.contains_key(&key) && self.tracks.len() >= 10_000 {
-            return None;
-        }
-        let track = self
-            .tracks
-            .entry(key)
-            .or_insert_with(|| Track::new(if us { 1000.0 } else { 1.0 }));
+        let full = self.tracks.len() >= 10_000;
+        let track = match self.tracks.get_mut(&key) {
+            Some(t) => t,
+            None if full => return None,
+            None => self
+                .tracks
+                .entry(key)
+                .or_insert_with(|| Track::new(if us { 1000.0 } else { 1.0 })),
+        };
         if !us {
             track.resolution_ns = 1.0;
         }
