@@ -201,3 +201,115 @@ fn live_analyze_in_the_lab() {
     assert_eq!(file["points"][0]["name"], "sl0");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// Runs `f` with a fresh, empty network namespace (loopback up), removed
+/// afterwards even when `f` panics.
+fn in_fresh_netns(tag: &str, f: impl FnOnce(&str)) {
+    let ns = format!("psl{}-{tag}", std::process::id());
+    let ok = Command::new("ip").args(["netns", "add", &ns]).status();
+    assert!(ok.is_ok_and(|s| s.success()), "ip netns add {ns}");
+    let _ = Command::new("ip")
+        .args(["-n", &ns, "link", "set", "lo", "up"])
+        .status();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&ns)));
+    let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+    if let Err(e) = r {
+        std::panic::resume_unwind(e);
+    }
+}
+
+fn live_lab_ready() -> bool {
+    if !cfg!(feature = "live") {
+        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
+        return false;
+    }
+    if !is_root() || !on_path("ip") {
+        eprintln!("skipped: needs root and iproute2 for a network namespace");
+        return false;
+    }
+    true
+}
+
+/// Ctrl-C stops a live capture cleanly with the final summary, after the
+/// periodic ones of `--every`.
+#[test]
+fn live_ctrl_c_and_periodic_summaries() {
+    if !live_lab_ready() {
+        return;
+    }
+    in_fresh_netns("sigint", |ns| {
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_ptpscope")])
+            .args(["analyze", "-i", "lo", "--every", "1s"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2600));
+        let _ = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let summaries = stdout.matches("Capture points").count();
+        assert!(
+            summaries >= 3,
+            "2 periodic + final, got {summaries}:\n{stdout}"
+        );
+        assert!(stderr.contains("lo: libpcap received"), "{stderr}");
+    });
+}
+
+/// Without CAP_NET_RAW the error says what is needed.
+#[test]
+fn live_permission_error_names_the_capability() {
+    if !live_lab_ready() || !on_path("runuser") {
+        return;
+    }
+    in_fresh_netns("perm", |ns| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, "runuser", "-u", "nobody", "--"])
+            .arg(env!("CARGO_BIN_EXE_ptpscope"))
+            .args(["analyze", "-i", "lo", "--duration", "1"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("Permission denied") && stderr.contains("exec") {
+            eprintln!("skipped: nobody cannot run the test binary here: {stderr}");
+            return;
+        }
+        assert!(!out.status.success());
+        assert!(stderr.contains("CAP_NET_RAW"), "{stderr}");
+        assert!(stderr.contains("setcap"), "{stderr}");
+    });
+}
+
+/// `--tstamp-type adapter` on an interface without a PTP hardware clock is
+/// refused with a reason.
+#[test]
+fn live_adapter_timestamps_refused_without_a_phc() {
+    if !live_lab_ready() {
+        return;
+    }
+    in_fresh_netns("tstamp", |ns| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns, env!("CARGO_BIN_EXE_ptpscope")])
+            .args([
+                "analyze",
+                "-i",
+                "lo",
+                "--tstamp-type",
+                "adapter",
+                "--duration",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("offers no adapter timestamps"), "{stderr}");
+        assert!(stderr.contains("ethtool -T lo"), "{stderr}");
+    });
+}
