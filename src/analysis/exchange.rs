@@ -20,9 +20,9 @@ use serde::Serialize;
 
 use super::HashMap;
 use super::stats::{Stats, Summary};
-use super::{Config, Observation, PointId};
+use super::{Config, Observation, PointId, capped_entry};
 use crate::wire::tlv::TlvBody;
-use crate::wire::{Body, Correction, Flags, MessageType, PortIdentity, Timestamp};
+use crate::wire::{Body, Correction, Flags, PortIdentity, Timestamp};
 
 /// A Sync and, for a two-step master, its Follow_Up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,6 +145,18 @@ pub struct CountsJson {
 }
 
 impl Counts {
+    /// An answer whose request is not pending: late when that request was
+    /// evicted lately, else an orphan.
+    fn unanswered<K: std::hash::Hash + Eq>(&mut self, evicted: &mut Evicted<K>, k: &K, t: i64) {
+        match evicted.take(k) {
+            Some(at) => {
+                self.late += 1;
+                self.late_wait.add(t - at);
+            }
+            None => self.orphans += 1,
+        }
+    }
+
     pub fn json(&self) -> CountsJson {
         CountsJson {
             matched: self.matched,
@@ -267,6 +279,43 @@ pub struct Exchanges {
     last_sweep_ns: Option<i64>,
 }
 
+/// Files a request (or a two-step Sync) under `k`: a duplicate when one is
+/// pending already, dropped when the tables are full.
+fn file<K: std::hash::Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    k: K,
+    v: V,
+    full: bool,
+    duplicates: &mut u64,
+    dropped: &mut u64,
+) {
+    use std::collections::hash_map::Entry;
+    match map.entry(k) {
+        Entry::Occupied(_) => *duplicates += 1,
+        Entry::Vacant(_) if full => *dropped += 1,
+        Entry::Vacant(e) => {
+            e.insert(v);
+        }
+    }
+}
+
+/// Removes the entries of `map` whose time (`time`) is `old`, telling
+/// `gone` each key and time.
+fn evict_old<K: Copy, V>(
+    map: &mut HashMap<K, V>,
+    time: impl Fn(&V) -> i64,
+    old: &impl Fn(i64) -> bool,
+    mut gone: impl FnMut(K, i64),
+) {
+    map.retain(|k, v| {
+        let t = time(v);
+        if old(t) {
+            gone(*k, t);
+        }
+        !old(t)
+    });
+}
+
 /// Every PortIdentity bit set: "all ports" in a targetPortIdentity.
 fn is_wildcard(p: &PortIdentity) -> bool {
     p.clock_identity.0 == [0xff; 8]
@@ -321,6 +370,7 @@ impl Exchanges {
             seq: h.sequence_id,
         };
         let t = o.time_ns;
+        let full = self.full();
         let mut out = Outcome::default();
         match m.body {
             Body::Sync(s) => {
@@ -338,19 +388,14 @@ impl Exchanges {
                             h.correction_field,
                             fu.correction,
                         ));
-                    } else if self.syncs.contains_key(&k) {
-                        self.sync_follow_up.duplicates += 1;
-                    } else if self.full() {
-                        self.dropped += 1;
                     } else {
-                        self.syncs.insert(
-                            k,
-                            PendingSync {
-                                time_ns: t,
-                                frame: o.frame,
-                                correction: h.correction_field,
-                            },
-                        );
+                        let pending = PendingSync {
+                            time_ns: t,
+                            frame: o.frame,
+                            correction: h.correction_field,
+                        };
+                        let c = &mut self.sync_follow_up.duplicates;
+                        file(&mut self.syncs, k, pending, full, c, &mut self.dropped);
                     }
                 } else {
                     self.sync_follow_up.one_step += 1;
@@ -383,7 +428,7 @@ impl Exchanges {
                 } else if let Some(at) = self.evicted_syncs.take(&k) {
                     self.sync_follow_up.late += 1;
                     self.sync_follow_up.late_wait.add(t - at);
-                } else if !self.full() {
+                } else if !full {
                     self.early_follow_ups.insert(
                         k,
                         PendingFollowUp {
@@ -397,21 +442,14 @@ impl Exchanges {
                 }
             }
             Body::DelayReq(d) => {
+                let pending = PendingDelay {
+                    time_ns: t,
+                    origin: d.origin_timestamp,
+                    correction: h.correction_field,
+                };
                 let k = key(h.source_port_identity);
-                if self.delays.contains_key(&k) {
-                    self.delay_req_resp.duplicates += 1;
-                } else if self.full() {
-                    self.dropped += 1;
-                } else {
-                    self.delays.insert(
-                        k,
-                        PendingDelay {
-                            time_ns: t,
-                            origin: d.origin_timestamp,
-                            correction: h.correction_field,
-                        },
-                    );
-                }
+                let c = &mut self.delay_req_resp.duplicates;
+                file(&mut self.delays, k, pending, full, c, &mut self.dropped);
             }
             Body::DelayResp(r) => {
                 let k = key(r.requesting_port_identity);
@@ -420,13 +458,10 @@ impl Exchanges {
                     self.delay_req_resp.response.add(t - d.time_ns);
                     out.response_ns = Some(t - d.time_ns);
                     let diff = (h.correction_field.0 as i128 - d.correction.0 as i128) >> 16;
-                    if self.delay_correction_diff.len() < 64
-                        || self.delay_correction_diff.contains_key(&o.point)
+                    if let Some(s) =
+                        capped_entry(&mut self.delay_correction_diff, o.point, 64, Stats::default)
                     {
-                        self.delay_correction_diff
-                            .entry(o.point)
-                            .or_default()
-                            .add(diff as i64);
+                        s.add(diff as i64);
                     }
                     let delay = DelayExchange {
                         point: o.point,
@@ -452,30 +487,21 @@ impl Exchanges {
                         self.e2e += 1;
                         out.measurement = Some(Measurement::E2e { sync, delay });
                     }
-                } else if let Some(at) = self.evicted_delays.take(&k) {
-                    self.delay_req_resp.late += 1;
-                    self.delay_req_resp.late_wait.add(t - at);
                 } else {
-                    self.delay_req_resp.orphans += 1;
+                    self.delay_req_resp
+                        .unanswered(&mut self.evicted_delays, &k, t);
                 }
             }
             Body::PdelayReq(p) => {
+                let pending = PendingPdelay {
+                    time_ns: t,
+                    origin: p.origin_timestamp,
+                    correction: h.correction_field,
+                    resp: None,
+                };
                 let k = key(h.source_port_identity);
-                if self.pdelays.contains_key(&k) {
-                    self.pdelay.duplicates += 1;
-                } else if self.full() {
-                    self.dropped += 1;
-                } else {
-                    self.pdelays.insert(
-                        k,
-                        PendingPdelay {
-                            time_ns: t,
-                            origin: p.origin_timestamp,
-                            correction: h.correction_field,
-                            resp: None,
-                        },
-                    );
-                }
+                let c = &mut self.pdelay.duplicates;
+                file(&mut self.pdelays, k, pending, full, c, &mut self.dropped);
             }
             Body::PdelayResp(r) => {
                 let k = key(r.requesting_port_identity);
@@ -494,14 +520,7 @@ impl Exchanges {
                         }
                     }
                     Some(_) => self.pdelay.duplicates += 1,
-                    None => {
-                        if let Some(at) = self.evicted_pdelays.take(&k) {
-                            self.pdelay.late += 1;
-                            self.pdelay.late_wait.add(t - at);
-                        } else {
-                            self.pdelay.orphans += 1;
-                        }
-                    }
+                    None => self.pdelay.unanswered(&mut self.evicted_pdelays, &k, t),
                 }
             }
             Body::PdelayRespFollowUp(f) => {
@@ -512,14 +531,7 @@ impl Exchanges {
                         out.response_ns = Some(t - resp_t);
                         out.measurement = self.pdelay_done(k, h, Some(f.response_origin_timestamp));
                     }
-                    None => {
-                        if let Some(at) = self.evicted_pdelays.take(&k) {
-                            self.pdelay.late += 1;
-                            self.pdelay.late_wait.add(t - at);
-                        } else {
-                            self.pdelay.orphans += 1;
-                        }
-                    }
+                    None => self.pdelay.unanswered(&mut self.evicted_pdelays, &k, t),
                 }
             }
             Body::Signaling(sig) => {
@@ -533,11 +545,10 @@ impl Exchanges {
                                 requester: h.source_port_identity,
                                 message_type: message_type >> 4,
                             };
-                            if self.unicast_requests.contains_key(&k) {
-                                self.unicast.duplicates += 1;
-                            } else if !self.full() {
-                                self.unicast_requests.insert(k, t);
-                            }
+                            // Several REQUEST TLVs may share a message.
+                            let full = self.full();
+                            let c = &mut self.unicast.duplicates;
+                            file(&mut self.unicast_requests, k, t, full, c, &mut self.dropped);
                         }
                         TlvBody::GrantUnicastTransmission {
                             message_type,
@@ -605,8 +616,8 @@ impl Exchanges {
             domain: k.domain,
             master: k.port,
         };
-        if self.last_sync.len() < self.config.max_streams || self.last_sync.contains_key(&mk) {
-            self.last_sync.insert(mk, s);
+        if let Some(last) = capped_entry(&mut self.last_sync, mk, self.config.max_streams, || s) {
+            *last = s;
         }
         Measurement::Sync(s)
     }
@@ -664,48 +675,51 @@ impl Exchanges {
         ] {
             e.rotate();
         }
-        let (counts, evicted) = (&mut self.sync_follow_up, &mut self.evicted_syncs);
-        self.syncs.retain(|k, s| {
-            let keep = !old(s.time_ns);
-            if !keep {
-                counts.unmatched += 1;
-                evicted.current.insert(*k, s.time_ns);
-            }
-            keep
-        });
-        self.early_follow_ups.retain(|_, f| {
-            let keep = !old(f.time_ns);
-            if !keep {
-                counts.orphans += 1;
-            }
-            keep
-        });
-        let (counts, evicted) = (&mut self.delay_req_resp, &mut self.evicted_delays);
-        self.delays.retain(|k, d| {
-            let keep = !old(d.time_ns);
-            if !keep {
-                counts.unmatched += 1;
-                evicted.current.insert(*k, d.time_ns);
-            }
-            keep
-        });
-        let (counts, evicted) = (&mut self.pdelay, &mut self.evicted_pdelays);
-        self.pdelays.retain(|k, p| {
-            let keep = !old(p.time_ns);
-            if !keep {
-                counts.unmatched += 1;
-                evicted.current.insert(*k, p.time_ns);
-            }
-            keep
-        });
-        let counts = &mut self.unicast;
-        self.unicast_requests.retain(|_, t| {
-            let keep = !old(*t);
-            if !keep {
-                counts.unmatched += 1;
-            }
-            keep
-        });
+        // Unanswered requests are unmatched, and remembered a while so that
+        // a late answer is told from an orphan.
+        let (c, e) = (&mut self.sync_follow_up, &mut self.evicted_syncs);
+        evict_old(
+            &mut self.syncs,
+            |s| s.time_ns,
+            &old,
+            |k, t| {
+                c.unmatched += 1;
+                e.current.insert(k, t);
+            },
+        );
+        evict_old(
+            &mut self.early_follow_ups,
+            |f| f.time_ns,
+            &old,
+            |_, _| c.orphans += 1,
+        );
+        let (c, e) = (&mut self.delay_req_resp, &mut self.evicted_delays);
+        evict_old(
+            &mut self.delays,
+            |d| d.time_ns,
+            &old,
+            |k, t| {
+                c.unmatched += 1;
+                e.current.insert(k, t);
+            },
+        );
+        let (c, e) = (&mut self.pdelay, &mut self.evicted_pdelays);
+        evict_old(
+            &mut self.pdelays,
+            |p| p.time_ns,
+            &old,
+            |k, t| {
+                c.unmatched += 1;
+                e.current.insert(k, t);
+            },
+        );
+        let c = &mut self.unicast;
+        evict_old(
+            &mut self.unicast_requests,
+            |t| *t,
+            &old,
+            |_, _| c.unmatched += 1,
+        );
         // A master silent for many timeouts no longer pairs with Delay_Resps.
         let stale = before.map(|b| b - 7 * self.config.match_timeout_ns);
         self.last_sync
@@ -715,17 +729,6 @@ impl Exchanges {
     /// End of input: everything still pending is unmatched.
     pub fn finish(&mut self) {
         self.evict(None);
-    }
-
-    /// The message type an answer of `t` answers, for reports.
-    pub fn answers(t: MessageType) -> Option<MessageType> {
-        Some(match t {
-            MessageType::FOLLOW_UP => MessageType::SYNC,
-            MessageType::DELAY_RESP => MessageType::DELAY_REQ,
-            MessageType::PDELAY_RESP => MessageType::PDELAY_REQ,
-            MessageType::PDELAY_RESP_FOLLOW_UP => MessageType::PDELAY_RESP,
-            _ => return None,
-        })
     }
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::HashMap;
 use super::stats::{Stats, Summary};
-use super::{Config, Observation, PointId, log_interval_ns};
+use super::{Config, Observation, PointId, capped_entry, log_interval_ns};
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
 
 /// A restart rather than a gap: sequenceId jumped this far ahead.
@@ -192,28 +192,22 @@ impl Health {
             peer,
         };
         let t = o.time_ns;
-        let full = self.streams.len() >= self.config.max_streams;
-        let s = match self.streams.get_mut(&key) {
-            Some(s) => s,
-            None if full => {
-                self.untracked += 1;
-                return;
-            }
-            None => {
-                let s = Stream::new(t, h.sequence_id, h.log_message_interval, h.flags);
-                let s = self.streams.entry(key).or_insert(s);
-                s.corrections.observe(h.correction_field.0, t);
-                if let Some(r) = response_ns {
-                    s.response.get_or_insert_default().add(r);
-                }
-                return;
-            }
+        let mut created = false;
+        let Some(s) = capped_entry(&mut self.streams, key, self.config.max_streams, || {
+            created = true;
+            Stream::new(t, h.sequence_id, h.log_message_interval, h.flags)
+        }) else {
+            self.untracked += 1;
+            return;
         };
-        s.count += 1;
         s.corrections.observe(h.correction_field.0, t);
         if let Some(r) = response_ns {
             s.response.get_or_insert_default().add(r);
         }
+        if created {
+            return;
+        }
+        s.count += 1;
         if h.log_message_interval != s.advertised_log_interval {
             s.advertised_changes += 1;
             s.advertised_log_interval = h.log_message_interval;

@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::HashMap;
-use super::{Config, Observation, log_interval_ns};
+use super::{Config, Observation, capped_entry, has_room, log_interval_ns};
 use crate::wire::link::Mac;
 use crate::wire::tlv::TlvBody;
 use crate::wire::{Body, ClockIdentity, ClockQuality, Flags, MessageType, PortIdentity};
@@ -230,18 +230,14 @@ impl Inventory {
         let dkey = (h.major_sdo_id, h.domain_number);
         let key = (h.major_sdo_id, h.domain_number, pid);
         let domains = &mut self.domains;
-        let port = if self.ports.len() >= self.config.max_streams {
-            self.ports.get_mut(&key)
-        } else {
-            Some(self.ports.entry(key).or_insert_with(|| {
-                domains.entry(dkey).or_default();
-                Port {
-                    first_ns: t,
-                    last_ns: t,
-                    ..Port::default()
-                }
-            }))
-        };
+        let port = capped_entry(&mut self.ports, key, self.config.max_streams, || {
+            domains.entry(dkey).or_default();
+            Port {
+                first_ns: t,
+                last_ns: t,
+                ..Port::default()
+            }
+        });
         match port {
             None => self.untracked += 1,
             Some(p) => {
@@ -289,7 +285,7 @@ impl Inventory {
             }
             let interval = log_interval_ns(h.log_message_interval).unwrap_or(1_000_000_000);
             let timeout_ns = interval * i64::from(self.config.receipt_timeout_intervals);
-            if d.announcers.len() < self.config.max_streams || d.announcers.contains_key(&pid) {
+            if has_room(&d.announcers, &pid, self.config.max_streams) {
                 d.announcers.insert(
                     pid,
                     Announcer {
@@ -312,16 +308,16 @@ impl Inventory {
         }
     }
 
-    /// The clocks of one majorSdoId and domain, with their ports.
-    pub fn clocks(&self, sdo: u8, domain: u8) -> BTreeMap<ClockIdentity, Clock> {
-        let mut m: BTreeMap<ClockIdentity, Clock> = BTreeMap::new();
-        for ((s, d, pid), p) in &self.ports {
-            if (*s, *d) == (sdo, domain) {
-                m.entry(pid.clock_identity)
-                    .or_default()
-                    .ports
-                    .insert(pid.port_number, p.clone());
-            }
+    /// The clocks of each (majorSdoId, domain), with their ports.
+    pub fn clocks(&self) -> BTreeMap<(u8, u8), BTreeMap<ClockIdentity, Clock>> {
+        let mut m: BTreeMap<(u8, u8), BTreeMap<ClockIdentity, Clock>> = BTreeMap::new();
+        for (&(sdo, domain, pid), p) in &self.ports {
+            m.entry((sdo, domain))
+                .or_default()
+                .entry(pid.clock_identity)
+                .or_default()
+                .ports
+                .insert(pid.port_number, p.clone());
         }
         m
     }
@@ -423,7 +419,7 @@ mod tests {
         let pd = [ts(0, 0), vec![0; 10]].concat();
         see(&mut a, &message(0x2, port(3, 1), 0, 0, 0, &pd), S);
         let d = &a.inventory.domains[&(0, 0)];
-        let clocks = a.inventory.clocks(0, 0);
+        let clocks = &a.inventory.clocks()[&(0, 0)];
         let role = |c: u8| clocks[&port(c, 1).clock_identity].ports[&1].roles();
         assert_eq!(role(1), ["master"]);
         assert_eq!(role(2), ["slave"]);

@@ -25,8 +25,8 @@
 use serde::Serialize;
 
 use super::HashMap;
-use super::stats::{Stats, Summary};
-use super::{Config, Observation, PointId};
+use super::stats::{Series, Stats, Summary};
+use super::{Config, Observation, PointId, capped_entry};
 use crate::wire::link::Mac;
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
 
@@ -34,8 +34,7 @@ use crate::wire::{Body, Flags, MessageType, PortIdentity};
 pub const WINDOW_NS: i64 = 10_000_000_000;
 /// Sightings kept per message (more points are ignored).
 const MAX_SIGHTINGS: usize = 8;
-/// Samples kept per hop series; beyond it every other one is dropped and
-/// the stride doubles.
+/// Samples kept per hop series (decimated beyond, see [`Series`]).
 const MAX_SERIES: usize = 2048;
 /// Slack for capture-time noise when checking a correction against transit.
 const TRANSIT_SLACK_NS: i64 = 100_000;
@@ -86,8 +85,7 @@ pub struct HopType {
     pub negative: u64,
     pub beyond_transit: u64,
     /// (capture time at `from`, residence ns), decimated.
-    pub series: Vec<(i64, i64)>,
-    stride: u64,
+    pub series: Series<(i64, i64), MAX_SERIES>,
 }
 
 impl HopType {
@@ -119,20 +117,7 @@ impl HopType {
         if a.content != b.content {
             self.other_bytes_changed += 1;
         }
-        if self.stride == 0 {
-            self.stride = 1;
-        }
-        if self.matched.is_multiple_of(self.stride) {
-            if self.series.len() >= MAX_SERIES {
-                let mut i = 0;
-                self.series.retain(|_| {
-                    i += 1;
-                    i % 2 == 0
-                });
-                self.stride *= 2;
-            }
-            self.series.push((a.time_ns, residence));
-        }
+        self.series.push((a.time_ns, residence));
     }
 }
 
@@ -257,24 +242,21 @@ impl Ledger {
         };
         let two_step_sync =
             h.message_type == MessageType::SYNC && h.flags.contains(Flags::TWO_STEP);
-        let full = self.pending.len() >= self.config.max_streams * 16;
-        let p = match self.pending.get_mut(&key) {
-            Some(p) => p,
-            None if full => {
-                self.untracked += 1;
-                return;
+        let mut first = false;
+        let cap = self.config.max_streams * 16;
+        let Some(p) = capped_entry(&mut self.pending, key, cap, || {
+            first = true;
+            Pending {
+                first_ns: t,
+                sightings: vec![s],
             }
-            None => {
-                self.pending.insert(
-                    key,
-                    Pending {
-                        first_ns: t,
-                        sightings: vec![s],
-                    },
-                );
-                return;
-            }
+        }) else {
+            self.untracked += 1;
+            return;
         };
+        if first {
+            return;
+        }
         if p.sightings.iter().any(|x| x.point == o.point) {
             *self.duplicates_at_point.entry(o.point).or_default() += 1;
             return;
@@ -576,7 +558,7 @@ impl Ledger {
                         other_bytes_changed: h.other_bytes_changed,
                         negative: h.negative,
                         beyond_transit: h.beyond_transit,
-                        series: h.series.clone(),
+                        series: h.series.as_slice().to_vec(),
                     })
                     .collect(),
                 flags,

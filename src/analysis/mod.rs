@@ -26,8 +26,8 @@ pub mod ledger;
 pub mod stats;
 pub mod summary;
 
+use crate::wire::Message;
 use crate::wire::link::PtpFrame;
-use crate::wire::{Message, MessageType};
 
 pub use exchange::{DelayExchange, Measurement, PdelayExchange, SyncExchange};
 pub use summary::Summary;
@@ -35,6 +35,29 @@ pub use summary::Summary;
 /// The trackers' hash map: foldhash, seeded per process. Keys come off the
 /// wire; std's SipHash cost a quarter of the analysis time.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Whether `map` may hold `key`: it already does, or has fewer than `cap`
+/// entries. The trackers count what they could not keep.
+pub(crate) fn has_room<K: std::hash::Hash + Eq, V>(
+    map: &HashMap<K, V>,
+    key: &K,
+    cap: usize,
+) -> bool {
+    map.len() < cap || map.contains_key(key)
+}
+
+/// The entry for `key`, made by `make` when new, unless the map is full.
+pub(crate) fn capped_entry<K: std::hash::Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    key: K,
+    cap: usize,
+    make: impl FnOnce() -> V,
+) -> Option<&mut V> {
+    if !has_room(map, &key, cap) {
+        return None;
+    }
+    Some(map.entry(key).or_insert_with(make))
+}
 
 /// A capture point: an index into the caller's list of point names.
 pub type PointId = usize;
@@ -202,10 +225,6 @@ impl Analyzer {
             self.health.finish(now);
         }
     }
-
-    pub fn message_count(&self, t: MessageType) -> u64 {
-        self.messages[usize::from(t.0 & 0x0f)]
-    }
 }
 
 /// A nanosecond duration for log2 seconds, as in logMessageInterval;
@@ -270,17 +289,6 @@ pub(crate) mod testing {
     }
 
     pub fn frame() -> PtpFrame<'static> {
-        PtpFrame {
-            src_mac: None,
-            dst_mac: None,
-            vlans: Default::default(),
-            transport: crate::wire::link::Transport::L2,
-            src_ip: None,
-            dst_ip: None,
-            src_port: None,
-            dst_port: None,
-            payload: &[],
-            payload_offset: 0,
-        }
+        PtpFrame::bare(crate::wire::link::Transport::L2)
     }
 }

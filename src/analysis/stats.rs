@@ -166,6 +166,48 @@ impl Stats {
     }
 }
 
+/// A time series of at most `CAP` points: every sample while there is
+/// room; when full, every other one is dropped and from then on only every
+/// second (fourth, …) sample is kept, so the series spans the whole run.
+#[derive(Debug, Clone)]
+pub struct Series<T, const CAP: usize> {
+    points: Vec<T>,
+    stride: u64,
+    seen: u64,
+}
+
+impl<T, const CAP: usize> Default for Series<T, CAP> {
+    fn default() -> Self {
+        Self {
+            points: Vec::new(),
+            stride: 1,
+            seen: 0,
+        }
+    }
+}
+
+impl<T, const CAP: usize> Series<T, CAP> {
+    pub fn push(&mut self, v: T) {
+        self.seen += 1;
+        if !self.seen.is_multiple_of(self.stride) {
+            return;
+        }
+        if self.points.len() >= CAP {
+            let mut i = 0;
+            self.points.retain(|_| {
+                i += 1;
+                i % 2 == 0
+            });
+            self.stride *= 2;
+        }
+        self.points.push(v);
+    }
+
+    pub fn as_slice(&self) -> &[T] {
+        &self.points
+    }
+}
+
 /// What [`Stats`] reports, in the unit of its samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
@@ -213,6 +255,23 @@ mod tests {
         assert!((s.mean().unwrap() - 500_005.0).abs() < 1e-6);
         // Uniform 10..=1e6: sd = 1e6 / sqrt(12).
         assert!((s.stddev().unwrap() / (1e6 / 12f64.sqrt()) - 1.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn series_decimate_to_their_cap_and_span_the_run() {
+        let mut s = Series::<u32, 8>::default();
+        for i in 1..=100u32 {
+            s.push(i);
+        }
+        let v = s.as_slice();
+        assert!(v.len() <= 8, "{v:?}");
+        assert!(v.windows(2).all(|w| w[0] < w[1]));
+        assert!(*v.last().unwrap() > 80, "{v:?}");
+        let mut short = Series::<i32, 8>::default();
+        for i in 0..5 {
+            short.push(i);
+        }
+        assert_eq!(short.as_slice(), [0, 1, 2, 3, 4]);
     }
 
     #[test]

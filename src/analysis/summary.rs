@@ -157,8 +157,9 @@ impl Summary {
             .collect();
         let mut clocks = Vec::new();
         let mut grandmasters = Vec::new();
+        let by_domain = a.inventory.clocks();
         for (&(sdo, domain), d) in &a.inventory.domains {
-            for (id, c) in &a.inventory.clocks(sdo, domain) {
+            for (id, c) in by_domain.get(&(sdo, domain)).into_iter().flatten() {
                 let ports: Vec<PortJson> = c
                     .ports
                     .iter()

@@ -93,6 +93,8 @@ pub struct Pipeline {
     pub estimator: Estimator,
     pub ports: PtpPorts,
     pub decode: DecodeSummary,
+    /// The current frame's message octets, reused from frame to frame.
+    arena: Vec<u8>,
 }
 
 impl Pipeline {
@@ -112,16 +114,21 @@ impl Pipeline {
             estimator: Estimator::default(),
             ports: PtpPorts::with_extra(&args.udp_port),
             decode: DecodeSummary::default(),
+            arena: Vec::new(),
         })
     }
 
     /// Peels, decodes and analyzes one frame.
     pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) {
-        let mut arena = Vec::new();
-        let d = decode_owned(frame, &self.ports, &mut self.decode, &mut arena);
-        apply(&mut self.analyzer, &mut self.estimator, &d, &arena, &|_| {
-            point_name
-        });
+        self.arena.clear();
+        let d = decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
+        apply(
+            &mut self.analyzer,
+            &mut self.estimator,
+            &d,
+            &self.arena,
+            &|_| point_name,
+        );
     }
 
     pub fn print(&self, format: AnalyzeFormat, names: &dyn Fn(usize) -> String) -> io::Result<()> {
@@ -365,15 +372,8 @@ fn apply<'n>(
             let Some(t) = d.time_ns else { return };
             let link = PtpFrame {
                 src_mac: *src_mac,
-                dst_mac: None,
-                vlans: Default::default(),
-                transport: *transport,
                 src_ip: *src_ip,
-                dst_ip: None,
-                src_port: None,
-                dst_port: None,
-                payload: &[],
-                payload_offset: 0,
+                ..PtpFrame::bare(*transport)
             };
             let message = Message {
                 header: *header,
@@ -416,6 +416,16 @@ struct DecodedBatch {
     names: Vec<String>,
 }
 
+impl DecodedBatch {
+    fn new() -> Self {
+        Self {
+            items: Vec::with_capacity(BATCH),
+            arena: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+}
+
 /// One input on two threads: this one reads and decodes, a second analyzes.
 fn read_one(
     input: &Input,
@@ -449,11 +459,7 @@ fn read_one(
                 let _ = back_tx.try_send(b);
             }
         });
-        let mut batch = DecodedBatch {
-            items: Vec::with_capacity(BATCH),
-            arena: Vec::new(),
-            names: Vec::new(),
-        };
+        let mut batch = DecodedBatch::new();
         let mut gone = false;
         let mut n = 0u64;
         let mut sent_names = 0;
@@ -464,11 +470,7 @@ fn read_one(
             let d = decode_owned(f, ports, summary, &mut batch.arena);
             batch.items.push(d);
             if batch.items.len() == BATCH {
-                let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch {
-                    items: Vec::with_capacity(BATCH),
-                    arena: Vec::new(),
-                    names: Vec::new(),
-                });
+                let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());
                 let mut full = std::mem::replace(&mut batch, next);
                 if pts.len() != sent_names {
                     sent_names = pts.len();

@@ -48,8 +48,8 @@
 
 use serde::Serialize;
 
-use crate::analysis::stats::Stats;
-use crate::analysis::{HashMap, Measurement, PointId};
+use crate::analysis::stats::{Series, Stats};
+use crate::analysis::{HashMap, Measurement, PointId, capped_entry};
 use crate::wire::{Correction, PortIdentity};
 
 /// Samples in the sliding window of the filter and model.
@@ -178,8 +178,7 @@ pub struct Track {
     pub hard: Stats,
     pub stat: Stats,
     pub last: Option<Estimate>,
-    pub series: Vec<Estimate>,
-    stride: u64,
+    pub series: Series<Estimate, MAX_SERIES>,
     fit: Option<Fit>,
 }
 
@@ -199,8 +198,7 @@ impl Track {
             hard: Stats::default(),
             stat: Stats::default(),
             last: None,
-            series: Vec::new(),
-            stride: 1,
+            series: Series::default(),
             fit: None,
         }
     }
@@ -254,17 +252,7 @@ impl Track {
         self.hard.add(hard.round() as i64);
         self.stat.add(stat.round() as i64);
         self.last = Some(e);
-        if self.samples.is_multiple_of(self.stride) {
-            if self.series.len() >= MAX_SERIES {
-                let mut i = 0;
-                self.series.retain(|_| {
-                    i += 1;
-                    i % 2 == 0
-                });
-                self.stride *= 2;
-            }
-            self.series.push(e);
-        }
+        self.series.push(e);
         e
     }
 
@@ -361,15 +349,9 @@ impl Estimator {
         // Capture resolution: microsecond captures have whole-µs times.
         let us = sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
         let key = (sync.point, sync.major_sdo_id, sync.domain, delay.slave);
-        let full = self.tracks.len() >= 10_000;
-        let track = match self.tracks.get_mut(&key) {
-            Some(t) => t,
-            None if full => return None,
-            None => self
-                .tracks
-                .entry(key)
-                .or_insert_with(|| Track::new(if us { 1000.0 } else { 1.0 })),
-        };
+        let track = capped_entry(&mut self.tracks, key, 10_000, || {
+            Track::new(if us { 1000.0 } else { 1.0 })
+        })?;
         if !us {
             track.resolution_ns = 1.0;
         }
@@ -409,7 +391,7 @@ impl Estimator {
                     confidence: 0.95,
                 },
                 timestamp_resolution_ns: t.resolution_ns,
-                series: t.series.clone(),
+                series: t.series.as_slice().to_vec(),
             })
             .collect()
     }
@@ -560,6 +542,6 @@ mod tests {
         assert!((e.delay_ns - 20_000.0).abs() < 1.0);
         // The baseline (median of 10 delays) is pulled by the queued ones
         // less than the raw sample but still off on queued samples.
-        assert!(t.samples == 200 && t.series.len() == 200);
+        assert!(t.samples == 200 && t.series.as_slice().len() == 200);
     }
 }

@@ -136,6 +136,24 @@ pub struct PtpFrame<'a> {
     pub payload_offset: usize,
 }
 
+impl PtpFrame<'static> {
+    /// A frame over `transport` with no addresses and no payload yet.
+    pub fn bare(transport: Transport) -> Self {
+        PtpFrame {
+            src_mac: None,
+            dst_mac: None,
+            vlans: Vlans::default(),
+            transport,
+            src_ip: None,
+            dst_ip: None,
+            src_port: None,
+            dst_port: None,
+            payload: &[],
+            payload_offset: 0,
+        }
+    }
+}
+
 /// What a frame holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peeled<'a> {
@@ -210,18 +228,7 @@ pub fn peel<'a>(
     let mut c = Cursor {
         frame,
         ports,
-        out: PtpFrame {
-            src_mac: None,
-            dst_mac: None,
-            vlans: Vlans::default(),
-            transport: Transport::L2,
-            src_ip: None,
-            dst_ip: None,
-            src_port: None,
-            dst_port: None,
-            payload: &[],
-            payload_offset: 0,
-        },
+        out: PtpFrame::bare(Transport::L2),
     };
     match link {
         LinkType::Ethernet => {
