@@ -5,7 +5,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::{lab, pcap, ptpscope, shared_capture, sync_frame, tmp};
 use serde_json::Value;
@@ -26,19 +25,6 @@ fn analyze_file(f: &Path) -> Value {
     v
 }
 
-const TYPES: [(u64, &str); 10] = [
-    (0, "Sync"),
-    (1, "Delay_Req"),
-    (2, "Pdelay_Req"),
-    (3, "Pdelay_Resp"),
-    (8, "Follow_Up"),
-    (9, "Delay_Resp"),
-    (10, "Pdelay_Resp_Follow_Up"),
-    (11, "Announce"),
-    (12, "Signaling"),
-    (13, "Management"),
-];
-
 #[test]
 fn message_counts_match_tshark_for_every_capture() {
     if !common::have("tshark") {
@@ -47,32 +33,17 @@ fn message_counts_match_tshark_for_every_capture() {
     let files = common::capture_files();
     assert!(!files.is_empty());
     for f in &files {
-        let out = Command::new("tshark")
-            .args(["-n", "-r"])
-            .arg(f)
-            .args([
-                "-Y",
-                "ptp.v2.messagetype",
-                "-T",
-                "fields",
-                "-E",
-                "occurrence=f",
-            ])
-            .args(["-e", "ptp.v2.messagetype"])
-            .output()
-            .expect("run tshark");
         let mut want: BTreeMap<String, u64> = BTreeMap::new();
-        for l in String::from_utf8(out.stdout).unwrap().lines() {
-            let t = u64::from_str_radix(l.trim().trim_start_matches("0x"), 16).unwrap();
-            let name = TYPES.iter().find(|(n, _)| *n == t).map(|(_, s)| *s);
-            *want.entry(name.unwrap_or("other").to_owned()).or_default() += 1;
+        for l in common::tshark_ptp_fields(f, &["ptp.v2.messagetype"]).lines() {
+            let name = common::ptp_type_name(l).unwrap_or("other");
+            *want.entry(name.to_owned()).or_default() += 1;
         }
         let v = analyze_file(f);
         let got: BTreeMap<String, u64> = v["messages"]
             .as_object()
             .unwrap()
             .iter()
-            .filter(|(k, _)| TYPES.iter().any(|(_, n)| n == k))
+            .filter(|(k, _)| common::PTP_TYPES.iter().any(|(_, n)| n == k))
             .map(|(k, n)| (k.clone(), n.as_u64().unwrap()))
             .collect();
         assert_eq!(got, want, "{}", f.display());

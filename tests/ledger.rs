@@ -6,7 +6,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use common::{lab, pcap, ptpscope, tmp};
 use serde_json::Value;
@@ -129,30 +128,23 @@ fn residence_medians_match_tshark_correction_differences() {
     }
     for (name, _) in SCENARIOS {
         let f = lab(&format!("lab-{name}.pcapng"));
-        let out = Command::new("tshark")
-            .args(["-n", "-r"])
-            .arg(&f)
-            .args([
-                "-Y",
-                "ptp.v2.messagetype",
-                "-T",
-                "fields",
-                "-E",
-                "occurrence=f",
-            ])
-            .args(["-e", "frame.interface_name", "-e", "ptp.v2.messagetype"])
-            .args(["-e", "ptp.v2.clockidentity", "-e", "ptp.v2.sourceportid"])
-            .args(["-e", "ptp.v2.sequenceid", "-e", "ptp.v2.correction.ns"])
-            .args(["-e", "ptp.v2.correction.subns"])
-            .output()
-            .unwrap();
+        let fields = [
+            "frame.interface_name",
+            "ptp.v2.messagetype",
+            "ptp.v2.clockidentity",
+            "ptp.v2.sourceportid",
+            "ptp.v2.sequenceid",
+            "ptp.v2.correction.ns",
+            "ptp.v2.correction.subns",
+        ];
         let mut seen: HashMap<(String, String, String, String), HashMap<String, f64>> =
             HashMap::new();
-        for l in String::from_utf8(out.stdout).unwrap().lines() {
+        for l in common::tshark_ptp_fields(&f, &fields).lines() {
             let c: Vec<&str> = l.split('\t').collect();
             let ns: f64 = c[5].parse().unwrap();
             let sub: f64 = c[6].parse().unwrap_or(0.0);
-            let key = (c[1].into(), c[2].into(), c[3].into(), c[4].into());
+            let ty = common::ptp_type_name(c[1]).unwrap_or("?");
+            let key = (ty.into(), c[2].into(), c[3].into(), c[4].into());
             seen.entry(key)
                 .or_default()
                 .insert(c[0].into(), ns + sub / 65536.0);
@@ -160,13 +152,7 @@ fn residence_medians_match_tshark_correction_differences() {
         let v = analyze(&[f.to_str().unwrap()]);
         let h = hop(&v, "tcg", "tcs");
         for t in h["per_type"].as_array().unwrap() {
-            let code = match t["message_type"].as_str().unwrap() {
-                "Sync" => "0x00",
-                "Follow_Up" => "0x08",
-                "Delay_Resp" => "0x09",
-                "Announce" => "0x0b",
-                _ => continue,
-            };
+            let code = t["message_type"].as_str().unwrap();
             let mut diffs: Vec<f64> = seen
                 .iter()
                 .filter(|((ty, ..), _)| ty == code)

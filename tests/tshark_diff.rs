@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -71,22 +70,7 @@ fn every_ptp_message_matches_tshark() {
     assert!(!files.is_empty(), "no captures found");
     let mut compared = 0;
     for file in &files {
-        let mut cmd = Command::new("tshark");
-        cmd.args(["-n", "-r"]).arg(file);
-        cmd.args([
-            "-Y",
-            "ptp.v2.messagetype",
-            "-T",
-            "fields",
-            "-E",
-            "occurrence=f",
-        ]);
-        for f in FIELDS {
-            cmd.args(["-e", f]);
-        }
-        let out = cmd.output().expect("run tshark");
-        assert!(out.status.success(), "tshark failed on {}", file.display());
-        let tshark = String::from_utf8(out.stdout).unwrap();
+        let tshark = common::tshark_ptp_fields(file, FIELDS);
 
         let ours: HashMap<u64, Value> = common::decode_json(file)
             .into_iter()
@@ -110,24 +94,7 @@ fn every_ptp_message_matches_tshark() {
                 .get(&frame)
                 .unwrap_or_else(|| panic!("{ctx}: tshark sees PTP, we do not"));
             assert!(r.get("error").is_none(), "{ctx}: we report {}", r["error"]);
-            let types = [
-                (0, "Sync"),
-                (1, "Delay_Req"),
-                (2, "Pdelay_Req"),
-                (3, "Pdelay_Resp"),
-                (8, "Follow_Up"),
-                (9, "Delay_Resp"),
-                (10, "Pdelay_Resp_Follow_Up"),
-                (11, "Announce"),
-                (12, "Signaling"),
-                (13, "Management"),
-            ];
-            let t = num(f["ptp.v2.messagetype"]);
-            let name = types
-                .iter()
-                .find(|(n, _)| *n == t)
-                .map(|(_, s)| *s)
-                .unwrap_or("?");
+            let name = common::ptp_type_name(f["ptp.v2.messagetype"]).unwrap_or("?");
             assert_eq!(r["message_type"], name, "{ctx}: messageType");
             assert_eq!(
                 r["domain"].as_u64(),

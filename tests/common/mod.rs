@@ -115,3 +115,44 @@ pub fn sync_frame(seq: u16) -> Vec<u8> {
     f.extend([0, 0, 0x65, 0x5d, 0x2f, 0x10, 0, 0, 0x03, 0xe8]);
     f
 }
+
+/// PTPv2 messageType values and the names ptpscope gives them.
+pub const PTP_TYPES: [(u64, &str); 10] = [
+    (0, "Sync"),
+    (1, "Delay_Req"),
+    (2, "Pdelay_Req"),
+    (3, "Pdelay_Resp"),
+    (8, "Follow_Up"),
+    (9, "Delay_Resp"),
+    (10, "Pdelay_Resp_Follow_Up"),
+    (11, "Announce"),
+    (12, "Signaling"),
+    (13, "Management"),
+];
+
+/// The name of a messageType as tshark prints it (`0x0b`).
+pub fn ptp_type_name(tshark: &str) -> Option<&'static str> {
+    let code = u64::from_str_radix(tshark.trim().trim_start_matches("0x"), 16).ok()?;
+    PTP_TYPES.iter().find(|(n, _)| *n == code).map(|(_, s)| *s)
+}
+
+/// `tshark -T fields` over every PTPv2 message of `file`: one line per
+/// message, the first occurrence of each of `fields`, tab-separated.
+pub fn tshark_ptp_fields(file: &Path, fields: &[&str]) -> String {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-n", "-r"]).arg(file);
+    cmd.args([
+        "-Y",
+        "ptp.v2.messagetype",
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=f",
+    ]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    assert!(out.status.success(), "tshark failed on {}", file.display());
+    String::from_utf8(out.stdout).expect("tshark prints UTF-8")
+}
