@@ -903,6 +903,27 @@ mod tests {
     }
 
     #[test]
+    fn requests_beyond_the_tables_are_dropped_and_counted() {
+        let f = frame();
+        let mut a = Analyzer::new(super::super::Config {
+            max_streams: 1,
+            ..Default::default()
+        });
+        // Room for 16 pending requests; 20 slaves ask at once.
+        for slave in 0..20u8 {
+            let req = message(0x1, port(slave, 1), 1, 0, 0x7f, &ts(0, 0));
+            obs(&mut a, &req, &f, MS);
+        }
+        assert_eq!(a.exchanges.pending(), 16);
+        assert_eq!(a.exchanges.dropped, 4);
+        // The same request again is a duplicate, not a drop.
+        let again = message(0x1, port(0, 1), 1, 0, 0x7f, &ts(0, 0));
+        obs(&mut a, &again, &f, MS);
+        assert_eq!(a.exchanges.delay_req_resp.duplicates, 1);
+        assert_eq!(a.exchanges.dropped, 4);
+    }
+
+    #[test]
     fn pending_state_stays_bounded_over_a_long_stream() {
         let f = frame();
         let gm = port(1, 1);

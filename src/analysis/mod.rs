@@ -292,3 +292,47 @@ pub(crate) mod testing {
         PtpFrame::bare(crate::wire::link::Transport::L2)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn capped_tables_keep_known_keys_and_refuse_new_ones() {
+        let mut m: HashMap<u32, u32> = HashMap::default();
+        for k in 0..3 {
+            *capped_entry(&mut m, k, 3, || 0).unwrap() += 1;
+        }
+        assert!(capped_entry(&mut m, 9, 3, || 0).is_none());
+        assert!(has_room(&m, &1, 3) && !has_room(&m, &9, 3));
+        *capped_entry(&mut m, 1, 3, || 0).unwrap() += 1;
+        assert_eq!(m[&1], 2);
+    }
+
+    #[test]
+    fn more_senders_than_the_cap_are_counted_not_tracked() {
+        let mut a = Analyzer::new(Config {
+            max_streams: 4,
+            ..Config::default()
+        });
+        let f = frame();
+        for clock in 0..10u8 {
+            let m = message(0x1, port(clock, 1), 1, 0, 0x7f, &ts(0, 0));
+            a.frame(0, Some(1));
+            a.observe(&Observation {
+                point: 0,
+                frame: 1,
+                time_ns: 1,
+                link: &f,
+                message: &m,
+                bytes: &[],
+            });
+        }
+        assert_eq!(a.health.streams.len(), 4);
+        assert_eq!(a.health.untracked, 6);
+        assert_eq!(a.inventory.untracked, 6);
+        let s = summary::Summary::new(&a, &|_| "p".into());
+        assert!(s.untracked >= 12);
+    }
+}
