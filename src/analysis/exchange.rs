@@ -19,7 +19,7 @@
 use serde::Serialize;
 
 use super::HashMap;
-use super::stats::{Stats, Summary};
+use super::stats::Stats;
 use super::{Config, Observation, PointId, capped_entry};
 use crate::wire::tlv::TlvBody;
 use crate::wire::{Body, Correction, Flags, PortIdentity, Timestamp};
@@ -110,8 +110,8 @@ pub struct Outcome {
     pub measurement: Option<Measurement>,
 }
 
-/// Counts of one kind of exchange.
-#[derive(Debug, Clone, Default)]
+/// Counts of one kind of exchange (its JSON form too).
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
     /// Completed exchanges.
     pub matched: u64,
@@ -126,22 +126,11 @@ pub struct Counts {
     /// One-step Syncs, one-step Pdelay_Resps, unicast denials.
     pub one_step: u64,
     /// Time from request to answer, for matched exchanges.
+    #[serde(rename = "response_ns")]
     pub response: Stats,
     /// How long late answers came after their request.
+    #[serde(rename = "late_wait_ns")]
     pub late_wait: Stats,
-}
-
-/// The JSON form of [`Counts`].
-#[derive(Debug, Clone, Serialize)]
-pub struct CountsJson {
-    pub matched: u64,
-    pub unmatched: u64,
-    pub orphans: u64,
-    pub late: u64,
-    pub duplicates: u64,
-    pub one_step: u64,
-    pub response_ns: Option<Summary>,
-    pub late_wait_ns: Option<Summary>,
 }
 
 impl Counts {
@@ -154,19 +143,6 @@ impl Counts {
                 self.late_wait.add(t - at);
             }
             None => self.orphans += 1,
-        }
-    }
-
-    pub fn json(&self) -> CountsJson {
-        CountsJson {
-            matched: self.matched,
-            unmatched: self.unmatched,
-            orphans: self.orphans,
-            late: self.late,
-            duplicates: self.duplicates,
-            one_step: self.one_step,
-            response_ns: self.response.summary(),
-            late_wait_ns: self.late_wait.summary(),
         }
     }
 }

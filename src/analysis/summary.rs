@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::exchange::CountsJson;
+use super::exchange::Counts;
 use super::health::StreamJson;
 use super::inventory::{Dataset, GmChange};
 use super::ledger::{HopJson, PointCorrectionJson};
@@ -59,10 +59,10 @@ pub struct PointJson {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExchangesJson {
-    pub sync_follow_up: CountsJson,
-    pub delay_req_resp: CountsJson,
-    pub pdelay: CountsJson,
-    pub unicast_negotiation: CountsJson,
+    pub sync_follow_up: Counts,
+    pub delay_req_resp: Counts,
+    pub pdelay: Counts,
+    pub unicast_negotiation: Counts,
     /// Delay_Req/Delay_Resp exchanges paired with a Sync (t1..t4 complete).
     pub e2e_measurements: u64,
 }
@@ -234,10 +234,10 @@ impl Summary {
             ptp_messages: a.messages.iter().sum::<u64>() + a.v1_messages + a.malformed,
             messages,
             exchanges: ExchangesJson {
-                sync_follow_up: e.sync_follow_up.json(),
-                delay_req_resp: e.delay_req_resp.json(),
-                pdelay: e.pdelay.json(),
-                unicast_negotiation: e.unicast.json(),
+                sync_follow_up: e.sync_follow_up.clone(),
+                delay_req_resp: e.delay_req_resp.clone(),
+                pdelay: e.pdelay.clone(),
+                unicast_negotiation: e.unicast.clone(),
                 e2e_measurements: e.e2e,
             },
             clocks,
@@ -331,7 +331,7 @@ impl Summary {
                 };
                 write!(o, " {:>5} {what}", c.one_step)?;
             }
-            if let Some(r) = &c.response_ns {
+            if let Some(r) = c.response.summary() {
                 write!(
                     o,
                     "  response median {} p99 {}",
