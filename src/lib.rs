@@ -9,6 +9,8 @@
 //!   exchanges (measurements), stream health.
 //! - [`estimate`]: offset, path delay and frequency with error bounds,
 //!   from the analysis' measurements.
+//! - [`simulate`]: synthetic traffic with known truth, to test the
+//!   estimator against.
 //! - [`report`]: turning decoded frames into text, JSON Lines and CSV.
 //! - [`cli`]: the command-line front end.
 
@@ -17,4 +19,5 @@ pub mod capture;
 pub mod cli;
 pub mod estimate;
 pub mod report;
+pub mod simulate;
 pub mod wire;

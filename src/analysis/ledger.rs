@@ -8,7 +8,10 @@
 //! another point makes a hop sample with the latest earlier sighting, so
 //! with three points a→b→c the hops are a→b and b→c, never a→c. With
 //! `--path a,b,c` only pairs adjacent on that path count. A hop runs in the
-//! direction the message travelled: increasing capture time; when the two
+//! direction the message travelled: once [`DECISIVE`] messages more have
+//! grown their correction going one way between two points than the other,
+//! that way, given the message type's direction; before that, increasing
+//! capture time; when the two
 //! points' clocks are over a second apart, increasing correction, or for an
 //! unchanged correction the message type's direction (Sync, Follow_Up,
 //! Announce and Delay_Resp leave the master, Delay_Req goes to it) given
@@ -29,6 +32,10 @@ use super::stats::{Series, Stats, Summary};
 use super::{Config, Observation, PointId, capped_entry};
 use crate::wire::link::Mac;
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
+
+/// Net votes of correction growth after which the upstream point of a pair
+/// is taken as known, whatever the capture times say.
+pub const DECISIVE: i32 = 8;
 
 /// How long a message's sightings wait for more points, in capture time.
 pub const WINDOW_NS: i64 = 10_000_000_000;
@@ -308,7 +315,13 @@ impl Ledger {
             let v = self.upstream.entry(pair).or_default();
             *v = (*v + vote).clamp(-1000, 1000);
         }
-        let forward = if (s.time_ns - prev.time_ns).abs() <= 1_000_000_000 {
+        let learnt = self.upstream.get(&pair).copied().unwrap_or(0);
+        let forward = if learnt.abs() >= DECISIVE && (from_master || to_master) {
+            // Which point is upstream is settled: capture times may be
+            // skewed by more than the transit (a TC's own clock).
+            let s_downstream = (s.point == pair.1) == (learnt > 0);
+            s_downstream == from_master
+        } else if (s.time_ns - prev.time_ns).abs() <= 1_000_000_000 {
             s.time_ns >= prev.time_ns
         } else if s.correction != prev.correction {
             s.correction > prev.correction

@@ -216,7 +216,7 @@ impl<T, const CAP: usize> Series<T, CAP> {
 }
 
 /// What [`Stats`] reports, in the unit of its samples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Summary {
     pub count: u64,
     pub mean: f64,

@@ -49,6 +49,13 @@ pub struct AnalyzeArgs {
     /// Seconds an exchange waits for its answer before it is unmatched.
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub match_timeout: f64,
+    /// Compare the estimates with this truth (from `ptpscope simulate`).
+    #[arg(long, value_name = "TRUTH.json")]
+    pub truth: Option<PathBuf>,
+    /// Largest frequency difference between a capture point's clock and
+    /// the grandmaster's that the hard error bound allows for, ppm.
+    #[arg(long, value_name = "PPM", default_value_t = 200.0)]
+    pub max_drift_ppm: f64,
     /// The order of the capture points along the path messages take
     /// (transparent-clock ledger): only neighbours on it form hops.
     #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
@@ -105,13 +112,33 @@ impl Pipeline {
                 args.match_timeout
             );
         }
+        if !(args.max_drift_ppm > 0.0 && args.max_drift_ppm <= 1e6) {
+            anyhow::bail!(
+                "--max-drift-ppm {}: expected a value above 0",
+                args.max_drift_ppm
+            );
+        }
         let config = crate::analysis::Config {
             match_timeout_ns: (args.match_timeout * 1e9) as i64,
             ..Default::default()
         };
+        let truth = match &args.truth {
+            Some(path) => {
+                let text = std::fs::read(path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                Some(serde_json::from_slice(&text).map_err(|e| {
+                    anyhow::anyhow!("{}: not a ptpscope truth file: {e}", path.display())
+                })?)
+            }
+            None => None,
+        };
+        let estimator = Estimator::new(crate::estimate::Config {
+            max_drift_ppm: args.max_drift_ppm,
+            truth,
+        });
         Ok(Self {
             analyzer: Analyzer::new(config),
-            estimator: Estimator::default(),
+            estimator,
             ports: PtpPorts::with_extra(&args.udp_port),
             decode: DecodeSummary::default(),
             arena: Vec::new(),
@@ -390,7 +417,7 @@ fn apply<'n>(
                 bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
             });
             if let Some(m) = m {
-                est.observe(&m);
+                est.observe(&m, name);
             }
         }
         Item::V1 => a.observe_v1(d.point),

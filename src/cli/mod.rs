@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod decode;
 pub mod live;
+pub mod simulate;
 
 use std::path::PathBuf;
 
@@ -24,6 +25,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// What a PTP network is doing: clocks, grandmasters, exchanges, health.
     Analyze(analyze::AnalyzeArgs),
+    /// Synthetic PTP traffic with known truth: a scenario to pcapng + JSON.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,5 +79,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Decode(a) => decode::run(&a),
         Command::Analyze(a) => analyze::run(&a),
+        Command::Simulate(a) => simulate::run(&a),
     }
 }

@@ -1,75 +1,126 @@
 //! Offset, path delay and frequency of a capture point's clock against the
 //! grandmaster, with error bounds (sans-IO: fed [`Measurement`]s).
 //!
-//! # Samples
-//! E2E (IEEE 1588 §11.3): from a Sync exchange (t1, and t2 the Sync's
-//! capture time at the point) and the Delay exchange paired with it (t3 the
-//! Delay_Req's capture time, t4), with `cs` the Sync's and Follow_Up's
-//! corrections and `cd` the Delay_Resp's:
+//! The capture point stands in for a slave port: its capture clock is the
+//! clock estimated, over the path between the master and the point. Every
+//! correction is applied as IEEE 1588 says, restricted to that path: what
+//! a message carries when the point sees it is what TCs upstream of the
+//! point added. A point next to the slave estimates (nearly) what the slave
+//! would; a point elsewhere estimates its own clock over its own part of
+//! the path, which needs no assumption about what lies beyond it.
+//!
+//! # E2E samples (§11.3)
+//! From a Sync exchange (t1; t2 the Sync's capture time at the point; `cs`
+//! its Sync and Follow_Up corrections) and the Delay exchange paired with
+//! it (t3 the Delay_Req's capture time; t4), with `cd` the Delay_Resp's
+//! correction minus the correction the Delay_Req already carried at the
+//! point (residence downstream of the point, or the slave's own
+//! asymmetry correction: not on the point's path):
 //!
 //! ```text
 //! delay  = ((t2 - t3) + (t4 - t1) - cs - cd) / 2
 //! offset = t2 - t1 - cs - delay
 //! ```
 //!
-//! The capture point stands in for the slave port: its capture clock is the
-//! clock estimated, and the path is the one between the master and the
-//! point. A point elsewhere (e.g. beside the master) measures its own clock
-//! over a path that includes whatever lies between it and the slave's
-//! traffic; the figures are then the point's, not the slave's.
+//! Causality: the Sync took `t2 - t1 - cs - offset >= 0` and the Delay_Req
+//! `t4 - t3 - cd + offset >= 0`, so the true offset lies in
+//! `[t3 - t4 + cd, t2 - t1 - cs]`, whose midpoint is the sample and whose
+//! half-width is the mean path delay. A sample whose path delay comes out
+//! negative contradicts the corrections (they exceed the transit the point
+//! saw) and is set aside and counted, never used.
 //!
-//! # Bounds
-//! Causality: the Sync took `d1 = t2 - t1 - cs - offset >= 0` and the
-//! Delay_Req `d2 = t4 - t3 - cd + offset >= 0`, so the true offset lies in
-//! `[t3 - t4 + cd, t2 - t1 - cs]`, whose midpoint is the estimate: a sample
-//! cannot be wrong by more than its mean path delay, plus the timestamp
-//! resolution of the capture. This assumes the corrections are right for
-//! the point: a sample whose path delay comes out negative contradicts it
-//! (the corrections exceed the transit seen here) and is set aside and
-//! counted, never used. The hard bound of the model estimate over a
-//! window is the smallest such half-width in it plus the drift over the
-//! window's span. The statistical bound is 1.96 robust standard deviations
-//! (1.4826 MAD) of the window's offsets about the fitted line, divided by
-//! the square root of the samples used, at 95 % confidence; it assumes the
-//! delay asymmetry is constant and says nothing about it (only the hard
-//! bound does).
+//! # P2P samples (§11.4)
+//! A link delay from every Pdelay exchange seen at the point, with t1 and
+//! t4 the capture times of the Pdelay_Req and Pdelay_Resp and t2, t3 (or the
+//! one-step turnaround) from the responder:
+//! `((t4 - t1) - (t3 - t2) - c_resp - c_follow_up) / 2`. Seen from the
+//! requester's end that is the link's delay; seen from the responder's end
+//! it is about 0, so the requester with the largest median link delay at
+//! the point is taken as the one whose host the point is (a P2P slave's
+//! Sync arrives over the link it measures). A Sync then gives
+//! `offset = t2 - t1 - cs - L` with `L` the median of that requester's last
+//! 10 link delays (what ptp4l does). Its causal interval is
+//! `[t2 - t1 - cs - R, t2 - t1 - cs]` with `R` the largest of those 10
+//! round trips: this assumes the Sync crossed the last link no slower than
+//! the slowest recent Pdelay round trip.
 //!
-//! # Filters and model
+//! # Filters, model and bounds
 //! Over a sliding window of [`WINDOW`] samples, refitted every [`REFIT`]
-//! samples and carried along the fitted line between refits: samples whose path delay is
-//! more than 3 MAD above the window's minimum-delay cluster are dropped
-//! ("lucky packet" selection keeps the least-queued ones), then a
-//! Theil–Sen line of offset against time gives the offset at the newest
-//! sample and the frequency error (ppb).
+//! samples and carried along the fitted line between refits: E2E keeps the
+//! least-delayed quarter of the window, at least 8 ("lucky packets": the
+//! least queued in both directions, whose offsets queueing disturbed
+//! least); P2P keeps all (the link delay says nothing of a Sync's own
+//! queueing). A Theil–Sen line of offset against time then gives the
+//! offset and the frequency error (ppb). An E2E sample measures the offset
+//! midway between its Sync and its Delay_Req (one leg each), so it is
+//! placed there in time: a drifting clock does not bias it.
+//!
+//! Hard bound: every sample's causal interval, widened by the drift bound
+//! (`max_drift_ppm`, 200 by default: two oscillators of ±100 ppm) times its
+//! age, contains the truth, so their intersection does; the estimate is
+//! clamped into it and its bound is the distance to the farther end, plus
+//! the timestamp resolution. An empty intersection (a clock step, or
+//! corrections that lie) restarts it from the newest sample and is
+//! counted. The hard bound holds whatever the queueing, given the drift
+//! bound and correct TC corrections; it says nothing finer than the path's
+//! asymmetry, which no one can see from the wire.
+//!
+//! Statistical bound: Student's t (97.5 %, n − 2 degrees of freedom) × the
+//! standard error of the fitted line at the estimate's time, `s · sqrt(1/n + (t - t̄)² / Σ(tᵢ - t̄)²)` with `s` the
+//! robust (1.4826 MAD) spread of the used samples about the line, plus the
+//! resolution: 95 % confidence if the residuals are independent and the
+//! asymmetry constant (it does not include the asymmetry).
 //!
 //! # Baseline
-//! ptp4l's sample processing in free-running mode, kept to compare: a moving
-//! median of the last 10 path delays, and offset = t2 - t1 - cs - median.
+//! ptp4l's sample processing in free-running mode, kept to compare: a
+//! moving median of the last 10 path (or link) delays, and
+//! `offset = t2 - t1 - cs - median`.
+
+use std::collections::VecDeque;
 
 use serde::Serialize;
 
 use crate::analysis::stats::{Series, Stats};
-use crate::analysis::{HashMap, Measurement, PointId, capped_entry};
+use crate::analysis::{HashMap, Measurement, PdelayExchange, PointId, capped_entry};
+use crate::simulate::{OffsetSeries, Truth};
 use crate::wire::{Correction, PortIdentity};
 
 /// Samples in the sliding window of the filter and model.
-pub const WINDOW: usize = 32;
+pub const WINDOW: usize = 128;
 /// The model is refitted every this many samples and carried between.
 pub const REFIT: u64 = 16;
 /// Series points kept per estimate (decimated beyond).
 const MAX_SERIES: usize = 2048;
+/// Link delays kept per Pdelay requester (as ptp4l's filter).
+const LINK_WINDOW: usize = 10;
+/// 2^-16 ns per ns.
+const K: i128 = 65536;
 
 fn scaled(c: Correction) -> i128 {
     i128::from(c.0)
 }
 
-/// One E2E sample, ns.
+fn ns(v: i128) -> f64 {
+    v as f64 / K as f64
+}
+
+/// One sample, ns: the offset and the interval causality allows.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Sample {
     /// Capture time of the Sync at the point.
     pub time_ns: i64,
+    /// The instant whose offset the sample measures: midway between the
+    /// Sync and the Delay_Req (E2E), the Sync (P2P).
+    pub fit_time_ns: i64,
     pub offset_ns: f64,
+    /// Mean path delay (E2E) or link delay (P2P).
     pub delay_ns: f64,
+    /// The causal interval of the true offset.
+    pub lo_ns: f64,
+    pub hi_ns: f64,
+    /// The ptp4l-like baseline's offset for the same Sync.
+    #[serde(skip)]
+    pub baseline_ns: f64,
 }
 
 /// Computes an E2E sample; `None` when the numbers make no sense (a
@@ -82,20 +133,39 @@ pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
         return None;
     }
     // Everything in 2^-16 ns.
-    let k = 65536i128;
-    let t1 = sync.t1.as_nanos() * k;
-    let t2 = i128::from(sync.t2_capture_ns) * k;
-    let t3 = i128::from(delay.t3_capture_ns) * k;
-    let t4 = delay.t4.as_nanos() * k;
+    let t1 = sync.t1.as_nanos() * K;
+    let t2 = i128::from(sync.t2_capture_ns) * K;
+    let t3 = i128::from(delay.t3_capture_ns) * K;
+    let t4 = delay.t4.as_nanos() * K;
     let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);
-    let cd = scaled(delay.resp_correction);
-    let two_delay = (t2 - t3) + (t4 - t1) - cs - cd;
-    let offset2 = 2 * (t2 - t1 - cs) - two_delay;
+    let cd = scaled(delay.resp_correction) - scaled(delay.req_correction);
+    let hi = t2 - t1 - cs;
+    let lo = t3 - t4 + cd;
     Some(Sample {
         time_ns: sync.t2_capture_ns,
-        offset_ns: offset2 as f64 / (2.0 * k as f64),
-        delay_ns: two_delay as f64 / (2.0 * k as f64),
+        fit_time_ns: sync.t2_capture_ns + (delay.t3_capture_ns - sync.t2_capture_ns) / 2,
+        offset_ns: ns(hi + lo) / 2.0,
+        delay_ns: ns(hi - lo) / 2.0,
+        lo_ns: ns(lo),
+        hi_ns: ns(hi),
+        baseline_ns: f64::NAN,
     })
+}
+
+/// The link delay and round trip of a Pdelay exchange seen at its point,
+/// 2^-16 ns; `None` for a two-step exchange without its follow-up.
+pub fn link_delay(p: &PdelayExchange) -> Option<(i128, i128)> {
+    let span = i128::from(p.t4_capture_ns - p.t1_capture_ns) * K;
+    let turnaround = match p.t3 {
+        Some(t3) => {
+            (t3.as_nanos() - p.t2.as_nanos()) * K
+                + scaled(p.resp_correction)
+                + p.follow_up_correction.map_or(0, scaled)
+        }
+        None => scaled(p.resp_correction),
+    };
+    let rt = span - turnaround;
+    Some((rt / 2, rt))
 }
 
 /// Median by selection (O(n)); the mean of the middle two for even n.
@@ -113,7 +183,7 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Theil–Sen slope and intercept of y against x (x relative to `x0`).
+/// Theil–Sen slope and intercept of y against x.
 fn theil_sen(p: &[(f64, f64)]) -> (f64, f64) {
     let mut slopes = Vec::with_capacity(p.len() * p.len() / 2);
     for i in 0..p.len() {
@@ -133,6 +203,21 @@ fn theil_sen(p: &[(f64, f64)]) -> (f64, f64) {
     (slope, median(&mut icpt))
 }
 
+/// The 97.5 % quantile of Student's t for a line fitted to `n` points
+/// (n - 2 degrees of freedom): two-sided 95 %.
+fn t975(n: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
+    match n.saturating_sub(2) {
+        0 => T[0],
+        d if d <= 30 => T[d - 1],
+        _ => 1.96,
+    }
+}
+
 /// One model estimate at the newest sample of a window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Estimate {
@@ -145,32 +230,78 @@ pub struct Estimate {
     pub samples_used: usize,
     /// The ptp4l-like baseline's offset for the same sample.
     pub baseline_offset_ns: f64,
+    /// The true offset, with `--truth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truth_ns: Option<f64>,
 }
 
-/// The model fitted over a window, at `time_ns`.
+/// The model fitted over a window, about `x0` (ns).
 #[derive(Debug, Clone, Copy)]
 struct Fit {
-    time_ns: i64,
+    x0: i64,
     offset: f64,
     slope: f64,
     delay: f64,
-    hard: f64,
-    stat: f64,
+    /// Robust residual spread, samples used, their mean time (relative to
+    /// x0) and spread of times.
+    sigma: f64,
     used: usize,
+    xbar: f64,
+    sxx: f64,
 }
 
-/// The estimator of one capture point and slave port.
+/// Errors against the truth of one estimator (ours or the baseline).
+#[derive(Debug, Clone, Default)]
+pub struct ErrorStats {
+    n: u64,
+    sum_sq: f64,
+    max: f64,
+    abs: Stats,
+    hard_covered: u64,
+    stat_covered: u64,
+}
+
+impl ErrorStats {
+    fn add(&mut self, err: f64, bounds: Option<(f64, f64)>) {
+        self.n += 1;
+        self.sum_sq += err * err;
+        self.max = self.max.max(err.abs());
+        self.abs.add(err.abs().round() as i64);
+        if let Some((hard, stat)) = bounds {
+            self.hard_covered += u64::from(err.abs() <= hard);
+            self.stat_covered += u64::from(err.abs() <= stat);
+        }
+    }
+
+    fn json(&self, with_bounds: bool) -> ErrorJson {
+        let share = |k: u64| (with_bounds && self.n > 0).then(|| k as f64 / self.n as f64);
+        ErrorJson {
+            samples: self.n,
+            rms_ns: (self.n > 0).then(|| (self.sum_sq / self.n as f64).sqrt()),
+            p99_ns: self.abs.quantile(0.99),
+            max_ns: (self.n > 0).then_some(self.max),
+            hard_coverage: share(self.hard_covered),
+            stat_coverage: share(self.stat_covered),
+        }
+    }
+}
+
+/// The estimator of one capture point, slave port and master.
 #[derive(Debug, Clone)]
 pub struct Track {
-    window: std::collections::VecDeque<Sample>,
-    baseline_delays: std::collections::VecDeque<f64>,
+    window: VecDeque<Sample>,
+    baseline_delays: VecDeque<f64>,
+    /// Select the least-delayed samples (E2E) or use all (P2P).
+    pub lucky: bool,
     /// Timestamp resolution of the capture, ns.
     pub resolution_ns: f64,
-    /// Drift allowed when carrying a bound across the window, ppb.
+    /// Drift allowed when carrying a bound across time, ppb.
     pub max_drift_ppb: f64,
     pub samples: u64,
     /// Samples with a negative path delay, not used.
     pub inconsistent: u64,
+    /// Times the causal intervals did not intersect (restarted).
+    pub conflicts: u64,
     pub offsets: Stats,
     pub abs_offsets: Stats,
     sum_sq: f64,
@@ -180,17 +311,24 @@ pub struct Track {
     pub last: Option<Estimate>,
     pub series: Series<Estimate, MAX_SERIES>,
     fit: Option<Fit>,
+    truth: Option<OffsetSeries>,
+    pub ours: ErrorStats,
+    pub baseline: ErrorStats,
+    /// Estimates outside the truth's time span.
+    pub no_truth: u64,
 }
 
 impl Track {
-    pub fn new(resolution_ns: f64) -> Self {
+    pub fn new(resolution_ns: f64, max_drift_ppm: f64) -> Self {
         Self {
-            window: std::collections::VecDeque::with_capacity(WINDOW),
-            baseline_delays: std::collections::VecDeque::with_capacity(10),
+            window: VecDeque::with_capacity(WINDOW),
+            baseline_delays: VecDeque::with_capacity(10),
+            lucky: true,
             resolution_ns,
-            max_drift_ppb: 100_000.0,
+            max_drift_ppb: max_drift_ppm * 1000.0,
             samples: 0,
             inconsistent: 0,
+            conflicts: 0,
             offsets: Stats::default(),
             abs_offsets: Stats::default(),
             sum_sq: 0.0,
@@ -200,17 +338,16 @@ impl Track {
             last: None,
             series: Series::default(),
             fit: None,
+            truth: None,
+            ours: ErrorStats::default(),
+            baseline: ErrorStats::default(),
+            no_truth: 0,
         }
     }
 
-    /// Adds a sample; returns the model's estimate at it.
-    pub fn add(&mut self, s: Sample) -> Estimate {
-        self.samples += 1;
-        if self.window.len() == WINDOW {
-            self.window.pop_front();
-        }
-        self.window.push_back(s);
-        // Baseline: moving median of 10 delays.
+    /// The baseline for E2E samples: the sample's offset moved by its
+    /// delay minus the median of the last 10 delays.
+    fn baseline(&mut self, s: &Sample) -> f64 {
         if self.baseline_delays.len() == 10 {
             self.baseline_delays.pop_front();
         }
@@ -220,9 +357,50 @@ impl Track {
         for (d, x) in bd.iter_mut().zip(&self.baseline_delays) {
             *d = *x;
         }
-        let base_delay = median(&mut bd[..n]);
-        let baseline_offset = s.offset_ns + s.delay_ns - base_delay;
+        s.offset_ns + s.delay_ns - median(&mut bd[..n])
+    }
 
+    /// The intersection of the window's causal intervals carried to `t`.
+    fn causal(&mut self, t: i64) -> (f64, f64) {
+        let drift = self.max_drift_ppb * 1e-9;
+        let mut lo = f64::NEG_INFINITY;
+        let mut hi = f64::INFINITY;
+        for w in self.window.iter().rev() {
+            let grow = (t - w.time_ns).abs() as f64 * drift;
+            let (l, h) = (w.lo_ns - grow, w.hi_ns + grow);
+            if l > hi || h < lo {
+                break;
+            }
+            lo = lo.max(l);
+            hi = hi.min(h);
+        }
+        if lo > hi || !lo.is_finite() || !hi.is_finite() {
+            self.conflicts += 1;
+            let n = self.window.back().copied();
+            return n.map_or((0.0, 0.0), |n| (n.lo_ns, n.hi_ns));
+        }
+        (lo, hi)
+    }
+
+    /// Adds a sample; returns the model's estimate at it.
+    pub fn add(&mut self, mut s: Sample) -> Estimate {
+        self.samples += 1;
+        if s.baseline_ns.is_nan() {
+            s.baseline_ns = self.baseline(&s);
+        }
+        if self.window.len() == WINDOW {
+            self.window.pop_front();
+        }
+        // A sample whose interval misses everything carried: a step.
+        if let Some(last) = self.window.back() {
+            let grow = (s.time_ns - last.time_ns).abs() as f64 * self.max_drift_ppb * 1e-9;
+            if s.lo_ns > last.hi_ns + grow || s.hi_ns < last.lo_ns - grow {
+                self.conflicts += 1;
+                self.window.clear();
+                self.fit = None;
+            }
+        }
+        self.window.push_back(s);
         let fit = match self.fit {
             Some(f) if !self.samples.is_multiple_of(REFIT) && self.window.len() == WINDOW => f,
             _ => {
@@ -231,20 +409,44 @@ impl Track {
                 f
             }
         };
-        let dt = (s.time_ns - fit.time_ns) as f64;
-        let drift = dt.abs() * self.max_drift_ppb * 1e-9;
-        let hard = fit.hard + drift;
-        let stat = fit.stat + drift;
-        let e = Estimate {
+        let dt = (s.time_ns - fit.x0) as f64;
+        let (lo, hi) = self.causal(s.time_ns);
+        let offset = (fit.offset + fit.slope * dt).clamp(lo, hi);
+        let hard = (offset - lo).max(hi - offset) + self.resolution_ns;
+        let n = fit.used.max(1) as f64;
+        let lever = if fit.sxx > 0.0 {
+            (dt - fit.xbar).powi(2) / fit.sxx
+        } else {
+            0.0
+        };
+        // The spread comes from a MAD (37 % efficient): Student's t for
+        // that many fewer degrees of freedom.
+        let dof = (0.37 * fit.used.saturating_sub(2) as f64).floor() as usize;
+        // The intercept is a median of residuals: π/2 the variance of a
+        // mean (normal errors).
+        let var = std::f64::consts::FRAC_PI_2 / n + lever;
+        let stat = (t975(dof + 2) * fit.sigma * var.sqrt() + self.resolution_ns).min(hard);
+        let mut e = Estimate {
             time_ns: s.time_ns,
-            offset_ns: fit.offset + fit.slope * dt,
+            offset_ns: offset,
             delay_ns: fit.delay,
             frequency_ppb: fit.slope * 1e9,
             hard_bound_ns: hard,
             stat_bound_ns: stat,
             samples_used: fit.used,
-            baseline_offset_ns: baseline_offset,
+            baseline_offset_ns: s.baseline_ns,
+            truth_ns: None,
         };
+        if let Some(series) = &self.truth {
+            match series.at(s.time_ns) {
+                Some(t) => {
+                    e.truth_ns = Some(t);
+                    self.ours.add(e.offset_ns - t, Some((hard, stat)));
+                    self.baseline.add(e.baseline_offset_ns - t, None);
+                }
+                None => self.no_truth += 1,
+            }
+        }
         self.offsets.add(e.offset_ns.round() as i64);
         self.abs_offsets.add(e.offset_ns.abs().round() as i64);
         self.sum_sq += e.offset_ns * e.offset_ns;
@@ -257,26 +459,25 @@ impl Track {
     }
 
     /// Fits the model over the window: lucky-packet filter, Theil–Sen
-    /// line, bounds, all at `x0`.
+    /// line and its spread, about `x0`.
     fn refit(&self, x0: i64) -> Fit {
-        // Lucky packets: delays near the window's minimum.
-        let mut d: Vec<f64> = self.window.iter().map(|w| w.delay_ns).collect();
-        let dmin = d.iter().copied().fold(f64::INFINITY, f64::min);
-        let dmed = median(&mut d);
-        let mut dev: Vec<f64> = self
-            .window
+        let n = self.window.len();
+        // Lucky packets: the least-delayed quarter (at least 8), whose
+        // offsets the queueing disturbed least. P2P delays say nothing of
+        // the Sync's own queueing: all samples are used.
+        let keep = if self.lucky { (n / 8).max(8).min(n) } else { n };
+        let mut order: Vec<&Sample> = self.window.iter().collect();
+        if keep < n {
+            order.select_nth_unstable_by(keep - 1, |a, b| a.delay_ns.total_cmp(&b.delay_ns));
+            order.truncate(keep);
+        }
+        let dmin = order
             .iter()
-            .map(|w| (w.delay_ns - dmed).abs())
-            .collect();
-        let mad = median(&mut dev).max(self.resolution_ns);
-        let used: Vec<&Sample> = self
-            .window
+            .map(|w| w.delay_ns)
+            .fold(f64::INFINITY, f64::min);
+        let pts: Vec<(f64, f64)> = order
             .iter()
-            .filter(|w| w.delay_ns <= dmin + 3.0 * 1.4826 * mad)
-            .collect();
-        let pts: Vec<(f64, f64)> = used
-            .iter()
-            .map(|w| ((w.time_ns - x0) as f64, w.offset_ns))
+            .map(|w| ((w.fit_time_ns - x0) as f64, w.offset_ns))
             .collect();
         // Theil–Sen over at most 16 of them (every other one when more):
         // 120 pairwise slopes instead of 496.
@@ -285,35 +486,33 @@ impl Track {
         let (slope, icpt) = if thin.len() >= 3 {
             theil_sen(&thin)
         } else {
-            (0.0, pts.first().map_or(0.0, |p| p.1))
+            let mut y: Vec<f64> = pts.iter().map(|p| p.1).collect();
+            (0.0, median(&mut y))
         };
-        // Residual spread about the line, robust.
         let mut res: Vec<f64> = pts
             .iter()
             .map(|(x, y)| (y - (icpt + slope * x)).abs())
             .collect();
-        let sigma = 1.4826 * median(&mut res);
         let n = pts.len().max(1) as f64;
-        let stat = 1.96 * sigma / n.sqrt() + self.resolution_ns;
-        // Hard: the tightest sample's half-width, carried to now with drift.
-        let hard = used
-            .iter()
-            .map(|w| {
-                let age = (x0 - w.time_ns).abs() as f64;
-                w.delay_ns.max(0.0) + self.resolution_ns + age * self.max_drift_ppb * 1e-9
-            })
-            .fold(f64::INFINITY, f64::min);
+        let xbar = pts.iter().map(|p| p.0).sum::<f64>() / n;
+        let sxx = pts.iter().map(|p| (p.0 - xbar).powi(2)).sum::<f64>();
+        // With few samples the spread is unknown: fall back to the delay.
+        let sigma = if pts.len() >= 4 {
+            // Residuals about a fitted line understate the spread.
+            let k = pts.len() as f64;
+            1.4826 * median(&mut res) * (k / (k - 2.0)).sqrt()
+        } else {
+            dmin.max(0.0)
+        };
         Fit {
-            time_ns: x0,
+            x0,
             offset: icpt,
             slope,
-            delay: used
-                .iter()
-                .map(|w| w.delay_ns)
-                .fold(f64::INFINITY, f64::min),
-            hard,
-            stat,
-            used: used.len(),
+            delay: dmin,
+            sigma,
+            used: pts.len(),
+            xbar,
+            sxx,
         }
     }
 
@@ -326,54 +525,197 @@ impl Track {
     }
 }
 
-/// Estimators per capture point and slave port.
+/// The estimator's settings.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Bound on the frequency difference of a point's clock and the
+    /// grandmaster's, ppm (0: the default, 200).
+    pub max_drift_ppm: f64,
+    /// Known truth (from `ptpscope simulate`) to compare against.
+    pub truth: Option<Truth>,
+}
+
+/// Which track: point, majorSdoId, domain, slave port (E2E: the
+/// Delay_Req's source; P2P: the Pdelay requester), master port, P2P.
+type TrackKey = (PointId, u8, u8, PortIdentity, PortIdentity, bool);
+
+/// The last link delays of one Pdelay requester at one point.
+#[derive(Debug, Clone, Default)]
+struct Link {
+    /// (link delay, round trip), ns.
+    recent: VecDeque<(f64, f64)>,
+}
+
+impl Link {
+    fn median(&self) -> f64 {
+        let mut v = [0.0; LINK_WINDOW];
+        for (d, x) in v.iter_mut().zip(&self.recent) {
+            *d = x.0;
+        }
+        median(&mut v[..self.recent.len()])
+    }
+}
+
+/// Estimators per capture point, slave port and master.
 #[derive(Debug, Default)]
 pub struct Estimator {
-    pub tracks: HashMap<(PointId, u8, u8, PortIdentity), Track>,
+    pub tracks: HashMap<TrackKey, Track>,
+    links: HashMap<(PointId, u8, u8, PortIdentity), Link>,
     /// Samples dropped as nonsensical (zero timestamps).
     pub rejected: u64,
+    max_drift_ppm: f64,
+    truth: Option<Truth>,
 }
 
 /// Why a sample was not used.
 pub const NOTE_INCONSISTENT: &str = "samples with a negative path delay were set aside: the corrections exceed the transit seen at this point (it is not where the slave's port timestamps, e.g. before a TC's egress timestamp); their offsets are not bounded by causality";
 
 impl Estimator {
-    pub fn observe(&mut self, m: &Measurement) -> Option<Estimate> {
-        let Measurement::E2e { sync, delay } = m else {
-            return None;
-        };
-        let Some(s) = e2e_sample(m) else {
-            self.rejected += 1;
-            return None;
-        };
-        // Capture resolution: microsecond captures have whole-µs times.
-        let us = sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
-        let key = (sync.point, sync.major_sdo_id, sync.domain, delay.slave);
-        let track = capped_entry(&mut self.tracks, key, 10_000, || {
-            Track::new(if us { 1000.0 } else { 1.0 })
+    pub fn new(config: Config) -> Self {
+        Self {
+            max_drift_ppm: config.max_drift_ppm,
+            truth: config.truth,
+            ..Default::default()
+        }
+    }
+
+    fn drift_ppm(&self) -> f64 {
+        if self.max_drift_ppm > 0.0 {
+            self.max_drift_ppm
+        } else {
+            200.0
+        }
+    }
+
+    fn track<'n>(
+        &mut self,
+        key: TrackKey,
+        microseconds: bool,
+        name: &dyn Fn(PointId) -> &'n str,
+    ) -> Option<&mut Track> {
+        let drift = self.drift_ppm();
+        let truth = &self.truth;
+        let t = capped_entry(&mut self.tracks, key, 10_000, || {
+            let mut t = Track::new(if microseconds { 1000.0 } else { 1.0 }, drift);
+            t.truth = truth.as_ref().and_then(|tr| {
+                let p = tr.points.iter().find(|p| p.name == name(key.0))?;
+                let gm = key.4.clock_identity.to_string();
+                p.offsets.iter().find(|s| s.grandmaster == gm).cloned()
+            });
+            t
         })?;
-        if !us {
-            track.resolution_ns = 1.0;
+        if !microseconds {
+            t.resolution_ns = 1.0;
         }
-        if s.delay_ns < 0.0 {
-            track.inconsistent += 1;
-            return None;
+        t.lucky = !key.5;
+        Some(t)
+    }
+
+    /// Feeds one measurement; returns the estimate it produced.
+    pub fn observe<'n>(
+        &mut self,
+        m: &Measurement,
+        name: &dyn Fn(PointId) -> &'n str,
+    ) -> Option<Estimate> {
+        match m {
+            Measurement::E2e { sync, delay } => {
+                let Some(mut s) = e2e_sample(m) else {
+                    self.rejected += 1;
+                    return None;
+                };
+                // The Delay_Req saw the offset of a later instant.
+                let apart = (delay.t3_capture_ns - sync.t2_capture_ns).abs() as f64;
+                s.lo_ns -= apart * self.drift_ppm() * 1e-6;
+                let us = sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
+                let key = (
+                    sync.point,
+                    sync.major_sdo_id,
+                    sync.domain,
+                    delay.slave,
+                    sync.master,
+                    false,
+                );
+                let track = self.track(key, us, name)?;
+                if s.delay_ns < 0.0 {
+                    track.inconsistent += 1;
+                    return None;
+                }
+                Some(track.add(s))
+            }
+            Measurement::Pdelay(p) => {
+                let (d, rt) = link_delay(p)?;
+                let key = (p.point, p.major_sdo_id, p.domain, p.requester);
+                let l = capped_entry(&mut self.links, key, 10_000, Link::default)?;
+                if l.recent.len() == LINK_WINDOW {
+                    l.recent.pop_front();
+                }
+                l.recent.push_back((ns(d), ns(rt)));
+                None
+            }
+            Measurement::Sync(sync) => {
+                if sync.t1.seconds == 0 {
+                    return None;
+                }
+                // The requester at this point with the longest link.
+                let (requester, link) = self
+                    .links
+                    .iter()
+                    .filter(|((p, sdo, dom, _), l)| {
+                        *p == sync.point
+                            && *sdo == sync.major_sdo_id
+                            && *dom == sync.domain
+                            && !l.recent.is_empty()
+                    })
+                    .map(|(k, l)| (k.3, l))
+                    .max_by(|a, b| a.1.median().total_cmp(&b.1.median()))?;
+                let l = link.median();
+                let rt = link.recent.iter().map(|x| x.1).fold(0.0, f64::max);
+                let t1 = sync.t1.as_nanos() * K;
+                let t2 = i128::from(sync.t2_capture_ns) * K;
+                let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);
+                let hi = ns(t2 - t1 - cs);
+                let s = Sample {
+                    time_ns: sync.t2_capture_ns,
+                    fit_time_ns: sync.t2_capture_ns,
+                    offset_ns: hi - l,
+                    delay_ns: l,
+                    lo_ns: hi - rt,
+                    hi_ns: hi,
+                    baseline_ns: hi - l,
+                };
+                let us = sync.t2_capture_ns % 1000 == 0;
+                let key = (
+                    sync.point,
+                    sync.major_sdo_id,
+                    sync.domain,
+                    requester,
+                    sync.master,
+                    true,
+                );
+                let track = self.track(key, us, name)?;
+                if l < 0.0 {
+                    track.inconsistent += 1;
+                    return None;
+                }
+                Some(track.add(s))
+            }
         }
-        Some(track.add(s))
     }
 
     pub fn json(&self, name: &dyn Fn(PointId) -> String) -> Vec<EstimateJson> {
         let mut v: Vec<_> = self.tracks.iter().collect();
         v.sort_by_key(|(k, _)| **k);
         v.into_iter()
-            .map(|(&(p, sdo, domain, port), t)| EstimateJson {
+            .map(|(&(p, sdo, domain, port, master, p2p), t)| EstimateJson {
                 point: name(p),
                 major_sdo_id: sdo,
                 domain,
                 port: port.to_string(),
-                mechanism: "E2E",
+                master: master.to_string(),
+                mechanism: if p2p { "P2P" } else { "E2E" },
                 samples: t.samples,
                 inconsistent_samples: t.inconsistent,
+                conflicts: t.conflicts,
                 note: (t.inconsistent > 0).then_some(NOTE_INCONSISTENT),
                 offset_ns: OffsetJson {
                     median: t.offsets.quantile(0.5),
@@ -389,8 +731,15 @@ impl Estimator {
                     hard_median: t.hard.quantile(0.5),
                     stat_median: t.stat.quantile(0.5),
                     confidence: 0.95,
+                    max_drift_ppm: t.max_drift_ppb / 1000.0,
                 },
                 timestamp_resolution_ns: t.resolution_ns,
+                truth: self.truth.as_ref().map(|_| TruthJson {
+                    found: t.truth.is_some(),
+                    outside_span: t.no_truth,
+                    ours: t.ours.json(true),
+                    baseline: t.baseline.json(false),
+                }),
                 series: t.series.as_slice().to_vec(),
             })
             .collect()
@@ -416,6 +765,31 @@ pub struct BoundJson {
     pub stat_median: Option<i64>,
     /// Confidence of the statistical bound.
     pub confidence: f64,
+    /// The drift bound the hard bound assumes.
+    pub max_drift_ppm: f64,
+}
+
+/// Errors against the truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorJson {
+    pub samples: u64,
+    pub rms_ns: Option<f64>,
+    pub p99_ns: Option<i64>,
+    pub max_ns: Option<f64>,
+    /// Share of estimates whose bound contains the truth (null for the
+    /// baseline, which states no bound, as ptp4l).
+    pub hard_coverage: Option<f64>,
+    pub stat_coverage: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthJson {
+    /// Whether the truth has this point and grandmaster.
+    pub found: bool,
+    /// Estimates outside the truth's time span.
+    pub outside_span: u64,
+    pub ours: ErrorJson,
+    pub baseline: ErrorJson,
 }
 
 /// The `estimates` entries of `analyze --format json`.
@@ -424,124 +798,30 @@ pub struct EstimateJson {
     pub point: String,
     pub major_sdo_id: u8,
     pub domain: u8,
-    /// The slave port whose exchanges were used.
+    /// The slave port whose exchanges were used (P2P: the Pdelay
+    /// requester whose link delay was used).
     pub port: String,
+    /// The master port whose Syncs were used.
+    pub master: String,
     pub mechanism: &'static str,
     /// Samples used.
     pub samples: u64,
     /// Samples set aside (negative path delay); see `note`.
     pub inconsistent_samples: u64,
+    /// Times the causal intervals stopped intersecting (a step).
+    pub conflicts: u64,
     pub note: Option<&'static str>,
     pub offset_ns: OffsetJson,
     pub path_delay_ns: DelayJson,
     pub frequency_ppb: Option<f64>,
     pub bound_ns: BoundJson,
     pub timestamp_resolution_ns: f64,
+    /// With `--truth`: errors and bound coverage, ours and the baseline's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truth: Option<TruthJson>,
     /// Model estimates over time, decimated to at most 2048.
     pub series: Vec<Estimate>,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::{DelayExchange, SyncExchange};
-    use crate::wire::Timestamp;
-
-    const S: i64 = 1_000_000_000;
-
-    fn ts(ns: i128) -> Timestamp {
-        Timestamp {
-            seconds: (ns / 1_000_000_000) as u64,
-            nanoseconds: (ns % 1_000_000_000) as u32,
-        }
-    }
-
-    /// An exchange with true `offset` (point clock minus master), one-way
-    /// delays `d1` (master->point) and `d2`, and TC residences in the
-    /// corrections.
-    fn exchange(t: i64, offset: i64, d1: i64, d2: i64, res1: i64, res2: i64) -> Measurement {
-        let p = PortIdentity::default();
-        let t1 = i128::from(100 * S + t);
-        let t2 = t1 as i64 + d1 + res1 + offset;
-        let t3 = t2 + 1_000_000;
-        let t4 = i128::from(t3 - offset + d2 + res2);
-        Measurement::E2e {
-            sync: SyncExchange {
-                point: 0,
-                major_sdo_id: 0,
-                domain: 0,
-                master: p,
-                sequence_id: 0,
-                one_step: false,
-                t1: ts(t1),
-                t2_capture_ns: t2,
-                sync_correction: Correction(0),
-                follow_up_correction: Correction(res1 << 16),
-                sync_frame: 1,
-            },
-            delay: DelayExchange {
-                point: 0,
-                major_sdo_id: 0,
-                domain: 0,
-                slave: p,
-                master: p,
-                sequence_id: 0,
-                t3_origin: ts(0),
-                t3_capture_ns: t3,
-                t4: ts(t4),
-                req_correction: Correction(0),
-                resp_correction: Correction(res2 << 16),
-                resp_capture_ns: t3 + 50_000,
-            },
-        }
-    }
-
-    #[test]
-    fn symmetric_path_gives_the_true_offset_and_delay() {
-        let s = e2e_sample(&exchange(0, 1234, 5000, 5000, 300, 700)).unwrap();
-        assert_eq!(s.offset_ns, 1234.0);
-        assert_eq!(s.delay_ns, 5000.0);
-    }
-
-    #[test]
-    fn asymmetry_is_inside_the_hard_bound() {
-        // 2 µs of asymmetry: offset off by 1 µs, within the 6 µs delay.
-        let s = e2e_sample(&exchange(0, 0, 7000, 5000, 0, 0)).unwrap();
-        assert_eq!(s.offset_ns, 1000.0);
-        assert_eq!(s.delay_ns, 6000.0);
-        let mut t = Track::new(1.0);
-        let e = t.add(s);
-        assert!(e.offset_ns.abs() <= e.hard_bound_ns);
-    }
-
-    #[test]
-    fn frequency_and_offset_from_a_drifting_clock_with_queueing() {
-        // The point's clock runs 50 ppm fast from offset 10 µs; every
-        // fifth Sync is queued 200 µs.
-        let mut t = Track::new(1.0);
-        let mut last = None;
-        for i in 0..200i64 {
-            let time = i * S / 8;
-            let offset = 10_000 + time * 50_000 / 1_000_000_000;
-            let q = if i % 5 == 0 { 200_000 } else { 0 };
-            let s = e2e_sample(&exchange(time, offset, 20_000 + q, 20_000, 0, 0)).unwrap();
-            last = Some((t.add(s), offset));
-        }
-        let (e, truth) = last.unwrap();
-        assert!(
-            (e.frequency_ppb - 50_000.0).abs() < 50.0,
-            "{}",
-            e.frequency_ppb
-        );
-        assert!(
-            (e.offset_ns - truth as f64).abs() < 5.0,
-            "{} vs {truth}",
-            e.offset_ns
-        );
-        assert!((e.offset_ns - truth as f64).abs() <= e.hard_bound_ns);
-        assert!((e.delay_ns - 20_000.0).abs() < 1.0);
-        // The baseline (median of 10 delays) is pulled by the queued ones
-        // less than the raw sample but still off on queued samples.
-        assert!(t.samples == 200 && t.series.as_slice().len() == 200);
-    }
-}
+mod tests;

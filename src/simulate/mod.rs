@@ -1,0 +1,1055 @@
+//! Synthetic PTP traffic with known truth (sans-IO: frames go to a sink).
+//!
+//! A discrete-event simulation of a chain: grandmaster(s) — link — TC —
+//! link — … — slave. Every node and capture point has a clock (offset,
+//! drift and a random walk of its frequency, piecewise constant over
+//! [`KNOT_NS`]); links delay each frame by a fixed part, half the
+//! asymmetry either way and queueing drawn per frame; TCs hold frames for a
+//! residence time and add it, as they measure it with their own clock, to
+//! the correctionField as IEEE 1588 §10.2 says: a one-step TC into the
+//! Sync (E2E: and the Delay_Req), a two-step TC into the Follow_Up (E2E:
+//! and the Delay_Resp); a P2P TC adds the upstream link's mean delay too.
+//! Timestamps are truncated to whole ns on the wire and the fractions put
+//! into the correctionField (§11.3, §11.4). Events run in true-time order,
+//! so every link is first-in first-out except for frames it is told to
+//! reorder, and captures come out in time order (streamed to the sink).
+//!
+//! The truth is what the capture points' clocks read against each
+//! grandmaster's, sampled at every knot (the offset is linear between
+//! knots), and every TC's true and reported residence per message type.
+
+pub mod scenario;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Exp, Gamma};
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::stats::{Stats, Summary};
+use crate::wire::message::{
+    Announce, DelayReq, DelayResp, FollowUp, PdelayReq, PdelayResp, PdelayRespFollowUp, Sync,
+};
+use crate::wire::{
+    Body, ClockIdentity, ClockQuality, Correction, Flags, Header, Message, MessageType,
+    PortIdentity, Timestamp,
+};
+pub use scenario::{ClockSpec, Mechanism, Pdv, Point, Scenario, Side};
+
+/// Clock frequencies change (random walk) every this many ns.
+pub const KNOT_NS: i64 = 250_000_000;
+/// 2^-16 ns per ns.
+const K: i128 = 65536;
+
+/// A clock against true time, piecewise linear between knots.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    t0: i64,
+    /// Offset (ns) at each knot and the frequency error over the next.
+    knots: Vec<(f64, f64)>,
+}
+
+impl Clock {
+    fn new(spec: &ClockSpec, t0: i64, duration_ns: i64, rng: &mut StdRng) -> Self {
+        let n = (duration_ns / KNOT_NS + 2) as usize;
+        let mut knots = Vec::with_capacity(n);
+        let (mut off, mut freq) = (spec.offset_ns, spec.drift_ppm * 1e-6);
+        let step = spec.wander_ppb * 1e-9 * (KNOT_NS as f64 * 1e-9).sqrt();
+        for _ in 0..n {
+            knots.push((off, freq));
+            off += freq * KNOT_NS as f64;
+            if step > 0.0 {
+                freq += step * normal(rng);
+            }
+        }
+        Self { t0, knots }
+    }
+
+    /// Offset from true time at true time `t`, ns.
+    pub fn offset(&self, t: i64) -> f64 {
+        let k = ((t - self.t0).max(0) / KNOT_NS) as usize;
+        let k = k.min(self.knots.len() - 1);
+        let (off, freq) = self.knots[k];
+        off + freq * (t - self.t0 - k as i64 * KNOT_NS) as f64
+    }
+
+    /// Frequency error at true time `t` (ns per ns).
+    pub fn frequency(&self, t: i64) -> f64 {
+        let k = ((t - self.t0).max(0) / KNOT_NS) as usize;
+        self.knots[k.min(self.knots.len() - 1)].1
+    }
+
+    /// The reading at true time `t`, in 2^-16 ns.
+    fn reading(&self, t: i64) -> i128 {
+        i128::from(t) * K + (self.offset(t) * K as f64).round() as i128
+    }
+}
+
+impl scenario::Link {
+    /// Mean one-way delay over both directions.
+    pub fn mean_ns(&self) -> f64 {
+        self.fixed_ns + self.pdv.mean_ns()
+    }
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u: f64 = 1.0 - rng.random::<f64>();
+    let v: f64 = rng.random::<f64>();
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+impl Pdv {
+    /// The mean delay added.
+    pub fn mean_ns(&self) -> f64 {
+        match *self {
+            Pdv::None => 0.0,
+            Pdv::Exponential { mean_ns } | Pdv::Gamma { mean_ns, .. } => mean_ns,
+        }
+    }
+
+    fn sample(&self, rng: &mut StdRng) -> f64 {
+        match *self {
+            Pdv::None => 0.0,
+            Pdv::Exponential { mean_ns } if mean_ns > 0.0 => {
+                Exp::new(1.0 / mean_ns).map_or(0.0, |d| d.sample(rng))
+            }
+            Pdv::Gamma { shape, mean_ns } if mean_ns > 0.0 => {
+                Gamma::new(shape, mean_ns / shape).map_or(0.0, |d| d.sample(rng))
+            }
+            _ => 0.0,
+        }
+    }
+}
+
+/// A wire timestamp and the fraction of a ns it leaves out (2^-16 ns).
+fn split(reading: i128) -> (Timestamp, i64) {
+    let ns = reading.div_euclid(K);
+    let frac = reading.rem_euclid(K) as i64;
+    let ns = ns.max(0);
+    (
+        Timestamp {
+            seconds: (ns / 1_000_000_000) as u64,
+            nanoseconds: (ns % 1_000_000_000) as u32,
+        },
+        frac,
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    /// Towards the slave.
+    Down,
+    Up,
+}
+
+/// A frame in flight.
+#[derive(Debug, Clone, Copy)]
+struct Msg {
+    header: Header,
+    body: Body<'static>,
+    src: [u8; 6],
+    /// Link-local (Pdelay): not forwarded by TCs.
+    link_local: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    SyncTimer(usize),
+    AnnounceTimer(usize),
+    DelayReqTimer,
+    PdelayTimer { link: usize, dir: Dir },
+    /// `msg` leaves `node` onto `link` going `dir`.
+    Depart { link: usize, dir: Dir, msg: Msg },
+    /// `msg` reaches the far end of `link`.
+    Arrive { link: usize, dir: Dir, msg: Msg },
+}
+
+struct Queued {
+    time: i64,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, o: &Self) -> bool {
+        (self.time, self.seq) == (o.time, o.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Queued {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.time, self.seq).cmp(&(o.time, o.seq))
+    }
+}
+
+/// What the simulation knows to be true.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Truth {
+    pub scenario: String,
+    pub seed: u64,
+    /// True time of the start and the length, ns.
+    pub start_ns: i64,
+    pub duration_ns: i64,
+    pub grandmasters: Vec<GmTruth>,
+    pub points: Vec<PointTruth>,
+    pub hops: Vec<HopTruth>,
+    pub links: Vec<LinkTruth>,
+    /// Frames written, per point.
+    pub frames: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GmTruth {
+    pub identity: String,
+    /// True-time intervals [from, to) in which it was the grandmaster.
+    pub active: Vec<(i64, i64)>,
+}
+
+/// A capture point's clock against each grandmaster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PointTruth {
+    pub name: String,
+    pub resolution_ns: u32,
+    pub offsets: Vec<OffsetSeries>,
+}
+
+/// (point clock reading ns, point clock minus grandmaster clock ns), at
+/// every knot; linear in between.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OffsetSeries {
+    pub grandmaster: String,
+    pub series: Vec<(i64, f64)>,
+}
+
+/// One TC and message type: the residence it really had and what the TC
+/// added to the correctionField for it (its own clock's measure, plus the
+/// upstream link delay for P2P).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HopTruth {
+    pub tc: usize,
+    /// Links before and after it.
+    pub links: (usize, usize),
+    pub message_type: String,
+    pub residence_ns: Option<Summary>,
+    pub correction_added_ns: Option<Summary>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkTruth {
+    pub link: usize,
+    /// Delays of frames that crossed it, ns.
+    pub downstream_ns: Option<Summary>,
+    pub upstream_ns: Option<Summary>,
+}
+
+impl Truth {
+    /// The true offset of `point`'s clock from grandmaster `gm` when the
+    /// point's clock read `t` (ns), interpolated; `None` outside the run.
+    pub fn offset_at(&self, point: &str, gm: &str, t: i64) -> Option<f64> {
+        let p = self.points.iter().find(|p| p.name == point)?;
+        p.offsets.iter().find(|s| s.grandmaster == gm)?.at(t)
+    }
+}
+
+impl OffsetSeries {
+    /// The offset when the point's clock read `t`, interpolated.
+    pub fn at(&self, t: i64) -> Option<f64> {
+        let s = &self.series;
+        let i = s.partition_point(|&(x, _)| x <= t);
+        if i == 0 || i >= s.len() {
+            return None;
+        }
+        let (x0, y0) = s[i - 1];
+        let (x1, y1) = s[i];
+        Some(y0 + (y1 - y0) * (t - x0) as f64 / (x1 - x0).max(1) as f64)
+    }
+}
+
+/// A frame as a capture point saw it.
+#[derive(Debug, Clone, Copy)]
+pub struct Captured<'a> {
+    pub point: usize,
+    /// The point's clock, ns, at its resolution.
+    pub time_ns: i64,
+    pub data: &'a [u8],
+}
+
+const PTP_MCAST: [u8; 6] = [0x01, 0x1b, 0x19, 0, 0, 0];
+const PDELAY_MCAST: [u8; 6] = [0x01, 0x80, 0xc2, 0, 0, 0x0e];
+
+fn identity(mac: [u8; 6]) -> ClockIdentity {
+    ClockIdentity([mac[0], mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]])
+}
+
+struct Sim<'s> {
+    s: &'s Scenario,
+    rng: StdRng,
+    t0: i64,
+    end: i64,
+    gm_clocks: Vec<Clock>,
+    tc_clocks: Vec<Clock>,
+    slave_clock: Clock,
+    points: Vec<Point>,
+    point_clocks: Vec<Clock>,
+    /// Active intervals per grandmaster, true time.
+    active: Vec<(i64, i64)>,
+    queue: BinaryHeap<Reverse<Queued>>,
+    next_seq: u64,
+    /// Last arrival per link and direction (first in, first out).
+    last_arrival: HashMap<(usize, bool), i64>,
+    seq_ids: HashMap<(usize, u8), u16>,
+    /// Two-step TCs: residence owed to a Follow_Up or Delay_Resp, by
+    /// (tc, source port, sequenceId), in 2^-16 ns.
+    owed: HashMap<(usize, bool, PortIdentity, u16), i64>,
+    residence: Vec<[(Stats, Stats); 5]>,
+    link_delays: Vec<(Stats, Stats)>,
+    frames: Vec<u64>,
+    buf: Vec<u8>,
+}
+
+const HOP_TYPES: [(MessageType, &str); 5] = [
+    (MessageType::SYNC, "Sync"),
+    (MessageType::DELAY_REQ, "Delay_Req"),
+    (MessageType::FOLLOW_UP, "Follow_Up"),
+    (MessageType::DELAY_RESP, "Delay_Resp"),
+    (MessageType::ANNOUNCE, "Announce"),
+];
+
+fn interval_ns(log: i8) -> i64 {
+    if log >= 0 {
+        1_000_000_000 << log
+    } else {
+        1_000_000_000 >> (-log)
+    }
+}
+
+impl<'s> Sim<'s> {
+    fn new(s: &'s Scenario) -> Self {
+        let mut rng = StdRng::seed_from_u64(s.seed);
+        let t0 = s.start_unix_s * 1_000_000_000;
+        let dur = (s.duration_s * 1e9) as i64;
+        let gm_clocks: Vec<Clock> = s
+            .grandmasters
+            .iter()
+            .map(|g| Clock::new(&g.clock, t0, dur, &mut rng))
+            .collect();
+        let tc_clocks: Vec<Clock> = s
+            .tcs
+            .iter()
+            .map(|t| Clock::new(&t.clock, t0, dur, &mut rng))
+            .collect();
+        let slave_clock = Clock::new(&s.slave, t0, dur, &mut rng);
+        let points = s.points();
+        let point_clocks = points
+            .iter()
+            .map(|p| match &p.clock {
+                Some(c) => Clock::new(c, t0, dur, &mut rng),
+                None => {
+                    let node = match p.side {
+                        Side::Upstream => p.link,
+                        Side::Downstream => p.link + 1,
+                    };
+                    if node == 0 {
+                        gm_clocks[0].clone()
+                    } else if node > s.tcs.len() {
+                        slave_clock.clone()
+                    } else {
+                        tc_clocks[node - 1].clone()
+                    }
+                }
+            })
+            .collect();
+        // Each grandmaster serves from when the one before falls silent
+        // (plus its announce receipt timeout) until it falls silent.
+        let timeout = 3 * interval_ns(s.log_announce_interval);
+        let mut active = Vec::new();
+        let mut from = t0;
+        for g in &s.grandmasters {
+            let to = g
+                .stop_s
+                .map_or(i64::MAX, |x| t0 + (x * 1e9) as i64)
+                .max(from);
+            active.push((from, to));
+            from = to.saturating_add(timeout + 1_000_000);
+        }
+        let n_links = s.links.len();
+        Self {
+            rng,
+            t0,
+            end: t0 + dur,
+            gm_clocks,
+            tc_clocks,
+            slave_clock,
+            point_clocks,
+            frames: vec![0; points.len()],
+            points,
+            active,
+            queue: BinaryHeap::new(),
+            next_seq: 0,
+            last_arrival: HashMap::new(),
+            seq_ids: HashMap::new(),
+            owed: HashMap::new(),
+            residence: (0..s.tcs.len()).map(|_| Default::default()).collect(),
+            link_delays: (0..n_links).map(|_| Default::default()).collect(),
+            buf: Vec::with_capacity(128),
+            s,
+        }
+    }
+
+    fn push(&mut self, time: i64, ev: Ev) {
+        self.next_seq += 1;
+        self.queue.push(Reverse(Queued {
+            time,
+            seq: self.next_seq,
+            ev,
+        }));
+    }
+
+    fn gm_mac(g: usize) -> [u8; 6] {
+        [2, 0, 0, 0, 0x10 + g as u8, 1]
+    }
+    fn tc_mac(t: usize, port: u8) -> [u8; 6] {
+        [2, 0, 0, 0, 0x20 + t as u8, port]
+    }
+    const SLAVE_MAC: [u8; 6] = [2, 0, 0, 0, 0x30, 1];
+
+    fn active_gm(&self, t: i64) -> Option<usize> {
+        self.active.iter().position(|&(a, b)| a <= t && t < b)
+    }
+
+    fn next_id(&mut self, who: usize, t: MessageType) -> u16 {
+        let e = self.seq_ids.entry((who, t.0)).or_insert(0);
+        let v = *e;
+        *e = e.wrapping_add(1);
+        v
+    }
+
+    fn header(&self, t: MessageType, src: PortIdentity, seq: u16, log: i8) -> Header {
+        let mut flags = 0u16;
+        if self.s.two_step && matches!(t, MessageType::SYNC | MessageType::PDELAY_RESP) {
+            flags |= Flags::TWO_STEP;
+        }
+        if t == MessageType::ANNOUNCE {
+            flags |= Flags::PTP_TIMESCALE | Flags::CURRENT_UTC_OFFSET_VALID;
+        }
+        let control = match t {
+            MessageType::SYNC => 0,
+            MessageType::DELAY_REQ => 1,
+            MessageType::FOLLOW_UP => 2,
+            MessageType::DELAY_RESP => 3,
+            _ => 5,
+        };
+        Header {
+            major_sdo_id: 0,
+            message_type: t,
+            minor_version_ptp: 1,
+            version_ptp: 2,
+            message_length: 0,
+            domain_number: self.s.domain,
+            minor_sdo_id: 0,
+            flags: Flags(flags),
+            correction_field: Correction(0),
+            message_type_specific: [0; 4],
+            source_port_identity: src,
+            sequence_id: seq,
+            control_field: control,
+            log_message_interval: log,
+        }
+    }
+
+    fn msg(&self, mut header: Header, body: Body<'static>, src: [u8; 6]) -> Msg {
+        header.message_length = (Header::LEN + body.buffer_len()) as u16;
+        Msg {
+            header,
+            body,
+            src,
+            link_local: matches!(
+                header.message_type,
+                MessageType::PDELAY_REQ
+                    | MessageType::PDELAY_RESP
+                    | MessageType::PDELAY_RESP_FOLLOW_UP
+            ),
+        }
+    }
+
+    /// The clock of node `n` (0 grandmasters, 1..=tcs, then the slave).
+    fn node_clock(&self, n: usize, t: i64) -> &Clock {
+        if n == 0 {
+            &self.gm_clocks[self.active_gm(t).unwrap_or(0)]
+        } else if n > self.s.tcs.len() {
+            &self.slave_clock
+        } else {
+            &self.tc_clocks[n - 1]
+        }
+    }
+
+    /// The port of node `n` facing `link`.
+    fn port(&self, n: usize, link: usize, t: i64) -> (PortIdentity, [u8; 6]) {
+        let mac = if n == 0 {
+            Self::gm_mac(self.active_gm(t).unwrap_or(0))
+        } else if n > self.s.tcs.len() {
+            Self::SLAVE_MAC
+        } else {
+            Self::tc_mac(n - 1, if link < n { 1 } else { 2 })
+        };
+        let base = if n == 0 || n > self.s.tcs.len() {
+            mac
+        } else {
+            Self::tc_mac(n - 1, 1)
+        };
+        (
+            PortIdentity {
+                clock_identity: identity(base),
+                port_number: if n == 0 || n > self.s.tcs.len() {
+                    1
+                } else {
+                    mac[5].into()
+                },
+            },
+            mac,
+        )
+    }
+
+    fn capture(&mut self, link: usize, side: Side, t: i64, msg: &Msg, sink: &mut dyn Sink) {
+        let mut any = false;
+        for i in 0..self.points.len() {
+            if self.points[i].link != link || self.points[i].side != side {
+                continue;
+            }
+            if !any {
+                self.buf.clear();
+                self.buf.extend_from_slice(if msg.link_local {
+                    &PDELAY_MCAST
+                } else {
+                    &PTP_MCAST
+                });
+                self.buf.extend_from_slice(&msg.src);
+                self.buf.extend_from_slice(&[0x88, 0xf7]);
+                Message {
+                    header: msg.header,
+                    body: msg.body,
+                    suffix: &[],
+                    trailer: &[],
+                }
+                .emit(&mut self.buf);
+                self.buf.resize(self.buf.len().max(60), 0);
+                any = true;
+            }
+            let res = i64::from(self.points[i].resolution_ns.unwrap_or(1));
+            let ns = self.point_clocks[i].reading(t).div_euclid(K) as i64;
+            let time_ns = ns - ns.rem_euclid(res);
+            self.frames[i] += 1;
+            sink.frame(Captured {
+                point: i,
+                time_ns,
+                data: &self.buf,
+            });
+        }
+    }
+
+    fn send(&mut self, t: i64, node: usize, link: usize, msg: Msg) {
+        let dir = if link == node { Dir::Down } else { Dir::Up };
+        self.push(t, Ev::Depart { link, dir, msg });
+    }
+
+    fn run(&mut self, sink: &mut dyn Sink) {
+        for g in 0..self.s.grandmasters.len() {
+            let j = self.rng.random_range(0..interval_ns(self.s.log_sync_interval));
+            self.push(self.t0 + j, Ev::SyncTimer(g));
+            self.push(self.t0 + j + 1_000_000, Ev::AnnounceTimer(g));
+        }
+        match self.s.delay_mechanism {
+            Mechanism::E2E => {
+                let t = self.t0 + 2 * interval_ns(self.s.log_announce_interval);
+                self.push(t, Ev::DelayReqTimer);
+            }
+            Mechanism::P2P => {
+                for link in 0..self.s.links.len() {
+                    for dir in [Dir::Down, Dir::Up] {
+                        let j = self.rng.random_range(0..interval_ns(self.s.log_delay_req_interval));
+                        self.push(self.t0 + j, Ev::PdelayTimer { link, dir });
+                    }
+                }
+            }
+        }
+        while let Some(Reverse(q)) = self.queue.pop() {
+            if q.time >= self.end {
+                break;
+            }
+            self.event(q.time, q.ev, sink);
+        }
+    }
+
+    fn event(&mut self, t: i64, ev: Ev, sink: &mut dyn Sink) {
+        let s = self.s;
+        match ev {
+            Ev::SyncTimer(g) => {
+                self.push(t + interval_ns(s.log_sync_interval), Ev::SyncTimer(g));
+                if self.active_gm(t) != Some(g) {
+                    return;
+                }
+                let (port, mac) = self.port(0, 0, t);
+                let seq = self.next_id(g, MessageType::SYNC);
+                let (ts, frac) = split(self.gm_clocks[g].reading(t));
+                let mut h = self.header(MessageType::SYNC, port, seq, s.log_sync_interval);
+                if s.two_step {
+                    let sync = self.msg(
+                        h,
+                        Body::Sync(Sync {
+                            origin_timestamp: ts,
+                        }),
+                        mac,
+                    );
+                    self.send(t, 0, 0, sync);
+                    let mut fh = self.header(MessageType::FOLLOW_UP, port, seq, s.log_sync_interval);
+                    fh.correction_field = Correction(frac);
+                    let fu = self.msg(
+                        fh,
+                        Body::FollowUp(FollowUp {
+                            precise_origin_timestamp: ts,
+                        }),
+                        mac,
+                    );
+                    let lat = self.rng.random_range(10_000..60_000);
+                    self.send(t + lat, 0, 0, fu);
+                } else {
+                    h.correction_field = Correction(frac);
+                    let sync = self.msg(
+                        h,
+                        Body::Sync(Sync {
+                            origin_timestamp: ts,
+                        }),
+                        mac,
+                    );
+                    self.send(t, 0, 0, sync);
+                }
+            }
+            Ev::AnnounceTimer(g) => {
+                self.push(
+                    t + interval_ns(s.log_announce_interval),
+                    Ev::AnnounceTimer(g),
+                );
+                if self.active_gm(t) != Some(g) {
+                    return;
+                }
+                let (port, mac) = self.port(0, 0, t);
+                let seq = self.next_id(g, MessageType::ANNOUNCE);
+                let h = self.header(MessageType::ANNOUNCE, port, seq, s.log_announce_interval);
+                let spec = &s.grandmasters[g];
+                let (ts, _) = split(self.gm_clocks[g].reading(t));
+                let a = Announce {
+                    origin_timestamp: ts,
+                    current_utc_offset: 37,
+                    reserved: 0,
+                    grandmaster_priority1: spec.priority1.unwrap_or(128),
+                    grandmaster_clock_quality: ClockQuality {
+                        clock_class: spec.clock_class.unwrap_or(6),
+                        clock_accuracy: 0x21,
+                        offset_scaled_log_variance: 0x4e5d,
+                    },
+                    grandmaster_priority2: 128,
+                    grandmaster_identity: port.clock_identity,
+                    steps_removed: 0,
+                    time_source: 0x20,
+                };
+                let m = self.msg(h, Body::Announce(a), mac);
+                self.send(t, 0, 0, m);
+            }
+            Ev::DelayReqTimer => {
+                // §9.5.11.2: uniformly in [0, 2 x the mean interval].
+                let mean = interval_ns(s.log_delay_req_interval);
+                let next = self.rng.random_range(1..2 * mean);
+                self.push(t + next, Ev::DelayReqTimer);
+                if self.active_gm(t).is_none() {
+                    return;
+                }
+                let slave = s.tcs.len() + 1;
+                let (port, mac) = self.port(slave, slave - 1, t);
+                let seq = self.next_id(usize::MAX, MessageType::DELAY_REQ);
+                let h = self.header(MessageType::DELAY_REQ, port, seq, 0x7f);
+                let m = self.msg(
+                    h,
+                    Body::DelayReq(DelayReq {
+                        origin_timestamp: Timestamp::default(),
+                    }),
+                    mac,
+                );
+                self.send(t, slave, slave - 1, m);
+            }
+            Ev::PdelayTimer { link, dir } => {
+                self.push(
+                    t + interval_ns(s.log_delay_req_interval),
+                    Ev::PdelayTimer { link, dir },
+                );
+                // Down: the upstream node requests; Up: the downstream one.
+                let node = if dir == Dir::Down { link } else { link + 1 };
+                if node == 0 && self.active_gm(t).is_none() {
+                    return;
+                }
+                let (port, mac) = self.port(node, link, t);
+                let seq = self.next_id(1000 + 2 * link + usize::from(dir == Dir::Up), MessageType::PDELAY_REQ);
+                let h = self.header(MessageType::PDELAY_REQ, port, seq, s.log_delay_req_interval);
+                let m = self.msg(
+                    h,
+                    Body::PdelayReq(PdelayReq {
+                        origin_timestamp: Timestamp::default(),
+                        reserved: [0; 10],
+                    }),
+                    mac,
+                );
+                self.send(t, node, link, m);
+            }
+            Ev::Depart { link, dir, msg } => self.depart(t, link, dir, msg, sink),
+            Ev::Arrive { link, dir, msg } => self.arrive(t, link, dir, msg, sink),
+        }
+    }
+
+    fn depart(&mut self, t: i64, link: usize, dir: Dir, msg: Msg, sink: &mut dyn Sink) {
+        let from = if dir == Dir::Down {
+            Side::Upstream
+        } else {
+            Side::Downstream
+        };
+        self.capture(link, from, t, &msg, sink);
+        let l = self.s.links[link];
+        if self.rng.random::<f64>() < l.loss {
+            return;
+        }
+        let half = l.asymmetry_ns / 2.0;
+        let fixed = if dir == Dir::Down {
+            l.fixed_ns + half
+        } else {
+            l.fixed_ns - half
+        };
+        let d = (fixed + l.pdv.sample(&mut self.rng)).max(0.0) as i64;
+        let key = (link, dir == Dir::Down);
+        let mut arrival = t + d;
+        if self.rng.random::<f64>() < l.reorder {
+            // Held back behind what follows, outside the FIFO.
+            arrival += 2 * interval_ns(self.s.log_sync_interval);
+        } else {
+            let last = self.last_arrival.get(&key).copied().unwrap_or(i64::MIN);
+            arrival = arrival.max(last.saturating_add(100));
+            self.last_arrival.insert(key, arrival);
+        }
+        let stats = &mut self.link_delays[link];
+        let st = if dir == Dir::Down {
+            &mut stats.0
+        } else {
+            &mut stats.1
+        };
+        st.add(arrival - t);
+        self.push(arrival, Ev::Arrive { link, dir, msg });
+        if self.rng.random::<f64>() < l.duplicate {
+            self.push(arrival + 2_000, Ev::Arrive { link, dir, msg });
+        }
+    }
+
+    fn arrive(&mut self, t: i64, link: usize, dir: Dir, mut msg: Msg, sink: &mut dyn Sink) {
+        let to = if dir == Dir::Down {
+            Side::Downstream
+        } else {
+            Side::Upstream
+        };
+        self.capture(link, to, t, &msg, sink);
+        let s = self.s;
+        let node = if dir == Dir::Down { link + 1 } else { link };
+        let n_tcs = s.tcs.len();
+        let mt = msg.header.message_type;
+        if msg.link_local {
+            self.peer_delay(t, node, link, msg);
+            return;
+        }
+        if (1..=n_tcs).contains(&node) {
+            let tc = node - 1;
+            let spec = s.tcs[tc];
+            let drawn = spec.residence_ns + spec.pdv.sample(&mut self.rng);
+            // The egress port sends in order (first in, first out).
+            let key = (usize::MAX - node, dir == Dir::Down);
+            let last = self.last_arrival.get(&key).copied().unwrap_or(i64::MIN);
+            let depart = (t + drawn as i64).max(last.saturating_add(100));
+            self.last_arrival.insert(key, depart);
+            let r = (depart - t) as f64;
+            let rate = 1.0 + self.tc_clocks[tc].frequency(t);
+            let mut added = (r * rate * K as f64).round() as i64;
+            if s.delay_mechanism == Mechanism::P2P && dir == Dir::Down && mt == MessageType::SYNC {
+                // The upstream link's mean delay, as the TC's Pdelay knows it.
+                added += (s.links[link].mean_ns() * K as f64).round() as i64;
+            }
+            let src = msg.header.source_port_identity;
+            let seq = msg.header.sequence_id;
+            let mut corrected = 0;
+            match mt {
+                MessageType::SYNC | MessageType::DELAY_REQ => {
+                    if spec.one_step {
+                        corrected = added;
+                    } else {
+                        self.owed.insert((tc, mt == MessageType::SYNC, src, seq), added);
+                    }
+                }
+                MessageType::FOLLOW_UP => {
+                    if let Some(a) = self.owed.remove(&(tc, true, src, seq)) {
+                        corrected = a;
+                    }
+                }
+                MessageType::DELAY_RESP => {
+                    if let Body::DelayResp(b) = msg.body
+                        && let Some(a) = self.owed.remove(&(tc, false, b.requesting_port_identity, seq))
+                    {
+                        corrected = a;
+                    }
+                }
+                _ => {}
+            }
+            msg.header.correction_field.0 = msg.header.correction_field.0.saturating_add(corrected);
+            if let Some(i) = HOP_TYPES.iter().position(|(t, _)| *t == mt) {
+                let (res, add) = &mut self.residence[tc][i];
+                res.add(r.round() as i64);
+                add.add((corrected as f64 / K as f64).round() as i64);
+            }
+            let next = if dir == Dir::Down { link + 1 } else { link - 1 };
+            if !spec.keep_source_mac {
+                msg.src = self.port(node, next, t).1;
+            }
+            self.push(depart, Ev::Depart { link: next, dir, msg });
+            return;
+        }
+        // The grandmaster answers Delay_Reqs (§11.3.2: t4's fraction of a
+        // ns goes into the Delay_Resp's correctionField, subtracted).
+        if node == 0 && mt == MessageType::DELAY_REQ {
+            let Some(g) = self.active_gm(t) else { return };
+            let (ts, frac) = split(self.gm_clocks[g].reading(t));
+            let (port, mac) = self.port(0, 0, t);
+            let mut h = self.header(
+                MessageType::DELAY_RESP,
+                port,
+                msg.header.sequence_id,
+                s.log_delay_req_interval,
+            );
+            h.correction_field = Correction(msg.header.correction_field.0 - frac);
+            let m = self.msg(
+                h,
+                Body::DelayResp(DelayResp {
+                    receive_timestamp: ts,
+                    requesting_port_identity: msg.header.source_port_identity,
+                }),
+                mac,
+            );
+            let lat = self.rng.random_range(20_000..200_000);
+            self.send(t + lat, 0, 0, m);
+        }
+    }
+
+    /// A Pdelay message reaching `node`: a responder answers requests.
+    fn peer_delay(&mut self, t: i64, node: usize, link: usize, msg: Msg) {
+        if msg.header.message_type != MessageType::PDELAY_REQ {
+            return;
+        }
+        if node == 0 && self.active_gm(t).is_none() {
+            return;
+        }
+        let s = self.s;
+        let t2 = self.node_clock(node, t).reading(t);
+        let turnaround = self.rng.random_range(10_000..80_000);
+        let t3 = self.node_clock(node, t + turnaround).reading(t + turnaround);
+        let (port, mac) = self.port(node, link, t);
+        let req = msg.header.source_port_identity;
+        let seq = msg.header.sequence_id;
+        let mut h = self.header(MessageType::PDELAY_RESP, port, seq, 0x7f);
+        let (t2s, f2) = split(t2);
+        let (t3s, f3) = split(t3);
+        if s.two_step {
+            // Timestamps truncated; their fractions into the follow-up.
+            let resp = self.msg(
+                h,
+                Body::PdelayResp(PdelayResp {
+                    request_receipt_timestamp: t2s,
+                    requesting_port_identity: req,
+                }),
+                mac,
+            );
+            self.send(t + turnaround, node, link, resp);
+            let mut fh = self.header(MessageType::PDELAY_RESP_FOLLOW_UP, port, seq, 0x7f);
+            fh.correction_field = Correction(msg.header.correction_field.0 + f3 - f2);
+            let fu = self.msg(
+                fh,
+                Body::PdelayRespFollowUp(PdelayRespFollowUp {
+                    response_origin_timestamp: t3s,
+                    requesting_port_identity: req,
+                }),
+                mac,
+            );
+            let lat = self.rng.random_range(10_000..40_000);
+            self.send(t + turnaround + lat, node, link, fu);
+        } else {
+            // One-step: the turnaround itself in the correctionField.
+            h.correction_field = Correction(msg.header.correction_field.0 + (t3 - t2) as i64);
+            let resp = self.msg(
+                h,
+                Body::PdelayResp(PdelayResp {
+                    request_receipt_timestamp: Timestamp::default(),
+                    requesting_port_identity: req,
+                }),
+                mac,
+            );
+            self.send(t + turnaround, node, link, resp);
+        }
+    }
+
+    fn truth(&self) -> Truth {
+        let gm_ids: Vec<String> = (0..self.s.grandmasters.len())
+            .map(|g| identity(Self::gm_mac(g)).to_string())
+            .collect();
+        let points = self
+            .points
+            .iter()
+            .zip(&self.point_clocks)
+            .map(|(p, c)| PointTruth {
+                name: p.name.clone(),
+                resolution_ns: p.resolution_ns.unwrap_or(1),
+                offsets: self
+                    .gm_clocks
+                    .iter()
+                    .zip(&gm_ids)
+                    .map(|(g, id)| OffsetSeries {
+                        grandmaster: id.clone(),
+                        series: (0..)
+                            .map(|k| self.t0 + k * KNOT_NS)
+                            .take_while(|&t| t <= self.end + KNOT_NS)
+                            .map(|t| ((c.reading(t) / K) as i64, c.offset(t) - g.offset(t)))
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let hops = self
+            .residence
+            .iter()
+            .enumerate()
+            .flat_map(|(tc, per)| {
+                per.iter()
+                    .zip(HOP_TYPES)
+                    .filter(|((r, _), _)| r.count() > 0)
+                    .map(move |((r, a), (_, name))| HopTruth {
+                        tc,
+                        links: (tc, tc + 1),
+                        message_type: name.into(),
+                        residence_ns: r.summary(),
+                        correction_added_ns: a.summary(),
+                    })
+            })
+            .collect();
+        Truth {
+            scenario: self.s.name.clone(),
+            seed: self.s.seed,
+            start_ns: self.t0,
+            duration_ns: self.end - self.t0,
+            grandmasters: gm_ids
+                .into_iter()
+                .zip(&self.active)
+                .map(|(identity, &(a, b))| GmTruth {
+                    identity,
+                    active: if a < self.end {
+                        vec![(a, b.min(self.end))]
+                    } else {
+                        Vec::new()
+                    },
+                })
+                .collect(),
+            points,
+            hops,
+            links: self
+                .link_delays
+                .iter()
+                .enumerate()
+                .map(|(link, (d, u))| LinkTruth {
+                    link,
+                    downstream_ns: d.summary(),
+                    upstream_ns: u.summary(),
+                })
+                .collect(),
+            frames: self.frames.clone(),
+        }
+    }
+}
+
+/// Where captured frames go, in capture (true-time) order.
+pub trait Sink {
+    fn frame(&mut self, f: Captured<'_>);
+}
+
+impl<F: FnMut(Captured<'_>)> Sink for F {
+    fn frame(&mut self, f: Captured<'_>) {
+        self(f)
+    }
+}
+
+/// Runs a validated scenario; frames go to `sink`; returns the truth.
+pub fn run(s: &Scenario, sink: &mut dyn Sink) -> Truth {
+    let mut sim = Sim::new(s);
+    sim.run(sink);
+    sim.truth()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{Ptp, decode};
+
+    fn frames(name: &str) -> (Vec<(usize, i64, Vec<u8>)>, Truth) {
+        let mut s = Scenario::load(name).unwrap();
+        s.duration_s = 10.0;
+        let mut v = Vec::new();
+        let truth = run(&s, &mut |f: Captured<'_>| {
+            v.push((f.point, f.time_ns, f.data.to_vec()))
+        });
+        (v, truth)
+    }
+
+    #[test]
+    fn frames_decode_and_come_in_time_order_per_point() {
+        for (name, _) in scenario::NAMED {
+            let (v, truth) = frames(name);
+            assert!(v.len() > 100, "{name}: {} frames", v.len());
+            let mut last = HashMap::new();
+            for (p, t, data) in &v {
+                assert!(matches!(decode(&data[14..]), Ok(Ptp::V2(_))), "{name}");
+                let l = last.insert(*p, *t).unwrap_or(i64::MIN);
+                assert!(*t >= l, "{name}: point {p} goes back in time");
+            }
+            assert_eq!(truth.frames.iter().sum::<u64>(), v.len() as u64);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_traffic() {
+        assert_eq!(frames("congested-lan").0, frames("congested-lan").0);
+    }
+
+    #[test]
+    fn truth_follows_the_clocks() {
+        let (_, truth) = frames("quiet-lan");
+        let p = &truth.points[0];
+        let gm = &p.offsets[0].grandmaster;
+        let (t0, o0) = p.offsets[0].series[0];
+        assert!((o0 - 25_000.0).abs() < 1e-6);
+        // 8 ppm over 4 s, with a little wander.
+        let o = truth.offset_at("slave", gm, t0 + 4_000_000_000).unwrap();
+        assert!((o - (25_000.0 + 32_000.0)).abs() < 100.0, "{o}");
+        assert_eq!(truth.offset_at("slave", gm, t0 - 1), None);
+    }
+
+    #[test]
+    fn split_puts_the_fraction_aside() {
+        let (ts, frac) = split(1_500_000_000 * K + 12345);
+        assert_eq!((ts.seconds, ts.nanoseconds, frac), (1, 500_000_000, 12345));
+    }
+}
