@@ -56,6 +56,9 @@ pub struct AnalyzeArgs {
     /// the grandmaster's that the hard error bound allows for, ppm.
     #[arg(long, value_name = "PPM", default_value_t = 200.0)]
     pub max_drift_ppm: f64,
+    /// Skip offset estimation (what it costs is the difference).
+    #[arg(long, conflicts_with = "truth")]
+    pub no_estimates: bool,
     /// The order of the capture points along the path messages take
     /// (transparent-clock ledger): only neighbours on it form hops.
     #[arg(long, value_delimiter = ',', value_name = "A,B,C")]
@@ -124,8 +127,8 @@ impl Pipeline {
         };
         let truth = match &args.truth {
             Some(path) => {
-                let text = std::fs::read(path)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                let text =
+                    std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
                 Some(serde_json::from_slice(&text).map_err(|e| {
                     anyhow::anyhow!("{}: not a ptpscope truth file: {e}", path.display())
                 })?)
@@ -135,6 +138,7 @@ impl Pipeline {
         let estimator = Estimator::new(crate::estimate::Config {
             max_drift_ppm: args.max_drift_ppm,
             truth,
+            enabled: !args.no_estimates,
         });
         Ok(Self {
             analyzer: Analyzer::new(config),
@@ -416,7 +420,9 @@ fn apply<'n>(
                 message: &message,
                 bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
             });
-            if let Some(m) = m {
+            if let Some(m) = m
+                && est.enabled
+            {
                 est.observe(&m, name);
             }
         }

@@ -12,7 +12,12 @@ pub struct SimulateArgs {
     #[arg(long, short, required_unless_present = "list")]
     pub scenario: Option<String>,
     /// The pcapng file to write (one interface per capture point).
-    #[arg(long, short, required_unless_present = "list", value_name = "OUT.pcapng")]
+    #[arg(
+        long,
+        short,
+        required_unless_present = "list",
+        value_name = "OUT.pcapng"
+    )]
     pub output: Option<PathBuf>,
     /// Where to write the truth (JSON).
     #[arg(long, value_name = "TRUTH.json")]

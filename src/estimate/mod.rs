@@ -36,7 +36,7 @@
 //! `((t4 - t1) - (t3 - t2) - c_resp - c_follow_up) / 2`. Seen from the
 //! requester's end that is the link's delay; seen from the responder's end
 //! it is about 0, so the requester with the largest median link delay at
-//! the point is taken as the one whose host the point is (a P2P slave's
+//! the point, if at least 2 ns, is taken as the one whose host the point is (a P2P slave's
 //! Sync arrives over the link it measures). A Sync then gives
 //! `offset = t2 - t1 - cs - L` with `L` the median of that requester's last
 //! 10 link delays (what ptp4l does). Its causal interval is
@@ -95,6 +95,9 @@ const MAX_SERIES: usize = 2048;
 const LINK_WINDOW: usize = 10;
 /// 2^-16 ns per ns.
 const K: i128 = 65536;
+/// A P2P link delay below this, seen at a point, means the point is at
+/// the responder's end (or the link is shorter than a metre): not used.
+const MIN_LINK_NS: f64 = 2.0;
 
 fn scaled(c: Correction) -> i128 {
     i128::from(c.0)
@@ -203,15 +206,15 @@ fn theil_sen(p: &[(f64, f64)]) -> (f64, f64) {
     (slope, median(&mut icpt))
 }
 
-/// The 97.5 % quantile of Student's t for a line fitted to `n` points
-/// (n - 2 degrees of freedom): two-sided 95 %.
-fn t975(n: usize) -> f64 {
+/// The 97.5 % quantile of Student's t with `dof` degrees of freedom:
+/// two-sided 95 %.
+fn t975(dof: usize) -> f64 {
     const T: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
     ];
-    match n.saturating_sub(2) {
+    match dof {
         0 => T[0],
         d if d <= 30 => T[d - 1],
         _ => 1.96,
@@ -245,6 +248,10 @@ struct Fit {
     /// Robust residual spread, samples used, their mean time (relative to
     /// x0) and spread of times.
     sigma: f64,
+    /// Degrees of freedom of `sigma`.
+    dof: usize,
+    /// The intercept is a median (π/2 the variance of a mean).
+    median_icpt: bool,
     used: usize,
     xbar: f64,
     sxx: f64,
@@ -290,6 +297,14 @@ impl ErrorStats {
 #[derive(Debug, Clone)]
 pub struct Track {
     window: VecDeque<Sample>,
+    /// Reused by each refit: (delay, time, offset).
+    scratch: Vec<(f64, f64, f64)>,
+    /// Sliding maximum of `lo + drift t` and minimum of `hi - drift t`
+    /// over the window: (sample number, value).
+    lows: VecDeque<(u64, f64)>,
+    highs: VecDeque<(u64, f64)>,
+    /// Time origin of the queues' values (f64 precision).
+    epoch: Option<i64>,
     baseline_delays: VecDeque<f64>,
     /// Select the least-delayed samples (E2E) or use all (P2P).
     pub lucky: bool,
@@ -322,6 +337,10 @@ impl Track {
     pub fn new(resolution_ns: f64, max_drift_ppm: f64) -> Self {
         Self {
             window: VecDeque::with_capacity(WINDOW),
+            scratch: Vec::with_capacity(WINDOW),
+            lows: VecDeque::new(),
+            highs: VecDeque::new(),
+            epoch: None,
             baseline_delays: VecDeque::with_capacity(10),
             lucky: true,
             resolution_ns,
@@ -360,26 +379,48 @@ impl Track {
         s.offset_ns + s.delay_ns - median(&mut bd[..n])
     }
 
-    /// The intersection of the window's causal intervals carried to `t`.
-    fn causal(&mut self, t: i64) -> (f64, f64) {
+    /// Takes `s` into the running intersection of the window's causal
+    /// intervals, each widened by the drift bound times its age, and
+    /// returns it at `s`'s time. A sample `i` bounds the offset at `t` from
+    /// below by `lo_i + d t_i - d t` and above by `hi_i - d t_i + d t`, so
+    /// the intersection is a sliding maximum and minimum (monotonic queues,
+    /// O(1) per sample). Empty: a step or a broken assumption; it restarts
+    /// from `s` alone, and so does the model.
+    fn causal(&mut self, s: &Sample) -> (f64, f64) {
         let drift = self.max_drift_ppb * 1e-9;
-        let mut lo = f64::NEG_INFINITY;
-        let mut hi = f64::INFINITY;
-        for w in self.window.iter().rev() {
-            let grow = (t - w.time_ns).abs() as f64 * drift;
-            let (l, h) = (w.lo_ns - grow, w.hi_ns + grow);
-            if l > hi || h < lo {
-                break;
-            }
-            lo = lo.max(l);
-            hi = hi.min(h);
+        let epoch = *self.epoch.get_or_insert(s.time_ns);
+        let t = (s.time_ns - epoch) as f64;
+        let n = self.samples;
+        let a = s.lo_ns + drift * t;
+        let b = s.hi_ns - drift * t;
+        while self.lows.front().is_some_and(|x| x.0 + WINDOW as u64 <= n) {
+            self.lows.pop_front();
         }
-        if lo > hi || !lo.is_finite() || !hi.is_finite() {
-            self.conflicts += 1;
-            let n = self.window.back().copied();
-            return n.map_or((0.0, 0.0), |n| (n.lo_ns, n.hi_ns));
+        while self.highs.front().is_some_and(|x| x.0 + WINDOW as u64 <= n) {
+            self.highs.pop_front();
         }
-        (lo, hi)
+        while self.lows.back().is_some_and(|x| x.1 <= a) {
+            self.lows.pop_back();
+        }
+        while self.highs.back().is_some_and(|x| x.1 >= b) {
+            self.highs.pop_back();
+        }
+        self.lows.push_back((n, a));
+        self.highs.push_back((n, b));
+        let lo = self.lows.front().map_or(a, |x| x.1) - drift * t;
+        let hi = self.highs.front().map_or(b, |x| x.1) + drift * t;
+        if lo <= hi {
+            return (lo, hi);
+        }
+        self.conflicts += 1;
+        self.lows.clear();
+        self.highs.clear();
+        self.lows.push_back((n, a));
+        self.highs.push_back((n, b));
+        self.window.clear();
+        self.window.push_back(*s);
+        self.fit = None;
+        (s.lo_ns, s.hi_ns)
     }
 
     /// Adds a sample; returns the model's estimate at it.
@@ -388,19 +429,15 @@ impl Track {
         if s.baseline_ns.is_nan() {
             s.baseline_ns = self.baseline(&s);
         }
-        if self.window.len() == WINDOW {
-            self.window.pop_front();
-        }
-        // A sample whose interval misses everything carried: a step.
-        if let Some(last) = self.window.back() {
-            let grow = (s.time_ns - last.time_ns).abs() as f64 * self.max_drift_ppb * 1e-9;
-            if s.lo_ns > last.hi_ns + grow || s.hi_ns < last.lo_ns - grow {
-                self.conflicts += 1;
-                self.window.clear();
-                self.fit = None;
+        // Delay exchanges paired with the same Sync share its error: the
+        // model takes the first only (choosing by delay would bias it).
+        if self.window.back().is_none_or(|w| w.time_ns != s.time_ns) {
+            if self.window.len() == WINDOW {
+                self.window.pop_front();
             }
+            self.window.push_back(s);
         }
-        self.window.push_back(s);
+        let (lo, hi) = self.causal(&s);
         let fit = match self.fit {
             Some(f) if !self.samples.is_multiple_of(REFIT) && self.window.len() == WINDOW => f,
             _ => {
@@ -410,7 +447,6 @@ impl Track {
             }
         };
         let dt = (s.time_ns - fit.x0) as f64;
-        let (lo, hi) = self.causal(s.time_ns);
         let offset = (fit.offset + fit.slope * dt).clamp(lo, hi);
         let hard = (offset - lo).max(hi - offset) + self.resolution_ns;
         let n = fit.used.max(1) as f64;
@@ -419,13 +455,12 @@ impl Track {
         } else {
             0.0
         };
-        // The spread comes from a MAD (37 % efficient): Student's t for
-        // that many fewer degrees of freedom.
-        let dof = (0.37 * fit.used.saturating_sub(2) as f64).floor() as usize;
-        // The intercept is a median of residuals: π/2 the variance of a
-        // mean (normal errors).
-        let var = std::f64::consts::FRAC_PI_2 / n + lever;
-        let stat = (t975(dof + 2) * fit.sigma * var.sqrt() + self.resolution_ns).min(hard);
+        let var = if fit.median_icpt {
+            std::f64::consts::FRAC_PI_2 / n + lever
+        } else {
+            1.0 / n + lever
+        };
+        let stat = (t975(fit.dof) * fit.sigma * var.sqrt() + self.resolution_ns).min(hard);
         let mut e = Estimate {
             time_ns: s.time_ns,
             offset_ns: offset,
@@ -460,49 +495,70 @@ impl Track {
 
     /// Fits the model over the window: lucky-packet filter, Theil–Sen
     /// line and its spread, about `x0`.
-    fn refit(&self, x0: i64) -> Fit {
+    fn refit(&mut self, x0: i64) -> Fit {
         let n = self.window.len();
-        // Lucky packets: the least-delayed quarter (at least 8), whose
+        // Lucky packets: the least-delayed eighth (at least 8), whose
         // offsets the queueing disturbed least. P2P delays say nothing of
         // the Sync's own queueing: all samples are used.
         let keep = if self.lucky { (n / 8).max(8).min(n) } else { n };
-        let mut order: Vec<&Sample> = self.window.iter().collect();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend(
+            self.window
+                .iter()
+                .map(|w| (w.delay_ns, (w.fit_time_ns - x0) as f64, w.offset_ns)),
+        );
         if keep < n {
-            order.select_nth_unstable_by(keep - 1, |a, b| a.delay_ns.total_cmp(&b.delay_ns));
-            order.truncate(keep);
+            scratch.select_nth_unstable_by(keep - 1, |a, b| a.0.total_cmp(&b.0));
+            scratch.truncate(keep);
         }
-        let dmin = order
-            .iter()
-            .map(|w| w.delay_ns)
-            .fold(f64::INFINITY, f64::min);
-        let pts: Vec<(f64, f64)> = order
-            .iter()
-            .map(|w| ((w.fit_time_ns - x0) as f64, w.offset_ns))
-            .collect();
-        // Theil–Sen over at most 16 of them (every other one when more):
-        // 120 pairwise slopes instead of 496.
-        let step = pts.len().div_ceil(16).max(1);
-        let thin: Vec<(f64, f64)> = pts.iter().step_by(step).copied().collect();
-        let (slope, icpt) = if thin.len() >= 3 {
-            theil_sen(&thin)
-        } else {
-            let mut y: Vec<f64> = pts.iter().map(|p| p.1).collect();
-            (0.0, median(&mut y))
-        };
-        let mut res: Vec<f64> = pts
-            .iter()
-            .map(|(x, y)| (y - (icpt + slope * x)).abs())
-            .collect();
+        let dmin = scratch.iter().map(|w| w.0).fold(f64::INFINITY, f64::min);
+        let fit = self.fit_line(x0, &scratch, dmin);
+        self.scratch = scratch;
+        fit
+    }
+
+    /// A line through `(delay, x, offset)` points about `x0`.
+    fn fit_line(&self, x0: i64, p: &[(f64, f64, f64)], dmin: f64) -> Fit {
+        let pts: Vec<(f64, f64)> = p.iter().map(|w| (w.1, w.2)).collect();
         let n = pts.len().max(1) as f64;
         let xbar = pts.iter().map(|p| p.0).sum::<f64>() / n;
         let sxx = pts.iter().map(|p| (p.0 - xbar).powi(2)).sum::<f64>();
-        // With few samples the spread is unknown: fall back to the delay.
-        let sigma = if pts.len() >= 4 {
-            // Residuals about a fitted line understate the spread.
-            let k = pts.len() as f64;
-            1.4826 * median(&mut res) * (k / (k - 2.0)).sqrt()
+        let (slope, icpt, sigma, dof, median_icpt) = if pts.len() < 3 {
+            // Too few for a line: their median, the spread unknown (the
+            // delay stands in).
+            let mut y: Vec<f64> = pts.iter().map(|p| p.1).collect();
+            (0.0, median(&mut y), dmin.max(0.0), 1, true)
+        } else if self.lucky {
+            // Least squares: every lucky sample's error is within its
+            // (small) delay by causality, so none can pull the line far.
+            let ybar = pts.iter().map(|p| p.1).sum::<f64>() / n;
+            let sxy = pts.iter().map(|p| (p.0 - xbar) * (p.1 - ybar)).sum::<f64>();
+            let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+            let icpt = ybar - slope * xbar;
+            let rss: f64 = pts
+                .iter()
+                .map(|(x, y)| (y - icpt - slope * x).powi(2))
+                .sum();
+            let dof = pts.len() - 2;
+            (slope, icpt, (rss / dof.max(1) as f64).sqrt(), dof, false)
         } else {
-            dmin.max(0.0)
+            // Theil–Sen over at most 16 of them (every other one when
+            // more): 120 pairwise slopes instead of 496.
+            let step = pts.len().div_ceil(16).max(1);
+            let thin: Vec<(f64, f64)> = pts.iter().step_by(step).copied().collect();
+            let (slope, icpt) = theil_sen(&thin);
+            let mut res: Vec<f64> = pts
+                .iter()
+                .map(|(x, y)| (y - (icpt + slope * x)).abs())
+                .collect();
+            // Residuals about a fitted line understate the spread; a MAD
+            // is 37 % efficient: Student's t for that many fewer degrees
+            // of freedom.
+            let k = pts.len() as f64;
+            let sigma = 1.4826 * median(&mut res) * (k / (k - 2.0)).sqrt();
+            let dof = ((0.37 * (k - 2.0)).floor() as usize).max(1);
+            (slope, icpt, sigma, dof, true)
         };
         Fit {
             x0,
@@ -510,6 +566,8 @@ impl Track {
             slope,
             delay: dmin,
             sigma,
+            dof,
+            median_icpt,
             used: pts.len(),
             xbar,
             sxx,
@@ -533,6 +591,8 @@ pub struct Config {
     pub max_drift_ppm: f64,
     /// Known truth (from `ptpscope simulate`) to compare against.
     pub truth: Option<Truth>,
+    /// Estimate at all.
+    pub enabled: bool,
 }
 
 /// Which track: point, majorSdoId, domain, slave port (E2E: the
@@ -565,6 +625,8 @@ pub struct Estimator {
     pub rejected: u64,
     max_drift_ppm: f64,
     truth: Option<Truth>,
+    /// Whether measurements are to be observed (`--no-estimates`).
+    pub enabled: bool,
 }
 
 /// Why a sample was not used.
@@ -575,6 +637,7 @@ impl Estimator {
         Self {
             max_drift_ppm: config.max_drift_ppm,
             truth: config.truth,
+            enabled: config.enabled,
             ..Default::default()
         }
     }
@@ -667,7 +730,8 @@ impl Estimator {
                             && !l.recent.is_empty()
                     })
                     .map(|(k, l)| (k.3, l))
-                    .max_by(|a, b| a.1.median().total_cmp(&b.1.median()))?;
+                    .max_by(|a, b| a.1.median().total_cmp(&b.1.median()))
+                    .filter(|(_, l)| l.median() >= MIN_LINK_NS)?;
                 let l = link.median();
                 let rt = link.recent.iter().map(|x| x.1).fold(0.0, f64::max);
                 let t1 = sync.t1.as_nanos() * K;

@@ -103,7 +103,10 @@ fn asymmetry_is_inside_the_hard_bound() {
 fn frequency_and_offset_from_a_drifting_clock_with_queueing() {
     // The point's clock runs 50 ppm fast from offset 10 µs; every fifth
     // Sync is queued 200 µs.
-    let mut est = Estimator::new(Config::default());
+    let mut est = Estimator::new(Config {
+        enabled: true,
+        ..Config::default()
+    });
     let mut last = None;
     for i in 0..200i64 {
         let time = i * S / 8;
@@ -186,7 +189,7 @@ proptest! {
         delays in prop::collection::vec((0i64..2_000_000, 0i64..2_000_000, 0i64..100_000, 0i64..100_000), 1..120),
         step in 1i64..1000,
     ) {
-        let mut est = Estimator::new(Config::default());
+        let mut est = Estimator::new(Config { enabled: true, ..Config::default() });
         for (i, &(d1, d2, r1, r2)) in delays.iter().enumerate() {
             let time = i as i64 * S / 16 * step / 100;
             let offset = offset0 + time * drift_ppb / 1_000_000_000;

@@ -160,11 +160,22 @@ enum Ev {
     SyncTimer(usize),
     AnnounceTimer(usize),
     DelayReqTimer,
-    PdelayTimer { link: usize, dir: Dir },
+    PdelayTimer {
+        link: usize,
+        dir: Dir,
+    },
     /// `msg` leaves `node` onto `link` going `dir`.
-    Depart { link: usize, dir: Dir, msg: Msg },
+    Depart {
+        link: usize,
+        dir: Dir,
+        msg: Msg,
+    },
     /// `msg` reaches the far end of `link`.
-    Arrive { link: usize, dir: Dir, msg: Msg },
+    Arrive {
+        link: usize,
+        dir: Dir,
+        msg: Msg,
+    },
 }
 
 struct Queued {
@@ -562,7 +573,9 @@ impl<'s> Sim<'s> {
 
     fn run(&mut self, sink: &mut dyn Sink) {
         for g in 0..self.s.grandmasters.len() {
-            let j = self.rng.random_range(0..interval_ns(self.s.log_sync_interval));
+            let j = self
+                .rng
+                .random_range(0..interval_ns(self.s.log_sync_interval));
             self.push(self.t0 + j, Ev::SyncTimer(g));
             self.push(self.t0 + j + 1_000_000, Ev::AnnounceTimer(g));
         }
@@ -574,7 +587,9 @@ impl<'s> Sim<'s> {
             Mechanism::P2P => {
                 for link in 0..self.s.links.len() {
                     for dir in [Dir::Down, Dir::Up] {
-                        let j = self.rng.random_range(0..interval_ns(self.s.log_delay_req_interval));
+                        let j = self
+                            .rng
+                            .random_range(0..interval_ns(self.s.log_delay_req_interval));
                         self.push(self.t0 + j, Ev::PdelayTimer { link, dir });
                     }
                 }
@@ -609,7 +624,8 @@ impl<'s> Sim<'s> {
                         mac,
                     );
                     self.send(t, 0, 0, sync);
-                    let mut fh = self.header(MessageType::FOLLOW_UP, port, seq, s.log_sync_interval);
+                    let mut fh =
+                        self.header(MessageType::FOLLOW_UP, port, seq, s.log_sync_interval);
                     fh.correction_field = Correction(frac);
                     let fu = self.msg(
                         fh,
@@ -695,7 +711,10 @@ impl<'s> Sim<'s> {
                     return;
                 }
                 let (port, mac) = self.port(node, link, t);
-                let seq = self.next_id(1000 + 2 * link + usize::from(dir == Dir::Up), MessageType::PDELAY_REQ);
+                let seq = self.next_id(
+                    1000 + 2 * link + usize::from(dir == Dir::Up),
+                    MessageType::PDELAY_REQ,
+                );
                 let h = self.header(MessageType::PDELAY_REQ, port, seq, s.log_delay_req_interval);
                 let m = self.msg(
                     h,
@@ -792,7 +811,8 @@ impl<'s> Sim<'s> {
                     if spec.one_step {
                         corrected = added;
                     } else {
-                        self.owed.insert((tc, mt == MessageType::SYNC, src, seq), added);
+                        self.owed
+                            .insert((tc, mt == MessageType::SYNC, src, seq), added);
                     }
                 }
                 MessageType::FOLLOW_UP => {
@@ -802,7 +822,9 @@ impl<'s> Sim<'s> {
                 }
                 MessageType::DELAY_RESP => {
                     if let Body::DelayResp(b) = msg.body
-                        && let Some(a) = self.owed.remove(&(tc, false, b.requesting_port_identity, seq))
+                        && let Some(a) =
+                            self.owed
+                                .remove(&(tc, false, b.requesting_port_identity, seq))
                     {
                         corrected = a;
                     }
@@ -819,7 +841,14 @@ impl<'s> Sim<'s> {
             if !spec.keep_source_mac {
                 msg.src = self.port(node, next, t).1;
             }
-            self.push(depart, Ev::Depart { link: next, dir, msg });
+            self.push(
+                depart,
+                Ev::Depart {
+                    link: next,
+                    dir,
+                    msg,
+                },
+            );
             return;
         }
         // The grandmaster answers Delay_Reqs (§11.3.2: t4's fraction of a
@@ -859,7 +888,9 @@ impl<'s> Sim<'s> {
         let s = self.s;
         let t2 = self.node_clock(node, t).reading(t);
         let turnaround = self.rng.random_range(10_000..80_000);
-        let t3 = self.node_clock(node, t + turnaround).reading(t + turnaround);
+        let t3 = self
+            .node_clock(node, t + turnaround)
+            .reading(t + turnaround);
         let (port, mac) = self.port(node, link, t);
         let req = msg.header.source_port_identity;
         let seq = msg.header.sequence_id;

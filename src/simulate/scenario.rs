@@ -175,7 +175,10 @@ pub const NAMED: [(&str, &str); 6] = [
     ),
     ("tc-chain", include_str!("../../scenarios/tc-chain.toml")),
     ("p2p-tc", include_str!("../../scenarios/p2p-tc.toml")),
-    ("gm-failover", include_str!("../../scenarios/gm-failover.toml")),
+    (
+        "gm-failover",
+        include_str!("../../scenarios/gm-failover.toml"),
+    ),
 ];
 
 fn finite_nonneg(what: &str, v: f64) -> Result<(), String> {
@@ -250,8 +253,7 @@ impl Scenario {
 
     /// Every rule a scenario must follow, with the offending field named.
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.duration_s.is_finite() && self.duration_s > 0.0 && self.duration_s <= 86_400.0)
-        {
+        if !(self.duration_s.is_finite() && self.duration_s > 0.0 && self.duration_s <= 86_400.0) {
             return Err(format!(
                 "duration_s = {}: expected (0, 86400]",
                 self.duration_s
