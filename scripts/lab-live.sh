@@ -4,6 +4,8 @@
 #
 #   sudo scripts/lab-live.sh ptp4l SECONDS OUTDIR      grandmaster + slave (E2E, L2), analyze live
 #   sudo scripts/lab-live.sh blast RATE SECONDS OUTDIR  scripts/ptp-blast.py sends RATE Sync/s
+#   sudo scripts/lab-live.sh tap SECONDS OUTDIR         grandmaster + slave, tcpdump on the slave's
+#                                                       veth (OUTDIR/slave.pcap), ptp4l logs kept
 #
 # BIN (default target/release/ptpscope) must be built with `--features live`.
 # Lab safety (DESIGN.md): ptp4l runs with `free_running 1` and `time_stamping
@@ -30,19 +32,36 @@ ip netns add "$NS_GM"; ip netns add "$NS_SL"
 ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer sl0 netns "$NS_SL" address 02:00:00:00:00:02
 for x in "$NS_GM gm0" "$NS_SL sl0"; do read -r ns dev <<< "$x"; ip -n "$ns" link set "$dev" up; ip -n "$ns" link set lo up; done
 
-case $MODE in
-ptp4l)
-  SECS=$A2 OUT=$A3
-  mkdir -p "$OUT"
+# ptp4l configurations OUT/gm.cfg and OUT/sl.cfg (each with its own UDS
+# socket: two instances on one machine), logging each estimate (every 1 s).
+ptp4l_cfgs() {
+  mkdir -p "$1"
   for role in gm sl; do
     { echo "[global]"; echo "free_running 1"; echo "time_stamping software"
       echo "logSyncInterval -3"; echo "logMinDelayReqInterval -3"; echo "logAnnounceInterval -1"
-      [ $role = gm ] && echo "priority1 1" || echo "slaveOnly 1"; } > "$OUT/$role.cfg"
+      echo "uds_address $1/$role.uds"; echo "freq_est_interval 0"; echo "summary_interval -3"
+      [ $role = gm ] && echo "priority1 1" || echo "slaveOnly 1"; } > "$1/$role.cfg"
   done
+}
+
+case $MODE in
+ptp4l)
+  SECS=$A2 OUT=$A3
+  ptp4l_cfgs "$OUT"
   ip netns exec "$NS_GM" ptp4l -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
   ip netns exec "$NS_SL" ptp4l -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
   ip netns exec "$NS_SL" "$BIN" analyze -i sl0 --duration "$SECS" -f json \
     --write "$OUT/live.pcapng" > "$OUT/live.json" 2> "$OUT/live.err"
+  ;;
+tap)
+  SECS=$A2 OUT=$A3
+  ptp4l_cfgs "$OUT"
+  ip netns exec "$NS_SL" tcpdump -q -i sl0 -s 256 -j host -U -w "$OUT/slave.pcap" ether proto 0x88f7 \
+    2> "$OUT/tcpdump.err" & PIDS+=($!)
+  sleep 0.5
+  ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" ptp4l -m -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
+  sleep "$SECS"
   ;;
 blast)
   RATE=$A2 SECS=$A3 OUT=$A4

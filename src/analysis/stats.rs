@@ -153,6 +153,29 @@ impl Stats {
         Some(self.max)
     }
 
+    /// Quantile `q` of the magnitudes `|v - reference|`, from the same
+    /// histogram (its buckets are of magnitudes on either side).
+    pub fn abs_quantile(&self, q: f64) -> Option<u64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let r = i128::from(self.reference);
+        let far = (i128::from(self.min) - r)
+            .unsigned_abs()
+            .max((i128::from(self.max) - r).unsigned_abs());
+        let far = u64::try_from(far).unwrap_or(u64::MAX);
+        let mut seen = 0u64;
+        for (i, (a, b)) in self.above.iter().zip(self.below.iter()).enumerate() {
+            seen += u64::from(*a) + u64::from(*b);
+            if seen >= rank {
+                let (lo, width) = bucket_range(i);
+                return Some((lo + width / 2).min(far));
+            }
+        }
+        Some(far)
+    }
+
     pub fn summary(&self) -> Option<Summary> {
         (self.count > 0).then(|| Summary {
             count: self.count,
@@ -316,5 +339,21 @@ mod tests {
         assert!((p99 - 125_049_000).abs() <= 1000, "{p99}");
         let p50 = s.quantile(0.5).unwrap();
         assert!((p50 - 125_000_000).abs() <= 1000, "{p50}");
+    }
+
+    #[test]
+    fn abs_quantile_folds_both_sides() {
+        let mut s = Stats::default();
+        for v in [-1000, -10, 0, 5, 20, 3000] {
+            s.add(v);
+        }
+        // Magnitudes 0, 5, 10, 20, 1000, 3000.
+        assert_eq!(s.abs_quantile(0.5), Some(10));
+        // Beyond 32, the bucket's midpoint: within 1.6 %.
+        let top = s.abs_quantile(1.0).unwrap();
+        assert!((2952..=3000).contains(&top), "{top}");
+        let q = s.abs_quantile(0.8).unwrap();
+        assert!((960..=1040).contains(&q), "{q}");
+        assert_eq!(Stats::default().abs_quantile(0.5), None);
     }
 }

@@ -47,10 +47,12 @@
 //! # Filters, model and bounds
 //! Over a sliding window of [`WINDOW`] samples, refitted every [`REFIT`]
 //! samples and carried along the fitted line between refits: E2E keeps the
-//! least-delayed quarter of the window, at least 8 ("lucky packets": the
+//! least-delayed eighth of the window, at least 8 ("lucky packets": the
 //! least queued in both directions, whose offsets queueing disturbed
-//! least); P2P keeps all (the link delay says nothing of a Sync's own
-//! queueing). A Theil–Sen line of offset against time then gives the
+//! least), and fits them by least squares (each one's error is within its
+//! small delay, so none can pull the line far); P2P keeps all (the link
+//! delay says nothing of a Sync's own queueing) and fits a Theil–Sen line,
+//! robust to the queued ones. The line of offset against time gives the
 //! offset and the frequency error (ppb). An E2E sample measures the offset
 //! midway between its Sync and its Delay_Req (one leg each), so it is
 //! placed there in time: a drifting clock does not bias it.
@@ -65,11 +67,15 @@
 //! bound and correct TC corrections; it says nothing finer than the path's
 //! asymmetry, which no one can see from the wire.
 //!
-//! Statistical bound: Student's t (97.5 %, n − 2 degrees of freedom) × the
-//! standard error of the fitted line at the estimate's time, `s · sqrt(1/n + (t - t̄)² / Σ(tᵢ - t̄)²)` with `s` the
-//! robust (1.4826 MAD) spread of the used samples about the line, plus the
-//! resolution: 95 % confidence if the residuals are independent and the
-//! asymmetry constant (it does not include the asymmetry).
+//! Statistical bound: Student's t (97.5 %) × the standard error of the
+//! fitted line at the estimate's time,
+//! `s · sqrt(1/n + (t - t̄)² / Σ(tᵢ - t̄)²)`, plus the resolution. E2E: `s`
+//! the residual standard deviation, n − 2 degrees of freedom. P2P: `s` the
+//! robust spread (1.4826 MAD) of all samples about the line, the
+//! intercept's variance π/2 of a mean's and 37 % of the degrees of freedom
+//! (a median's efficiency). 95 % confidence if the residuals are
+//! independent and the asymmetry constant (it does not include the
+//! asymmetry).
 //!
 //! # Baseline
 //! ptp4l's sample processing in free-running mode, kept to compare: a
@@ -104,7 +110,12 @@ fn scaled(c: Correction) -> i128 {
 }
 
 fn ns(v: i128) -> f64 {
-    v as f64 / K as f64
+    // Whole and fractional ns apart when they fit an i64: two
+    // instructions instead of a call.
+    match i64::try_from(v >> 16) {
+        Ok(whole) => whole as f64 + (v & 0xffff) as u16 as f64 / K as f64,
+        Err(_) => v as f64 / K as f64,
+    }
 }
 
 /// One sample, ns: the offset and the interval causality allows.
@@ -186,24 +197,10 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Theil–Sen slope and intercept of y against x.
-fn theil_sen(p: &[(f64, f64)]) -> (f64, f64) {
-    let mut slopes = Vec::with_capacity(p.len() * p.len() / 2);
-    for i in 0..p.len() {
-        for j in i + 1..p.len() {
-            let dx = p[j].0 - p[i].0;
-            if dx != 0.0 {
-                slopes.push((p[j].1 - p[i].1) / dx);
-            }
-        }
-    }
-    let slope = if slopes.is_empty() {
-        0.0
-    } else {
-        median(&mut slopes)
-    };
-    let mut icpt: Vec<f64> = p.iter().map(|(x, y)| y - slope * x).collect();
-    (slope, median(&mut icpt))
+/// `x` rounded to the nearest integer, halves away from zero (what
+/// `f64::round` does, without its libm call), saturating.
+fn nearest(x: f64) -> i64 {
+    (x + 0.5f64.copysign(x)) as i64
 }
 
 /// The 97.5 % quantile of Student's t with `dof` degrees of freedom:
@@ -245,16 +242,44 @@ struct Fit {
     offset: f64,
     slope: f64,
     delay: f64,
-    /// Robust residual spread, samples used, their mean time (relative to
-    /// x0) and spread of times.
-    sigma: f64,
-    /// Degrees of freedom of `sigma`.
-    dof: usize,
-    /// The intercept is a median (π/2 the variance of a mean).
-    median_icpt: bool,
+    /// Samples used and their mean time (relative to x0).
     used: usize,
     xbar: f64,
-    sxx: f64,
+    /// The statistical bound at time x is `spread · sqrt(var0 + (x -
+    /// xbar)² var1)`: Student's t × the residual spread, the variances of
+    /// the mean and of the slope, inflated by n / n_eff.
+    spread: f64,
+    var0: f64,
+    var1: f64,
+}
+
+impl Fit {
+    /// `sigma` the residual spread; `n_eff` the effective number of
+    /// independent samples of the `n`; `sxx` the spread of their times.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        x0: i64,
+        (offset, slope, delay): (f64, f64, f64),
+        n: usize,
+        xbar: f64,
+        sxx: f64,
+        sigma: f64,
+        n_eff: f64,
+        dof: usize,
+    ) -> Self {
+        let inflate = n.max(1) as f64 / n_eff;
+        Fit {
+            x0,
+            offset,
+            slope,
+            delay,
+            used: n,
+            xbar,
+            spread: t975(dof) * sigma,
+            var0: 1.0 / n_eff,
+            var1: if sxx > 0.0 { inflate / sxx } else { 0.0 },
+        }
+    }
 }
 
 /// Errors against the truth of one estimator (ours or the baseline).
@@ -273,7 +298,7 @@ impl ErrorStats {
         self.n += 1;
         self.sum_sq += err * err;
         self.max = self.max.max(err.abs());
-        self.abs.add(err.abs().round() as i64);
+        self.abs.add(nearest(err.abs()));
         if let Some((hard, stat)) = bounds {
             self.hard_covered += u64::from(err.abs() <= hard);
             self.stat_covered += u64::from(err.abs() <= stat);
@@ -297,6 +322,8 @@ impl ErrorStats {
 #[derive(Debug, Clone)]
 pub struct Track {
     window: VecDeque<Sample>,
+    /// Reused by each refit: (delay rounded, window index) keys.
+    keys: Vec<u64>,
     /// Reused by each refit: (delay, time, offset).
     scratch: Vec<(f64, f64, f64)>,
     /// Sliding maximum of `lo + drift t` and minimum of `hi - drift t`
@@ -306,6 +333,8 @@ pub struct Track {
     /// Time origin of the queues' values (f64 precision).
     epoch: Option<i64>,
     baseline_delays: VecDeque<f64>,
+    /// The same, sorted.
+    baseline_sorted: [f64; 10],
     /// Select the least-delayed samples (E2E) or use all (P2P).
     pub lucky: bool,
     /// Timestamp resolution of the capture, ns.
@@ -318,7 +347,6 @@ pub struct Track {
     /// Times the causal intervals did not intersect (restarted).
     pub conflicts: u64,
     pub offsets: Stats,
-    pub abs_offsets: Stats,
     sum_sq: f64,
     pub delays: Stats,
     pub hard: Stats,
@@ -337,11 +365,13 @@ impl Track {
     pub fn new(resolution_ns: f64, max_drift_ppm: f64) -> Self {
         Self {
             window: VecDeque::with_capacity(WINDOW),
+            keys: Vec::with_capacity(WINDOW),
             scratch: Vec::with_capacity(WINDOW),
             lows: VecDeque::new(),
             highs: VecDeque::new(),
             epoch: None,
             baseline_delays: VecDeque::with_capacity(10),
+            baseline_sorted: [0.0; 10],
             lucky: true,
             resolution_ns,
             max_drift_ppb: max_drift_ppm * 1000.0,
@@ -349,7 +379,6 @@ impl Track {
             inconsistent: 0,
             conflicts: 0,
             offsets: Stats::default(),
-            abs_offsets: Stats::default(),
             sum_sq: 0.0,
             delays: Stats::default(),
             hard: Stats::default(),
@@ -367,16 +396,39 @@ impl Track {
     /// The baseline for E2E samples: the sample's offset moved by its
     /// delay minus the median of the last 10 delays.
     fn baseline(&mut self, s: &Sample) -> f64 {
-        if self.baseline_delays.len() == 10 {
-            self.baseline_delays.pop_front();
+        // Keep the last 10 sorted: drop the oldest, insert the newest
+        // (linear: ten elements).
+        let sorted = &mut self.baseline_sorted;
+        let mut n = self.baseline_delays.len();
+        if n == 10
+            && let Some(old) = self.baseline_delays.pop_front()
+        {
+            let i = sorted.iter().position(|x| *x == old).unwrap_or(n - 1);
+            sorted.copy_within(i + 1..n, i);
+            n -= 1;
         }
         self.baseline_delays.push_back(s.delay_ns);
-        let mut bd = [0.0; 10];
-        let n = self.baseline_delays.len();
-        for (d, x) in bd.iter_mut().zip(&self.baseline_delays) {
-            *d = *x;
+        let mut i = n;
+        while i > 0 && sorted[i - 1] > s.delay_ns {
+            sorted[i] = sorted[i - 1];
+            i -= 1;
         }
-        s.offset_ns + s.delay_ns - median(&mut bd[..n])
+        sorted[i] = s.delay_ns;
+        n += 1;
+        let median = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        };
+        s.offset_ns + s.delay_ns - median
+    }
+
+    /// Appends `s` to the window, dropping the oldest when full.
+    fn push_window(&mut self, s: Sample) {
+        if self.window.len() == WINDOW {
+            self.window.pop_front();
+        }
+        self.window.push_back(s);
     }
 
     /// Takes `s` into the running intersection of the window's causal
@@ -432,10 +484,7 @@ impl Track {
         // Delay exchanges paired with the same Sync share its error: the
         // model takes the first only (choosing by delay would bias it).
         if self.window.back().is_none_or(|w| w.time_ns != s.time_ns) {
-            if self.window.len() == WINDOW {
-                self.window.pop_front();
-            }
-            self.window.push_back(s);
+            self.push_window(s);
         }
         let (lo, hi) = self.causal(&s);
         let fit = match self.fit {
@@ -449,18 +498,9 @@ impl Track {
         let dt = (s.time_ns - fit.x0) as f64;
         let offset = (fit.offset + fit.slope * dt).clamp(lo, hi);
         let hard = (offset - lo).max(hi - offset) + self.resolution_ns;
-        let n = fit.used.max(1) as f64;
-        let lever = if fit.sxx > 0.0 {
-            (dt - fit.xbar).powi(2) / fit.sxx
-        } else {
-            0.0
-        };
-        let var = if fit.median_icpt {
-            std::f64::consts::FRAC_PI_2 / n + lever
-        } else {
-            1.0 / n + lever
-        };
-        let stat = (t975(fit.dof) * fit.sigma * var.sqrt() + self.resolution_ns).min(hard);
+        // Correlated residuals inflate the whole variance by n / n_eff.
+        let var = fit.var0 + (dt - fit.xbar).powi(2) * fit.var1;
+        let stat = (fit.spread * var.sqrt() + self.resolution_ns).min(hard);
         let mut e = Estimate {
             time_ns: s.time_ns,
             offset_ns: offset,
@@ -482,12 +522,11 @@ impl Track {
                 None => self.no_truth += 1,
             }
         }
-        self.offsets.add(e.offset_ns.round() as i64);
-        self.abs_offsets.add(e.offset_ns.abs().round() as i64);
+        self.offsets.add(nearest(e.offset_ns));
         self.sum_sq += e.offset_ns * e.offset_ns;
-        self.delays.add(s.delay_ns.round() as i64);
-        self.hard.add(hard.round() as i64);
-        self.stat.add(stat.round() as i64);
+        self.delays.add(nearest(s.delay_ns));
+        self.hard.add(nearest(hard));
+        self.stat.add(nearest(stat));
         self.last = Some(e);
         self.series.push(e);
         e
@@ -499,18 +538,35 @@ impl Track {
         let n = self.window.len();
         // Lucky packets: the least-delayed eighth (at least 8), whose
         // offsets the queueing disturbed least. P2P delays say nothing of
-        // the Sync's own queueing: all samples are used.
+        // the Sync's own queueing: all samples are used (the mean of their
+        // errors is that of the link delay's estimate, near 0).
         let keep = if self.lucky { (n / 8).max(8).min(n) } else { n };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        scratch.extend(
-            self.window
-                .iter()
-                .map(|w| (w.delay_ns, (w.fit_time_ns - x0) as f64, w.offset_ns)),
-        );
+        let point = |w: &Sample| (w.delay_ns, (w.fit_time_ns - x0) as f64, w.offset_ns);
         if keep < n {
-            scratch.select_nth_unstable_by(keep - 1, |a, b| a.0.total_cmp(&b.0));
-            scratch.truncate(keep);
+            // The least delayed, in time order: select on integer keys,
+            // the delay in ns (saturated, never negative here) above the
+            // window index.
+            let mut keys = std::mem::take(&mut self.keys);
+            keys.clear();
+            keys.extend(
+                self.window
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| (w.delay_ns.clamp(0.0, u32::MAX as f64) as u64) << 32 | i as u64),
+            );
+            keys.select_nth_unstable(keep - 1);
+            let lucky = &mut keys[..keep];
+            lucky.sort_unstable_by_key(|k| *k as u32);
+            scratch.extend(
+                lucky
+                    .iter()
+                    .filter_map(|k| self.window.get(*k as u32 as usize).map(point)),
+            );
+            self.keys = keys;
+        } else {
+            scratch.extend(self.window.iter().map(point));
         }
         let dmin = scratch.iter().map(|w| w.0).fold(f64::INFINITY, f64::min);
         let fit = self.fit_line(x0, &scratch, dmin);
@@ -518,60 +574,46 @@ impl Track {
         fit
     }
 
-    /// A line through `(delay, x, offset)` points about `x0`.
+    /// A least-squares line through `(delay, x, offset)` points about
+    /// `x0`, in time order. Its spread is the residuals' standard
+    /// deviation, and its sample count the effective one of residuals
+    /// with lag-one autocorrelation `r > 0`: `n (1 - r) / (1 + r)` (P2P
+    /// samples share the link delay's median, and so their errors).
     fn fit_line(&self, x0: i64, p: &[(f64, f64, f64)], dmin: f64) -> Fit {
-        let pts: Vec<(f64, f64)> = p.iter().map(|w| (w.1, w.2)).collect();
-        let n = pts.len().max(1) as f64;
-        let xbar = pts.iter().map(|p| p.0).sum::<f64>() / n;
-        let sxx = pts.iter().map(|p| (p.0 - xbar).powi(2)).sum::<f64>();
-        let (slope, icpt, sigma, dof, median_icpt) = if pts.len() < 3 {
-            // Too few for a line: their median, the spread unknown (the
+        let n = p.len().max(1) as f64;
+        let xbar = p.iter().map(|w| w.1).sum::<f64>() / n;
+        let sxx = p.iter().map(|w| (w.1 - xbar).powi(2)).sum::<f64>();
+        let ybar = p.iter().map(|w| w.2).sum::<f64>() / n;
+        if p.len() < 3 {
+            // Too few for a line: their mean, the spread unknown (the
             // delay stands in).
-            let mut y: Vec<f64> = pts.iter().map(|p| p.1).collect();
-            (0.0, median(&mut y), dmin.max(0.0), 1, true)
-        } else if self.lucky {
-            // Least squares: every lucky sample's error is within its
-            // (small) delay by causality, so none can pull the line far.
-            let ybar = pts.iter().map(|p| p.1).sum::<f64>() / n;
-            let sxy = pts.iter().map(|p| (p.0 - xbar) * (p.1 - ybar)).sum::<f64>();
-            let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-            let icpt = ybar - slope * xbar;
-            let rss: f64 = pts
-                .iter()
-                .map(|(x, y)| (y - icpt - slope * x).powi(2))
-                .sum();
-            let dof = pts.len() - 2;
-            (slope, icpt, (rss / dof.max(1) as f64).sqrt(), dof, false)
+            let sigma = dmin.max(0.0);
+            return Fit::new(x0, (ybar, 0.0, dmin), p.len(), xbar, sxx, sigma, n, 1);
+        }
+        let sxy = p.iter().map(|w| (w.1 - xbar) * (w.2 - ybar)).sum::<f64>();
+        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        let icpt = ybar - slope * xbar;
+        let res = |w: &(f64, f64, f64)| w.2 - icpt - slope * w.1;
+        let rss: f64 = p.iter().map(|w| res(w).powi(2)).sum();
+        let lag: f64 = p.windows(2).map(|w| res(&w[0]) * res(&w[1])).sum();
+        let r = if rss > 0.0 {
+            (lag / rss).clamp(0.0, 0.95)
         } else {
-            // Theil–Sen over at most 16 of them (every other one when
-            // more): 120 pairwise slopes instead of 496.
-            let step = pts.len().div_ceil(16).max(1);
-            let thin: Vec<(f64, f64)> = pts.iter().step_by(step).copied().collect();
-            let (slope, icpt) = theil_sen(&thin);
-            let mut res: Vec<f64> = pts
-                .iter()
-                .map(|(x, y)| (y - (icpt + slope * x)).abs())
-                .collect();
-            // Residuals about a fitted line understate the spread; a MAD
-            // is 37 % efficient: Student's t for that many fewer degrees
-            // of freedom.
-            let k = pts.len() as f64;
-            let sigma = 1.4826 * median(&mut res) * (k / (k - 2.0)).sqrt();
-            let dof = ((0.37 * (k - 2.0)).floor() as usize).max(1);
-            (slope, icpt, sigma, dof, true)
+            0.0
         };
-        Fit {
+        let n_eff = (n * (1.0 - r) / (1.0 + r)).max(3.0);
+        let sigma = (rss / (n - 2.0)).sqrt();
+        let dof = (n_eff - 2.0).floor() as usize;
+        Fit::new(
             x0,
-            offset: icpt,
-            slope,
-            delay: dmin,
-            sigma,
-            dof,
-            median_icpt,
-            used: pts.len(),
+            (icpt, slope, dmin),
+            p.len(),
             xbar,
             sxx,
-        }
+            sigma,
+            n_eff,
+            dof,
+        )
     }
 
     pub fn rms_ns(&self) -> f64 {
@@ -619,7 +661,11 @@ impl Link {
 /// Estimators per capture point, slave port and master.
 #[derive(Debug, Default)]
 pub struct Estimator {
-    pub tracks: HashMap<TrackKey, Track>,
+    /// The tracks, in order of appearance.
+    pub tracks: Vec<(TrackKey, Track)>,
+    index: HashMap<TrackKey, usize>,
+    /// The track used last (consecutive samples are mostly of one).
+    last: usize,
     links: HashMap<(PointId, u8, u8, PortIdentity), Link>,
     /// Samples dropped as nonsensical (zero timestamps).
     pub rejected: u64,
@@ -656,17 +702,28 @@ impl Estimator {
         microseconds: bool,
         name: &dyn Fn(PointId) -> &'n str,
     ) -> Option<&mut Track> {
-        let drift = self.drift_ppm();
-        let truth = &self.truth;
-        let t = capped_entry(&mut self.tracks, key, 10_000, || {
-            let mut t = Track::new(if microseconds { 1000.0 } else { 1.0 }, drift);
-            t.truth = truth.as_ref().and_then(|tr| {
-                let p = tr.points.iter().find(|p| p.name == name(key.0))?;
-                let gm = key.4.clock_identity.to_string();
-                p.offsets.iter().find(|s| s.grandmaster == gm).cloned()
-            });
-            t
-        })?;
+        let i = match self.tracks.get(self.last) {
+            Some((k, _)) if *k == key => self.last,
+            _ => {
+                let next = self.tracks.len();
+                let drift = self.drift_ppm();
+                let truth = &self.truth;
+                let tracks = &mut self.tracks;
+                let i = *capped_entry(&mut self.index, key, 10_000, || {
+                    let mut t = Track::new(if microseconds { 1000.0 } else { 1.0 }, drift);
+                    t.truth = truth.as_ref().and_then(|tr| {
+                        let p = tr.points.iter().find(|p| p.name == name(key.0))?;
+                        let gm = key.4.clock_identity.to_string();
+                        p.offsets.iter().find(|s| s.grandmaster == gm).cloned()
+                    });
+                    tracks.push((key, t));
+                    next
+                })?;
+                self.last = i;
+                i
+            }
+        };
+        let t = &mut self.tracks[i].1;
         if !microseconds {
             t.resolution_ns = 1.0;
         }
@@ -768,44 +825,46 @@ impl Estimator {
 
     pub fn json(&self, name: &dyn Fn(PointId) -> String) -> Vec<EstimateJson> {
         let mut v: Vec<_> = self.tracks.iter().collect();
-        v.sort_by_key(|(k, _)| **k);
+        v.sort_by_key(|(k, _)| *k);
         v.into_iter()
-            .map(|(&(p, sdo, domain, port, master, p2p), t)| EstimateJson {
-                point: name(p),
-                major_sdo_id: sdo,
-                domain,
-                port: port.to_string(),
-                master: master.to_string(),
-                mechanism: if p2p { "P2P" } else { "E2E" },
-                samples: t.samples,
-                inconsistent_samples: t.inconsistent,
-                conflicts: t.conflicts,
-                note: (t.inconsistent > 0).then_some(NOTE_INCONSISTENT),
-                offset_ns: OffsetJson {
-                    median: t.offsets.quantile(0.5),
-                    rms: t.rms_ns(),
-                    p99_abs: t.abs_offsets.quantile(0.99),
+            .map(
+                |&((p, sdo, domain, port, master, p2p), ref t)| EstimateJson {
+                    point: name(p),
+                    major_sdo_id: sdo,
+                    domain,
+                    port: port.to_string(),
+                    master: master.to_string(),
+                    mechanism: if p2p { "P2P" } else { "E2E" },
+                    samples: t.samples,
+                    inconsistent_samples: t.inconsistent,
+                    conflicts: t.conflicts,
+                    note: (t.inconsistent > 0).then_some(NOTE_INCONSISTENT),
+                    offset_ns: OffsetJson {
+                        median: t.offsets.quantile(0.5),
+                        rms: t.rms_ns(),
+                        p99_abs: t.offsets.abs_quantile(0.99),
+                    },
+                    path_delay_ns: DelayJson {
+                        min: t.delays.min(),
+                        median: t.delays.quantile(0.5),
+                    },
+                    frequency_ppb: t.last.map(|e| e.frequency_ppb),
+                    bound_ns: BoundJson {
+                        hard_median: t.hard.quantile(0.5),
+                        stat_median: t.stat.quantile(0.5),
+                        confidence: 0.95,
+                        max_drift_ppm: t.max_drift_ppb / 1000.0,
+                    },
+                    timestamp_resolution_ns: t.resolution_ns,
+                    truth: self.truth.as_ref().map(|_| TruthJson {
+                        found: t.truth.is_some(),
+                        outside_span: t.no_truth,
+                        ours: t.ours.json(true),
+                        baseline: t.baseline.json(false),
+                    }),
+                    series: t.series.as_slice().to_vec(),
                 },
-                path_delay_ns: DelayJson {
-                    min: t.delays.min(),
-                    median: t.delays.quantile(0.5),
-                },
-                frequency_ppb: t.last.map(|e| e.frequency_ppb),
-                bound_ns: BoundJson {
-                    hard_median: t.hard.quantile(0.5),
-                    stat_median: t.stat.quantile(0.5),
-                    confidence: 0.95,
-                    max_drift_ppm: t.max_drift_ppb / 1000.0,
-                },
-                timestamp_resolution_ns: t.resolution_ns,
-                truth: self.truth.as_ref().map(|_| TruthJson {
-                    found: t.truth.is_some(),
-                    outside_span: t.no_truth,
-                    ours: t.ours.json(true),
-                    baseline: t.baseline.json(false),
-                }),
-                series: t.series.as_slice().to_vec(),
-            })
+            )
             .collect()
     }
 }
@@ -814,7 +873,7 @@ impl Estimator {
 pub struct OffsetJson {
     pub median: Option<i64>,
     pub rms: f64,
-    pub p99_abs: Option<i64>,
+    pub p99_abs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

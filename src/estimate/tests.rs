@@ -129,7 +129,7 @@ fn frequency_and_offset_from_a_drifting_clock_with_queueing() {
     );
     assert!((e.offset_ns - truth as f64).abs() <= e.hard_bound_ns);
     assert!((e.delay_ns - 20_000.0).abs() < 30.0);
-    let t = est.tracks.values().next().unwrap();
+    let t = &est.tracks[0].1;
     assert_eq!(t.samples, 200);
     assert_eq!(t.series.as_slice().len(), 200);
 }

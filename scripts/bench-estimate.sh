@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The estimator's targets (README, "Estimates"): prints a Markdown table.
+#
+#   scripts/bench-estimate.sh          # all three; the lab part needs root + linuxptp + tcpdump
+#   LAB=0 scripts/bench-estimate.sh    # skip the lab run
+#   SEEDS="1 2 3" LAB_SECS=60 RUNS=5 scripts/bench-estimate.sh
+#
+# 1. Cost: `analyze` against `analyze --no-estimates` on the 1,000,000-packet
+#    capture (made by scripts/bench.sh's generator when missing): the fastest
+#    and the median of RUNS runs.
+# 2. Simulated congested LAN, one run per seed: our rms error against the
+#    ptp4l-like baseline's, hard- and statistical-bound coverage.
+# 3. Lab: ptp4l grandmaster and slave (free_running 1, software time
+#    stamps) in namespaces, tcpdump on the slave's interface; our offset rms
+#    (truth 0: one CLOCK_REALTIME) against ptp4l's own "master offset" rms;
+#    the capture and logs stay in bench-data/lab-estimate/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-11}
+SEEDS=${SEEDS:-1 2 3 4 5}
+N=1000000
+BIG=bench-data/big-$N.pcap
+mkdir -p bench-data
+[ -f "$BIG" ] || python3 scripts/make-big-capture.py captures/lab-udp4-e2e.pcap "$BIG" "$N" >&2
+cargo build --release -q
+BIN=target/release/ptpscope
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+
+times() { # CMD...: the fastest and the median of RUNS wall-clock times, s
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -o "$W/t" -f "%e" "$@" > /dev/null 2> /dev/null
+    tail -n 1 "$W/t"
+  done | sort -n | awk '{v[NR] = $1} END {print v[1], v[int((NR + 1) / 2)]}'
+}
+
+echo "## Estimation cost ($BIG, $RUNS runs each, $(nproc) cores)"
+echo
+read -r with_min with_med < <(times "$BIN" analyze --no-progress -f json "$BIG")
+read -r without_min without_med < <(times "$BIN" analyze --no-progress --no-estimates -f json "$BIG")
+samples=$("$BIN" analyze --no-progress -f json "$BIG" 2> /dev/null |
+  python3 -c 'import json,sys; print(sum(e["samples"] for e in json.load(sys.stdin)["estimates"]))')
+echo "| | analyze | analyze --no-estimates | estimation share (target <= 10%) |"
+echo "|---|---|---|---|"
+for k in fastest median; do
+  if [ $k = fastest ]; then a=$with_min b=$without_min; else a=$with_med b=$without_med; fi
+  awk -v k=$k -v a="$a" -v b="$b" 'BEGIN{printf "| %s | %.2f s | %.2f s | %.0f%% |\n", k, a, b, (a - b) / a * 100}'
+done
+echo
+echo "$samples estimate samples."
+echo
+
+echo "## Simulated congested LAN (seeds: $SEEDS)"
+echo
+echo "| seed | samples | ours rms ns | baseline rms ns | baseline / ours (target >= 5) | hard coverage (target 1) | stat coverage (target >= 0.95) |"
+echo "|---|---|---|---|---|---|---|"
+for seed in $SEEDS; do
+  "$BIN" simulate -s congested-lan --seed "$seed" -o "$W/c.pcapng" --truth "$W/c.json" 2> /dev/null
+  "$BIN" analyze --no-progress -f json --truth "$W/c.json" "$W/c.pcapng" 2> /dev/null |
+    python3 -c '
+import json, sys
+seed = sys.argv[1]
+for e in json.load(sys.stdin)["estimates"]:
+    o, b = e["truth"]["ours"], e["truth"]["baseline"]
+    print("| %s | %d | %.0f | %.0f | %.1f | %.3f | %.3f |" % (seed, e["samples"], o["rms_ns"],
+          b["rms_ns"], b["rms_ns"] / o["rms_ns"], o["hard_coverage"], o["stat_coverage"]))
+' "$seed"
+done
+echo
+
+if [ "${LAB:-1}" = 1 ]; then
+  echo "## Lab (ptp4l free_running, software time stamps, truth 0)"
+  echo
+  if [ "$(id -u)" != 0 ] || ! command -v ptp4l > /dev/null || ! command -v tcpdump > /dev/null; then
+    echo "skipped: needs root, ptp4l and tcpdump"
+  else
+    rm -rf bench-data/lab-estimate
+    scripts/lab-live.sh tap "${LAB_SECS:-60}" bench-data/lab-estimate > /dev/null
+    "$BIN" analyze --no-progress -f json bench-data/lab-estimate/slave.pcap 2> /dev/null > "$W/lab.json"
+    python3 - "$W/lab.json" bench-data/lab-estimate/sl.log <<'PY'
+import json, math, re, sys
+est = json.load(open(sys.argv[1]))["estimates"]
+logged = [int(m.group(1)) for m in re.finditer(r"master offset\s+(-?\d+)", open(sys.argv[2]).read())]
+p4 = math.sqrt(sum(x * x for x in logged) / len(logged)) if logged else float("nan")
+print("| point | samples | ours rms ns | ours median ns | hard coverage (target 1) | ptp4l master offsets | ptp4l rms ns | ours / ptp4l (target <= 0.5) |")
+print("|---|---|---|---|---|---|---|---|")
+for e in est:
+    s = e["series"]
+    cov = sum(abs(x["offset_ns"]) <= x["hard_bound_ns"] for x in s) / len(s)
+    print("| %s | %d | %.0f | %s | %.3f | %d | %.0f | %.2f |" % (e["point"], e["samples"], e["offset_ns"]["rms"],
+          e["offset_ns"]["median"], cov, len(logged), p4, e["offset_ns"]["rms"] / p4))
+PY
+  fi
+fi

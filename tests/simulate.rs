@@ -1,0 +1,239 @@
+//! `ptpscope simulate` then `ptpscope analyze --truth` over every shipped
+//! scenario: the truth is recovered within each scenario's tolerance, the
+//! hard bound always contains it, and the ledger measures the TCs'
+//! residence the simulator put in.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{ptpscope, tmp};
+use serde_json::Value;
+
+/// Simulates `scenario` and analyzes it against its truth: (analyze JSON,
+/// truth JSON).
+fn run(scenario: &str) -> (Value, Value) {
+    let dir = tmp("placeholder", b"");
+    let dir = dir.parent().unwrap();
+    let pcap: PathBuf = dir.join(format!("{scenario}.pcapng"));
+    let truth: PathBuf = dir.join(format!("{scenario}.truth.json"));
+    let out = ptpscope(&[
+        "simulate",
+        "-s",
+        scenario,
+        "-o",
+        pcap.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ptpscope(&[
+        "analyze",
+        "-f",
+        "json",
+        "--truth",
+        truth.to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = serde_json::from_slice(&out.stdout).expect("analyze JSON");
+    let t = serde_json::from_slice(&std::fs::read(&truth).unwrap()).expect("truth JSON");
+    (a, t)
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// The estimates of `point`.
+fn at<'a>(a: &'a Value, point: &str) -> Vec<&'a Value> {
+    a["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["point"] == point)
+        .collect()
+}
+
+/// Checks one estimate: hard-bound coverage 100 %, our rms error at most
+/// `max_rms` ns and below the baseline's.
+fn check(e: &Value, max_rms: f64) -> (f64, f64) {
+    let ours = &e["truth"]["ours"];
+    let base = &e["truth"]["baseline"];
+    let (rms, base_rms) = (f(&ours["rms_ns"]), f(&base["rms_ns"]));
+    eprintln!(
+        "{} {} {}: ours rms {rms:.0} ns, baseline {base_rms:.0} ns, hard {} stat {}",
+        e["point"], e["mechanism"], e["master"], ours["hard_coverage"], ours["stat_coverage"]
+    );
+    assert!(f(&e["samples"]) > 500.0, "{e}");
+    assert_eq!(f(&ours["hard_coverage"]), 1.0, "{e}");
+    assert!(rms <= max_rms, "rms {rms} > {max_rms}: {e}");
+    assert!(
+        rms < base_rms || base_rms == 0.0,
+        "ours {rms} vs baseline {base_rms}"
+    );
+    (rms, base_rms)
+}
+
+#[test]
+fn quiet_lan() {
+    let (a, t) = run("quiet-lan");
+    let e = at(&a, "slave");
+    assert_eq!(e.len(), 1);
+    check(e[0], 60.0);
+    assert!(f(&e[0]["truth"]["ours"]["stat_coverage"]) >= 0.93);
+    // The slave drifts 8 ppm (and wanders): the last fitted frequency is
+    // the truth's mean slope within 20 ppb.
+    let point = t["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "slave")
+        .unwrap();
+    let s = point["offsets"][0]["series"].as_array().unwrap();
+    let (first, last) = (&s[0], &s[s.len() - 1]);
+    let slope = (f(&last[1]) - f(&first[1])) / (f(&last[0]) - f(&first[0])) * 1e9;
+    let freq = f(&e[0]["frequency_ppb"]);
+    assert!((freq - slope).abs() < 20.0, "{freq} vs {slope}");
+}
+
+#[test]
+fn congested_lan_meets_its_targets() {
+    let (a, _) = run("congested-lan");
+    let e = at(&a, "slave");
+    assert_eq!(e.len(), 1);
+    let (rms, base) = check(e[0], 15_000.0);
+    assert!(rms * 5.0 <= base, "ours {rms} vs baseline {base}");
+    let stat = f(&e[0]["truth"]["ours"]["stat_coverage"]);
+    let confidence = f(&e[0]["bound_ns"]["confidence"]);
+    assert!(stat >= confidence, "stat coverage {stat} < {confidence}");
+    assert!(e[0]["truth"]["baseline"]["stat_coverage"].is_null());
+}
+
+#[test]
+fn asymmetry_is_half_the_error_and_inside_the_hard_bound() {
+    let (a, _) = run("asymmetric-path");
+    let e = at(&a, "slave");
+    assert_eq!(e.len(), 1);
+    // 6 µs of asymmetry: every symmetric-path estimator is off by 3 µs.
+    let (rms, _) = check(e[0], 3_300.0);
+    assert!(rms >= 2_700.0, "{rms}");
+}
+
+#[test]
+fn tc_chain_offsets_and_residences() {
+    let (a, t) = run("tc-chain");
+    for (point, max_rms) in [("gm-side", 5.0), ("between-tcs", 80.0), ("slave", 60.0)] {
+        let e = at(&a, point);
+        assert_eq!(e.len(), 1, "{point}");
+        check(e[0], max_rms);
+    }
+    // TC 0 (one-step) adds its residence to Sync; TC 1 (two-step) to
+    // Follow_Up. The ledger's per-hop residence, from the correction a
+    // frame gained between two points, matches what the simulator added.
+    let added = |tc: u64, kind: &str| {
+        t["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["tc"] == tc && h["message_type"] == kind)
+            .map(|h| f(&h["correction_added_ns"]["median"]))
+            .unwrap()
+    };
+    let seen = |from: &str, to: &str, kind: &str| {
+        let hop = a["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["from"] == from && h["to"] == to)
+            .unwrap_or_else(|| panic!("no hop {from} -> {to}"));
+        // TC 0 re-sources frames; TC 1 keeps the source MAC.
+        let tc0 = from == "gm-side" || to == "gm-side";
+        assert_eq!(hop["source_mac_changed"], tc0, "{from} -> {to}");
+        let p = hop["per_type"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["message_type"] == kind)
+            .unwrap();
+        f(&p["residence_ns"]["median"])
+    };
+    for (from, to, tc, kind) in [
+        ("gm-side", "between-tcs", 0, "Sync"),
+        ("between-tcs", "gm-side", 0, "Delay_Req"),
+        ("between-tcs", "slave", 1, "Follow_Up"),
+        ("between-tcs", "slave", 1, "Delay_Resp"),
+    ] {
+        let (want, got) = (added(tc, kind), seen(from, to, kind));
+        eprintln!("{from} -> {to} {kind}: ledger {got} ns, truth {want} ns");
+        // Medians of log-bucketed histograms: within a bucket (≈ 3 %).
+        assert!((got - want).abs() <= 0.04 * want, "{got} vs {want}");
+    }
+}
+
+#[test]
+fn p2p_tc() {
+    let (a, _) = run("p2p-tc");
+    let e = at(&a, "slave");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0]["mechanism"], "P2P");
+    check(e[0], 40.0);
+}
+
+#[test]
+fn gm_failover_gives_a_track_per_grandmaster() {
+    let (a, t) = run("gm-failover");
+    let e = at(&a, "slave");
+    assert_eq!(e.len(), 2, "{e:?}");
+    let gms: Vec<String> = t["grandmasters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["identity"].as_str().unwrap().to_string())
+        .collect();
+    for e in e {
+        let master = e["master"].as_str().unwrap();
+        assert!(
+            gms.iter().any(|g| master.starts_with(g.as_str())),
+            "{master}"
+        );
+        check(e, 80.0);
+    }
+}
+
+#[test]
+fn scenario_errors_name_the_field() {
+    let bad = tmp("bad-scenario.toml", b"name = \"x\"\nduration_s = 1\n");
+    let out = ptpscope(&["simulate", "-s", bad.to_str().unwrap(), "-o", "/dev/null"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad-scenario.toml"), "{err}");
+    assert!(err.contains("grandmasters"), "{err}");
+
+    let out = ptpscope(&["simulate", "-s", "no-such", "-o", "/dev/null"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no such scenario"), "{err}");
+
+    let out = ptpscope(&["simulate", "--list"]);
+    assert!(out.status.success());
+    let list = String::from_utf8_lossy(&out.stdout);
+    for s in [
+        "quiet-lan",
+        "congested-lan",
+        "asymmetric-path",
+        "tc-chain",
+        "p2p-tc",
+        "gm-failover",
+    ] {
+        assert!(list.contains(s), "{list}");
+    }
+}
