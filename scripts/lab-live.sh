@@ -4,6 +4,8 @@
 #
 #   sudo scripts/lab-live.sh ptp4l SECONDS OUTDIR      grandmaster + slave (E2E, L2), analyze live
 #   sudo scripts/lab-live.sh blast RATE SECONDS OUTDIR  scripts/ptp-blast.py sends RATE Sync/s
+#   sudo scripts/lab-live.sh serve SECONDS OUTDIR       grandmaster + slave, `ptpscope serve -i sl0`
+#                                                       publishing OUTDIR/clock (metrics: OUTDIR/metrics.txt)
 #   sudo scripts/lab-live.sh tap SECONDS OUTDIR         grandmaster + slave, tcpdump on the slave's
 #                                                       veth (OUTDIR/slave.pcap), ptp4l logs kept
 #
@@ -52,6 +54,19 @@ ptp4l)
   ip netns exec "$NS_SL" ptp4l -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
   ip netns exec "$NS_SL" "$BIN" analyze -i sl0 --duration "$SECS" -f json \
     --write "$OUT/live.pcapng" > "$OUT/live.json" 2> "$OUT/live.err"
+  ;;
+serve)
+  SECS=$A2 OUT=$A3
+  ptp4l_cfgs "$OUT"
+  ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" ptp4l -m -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" "$BIN" serve -i sl0 --clock "$OUT/clock" --duration "$SECS" \
+    --metrics 127.0.0.1:9477 > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
+  # The metrics page, from inside the slave's namespace, half way.
+  sleep $((SECS / 2))
+  ip netns exec "$NS_SL" python3 -c 'import urllib.request as u; print(u.urlopen("http://127.0.0.1:9477/metrics").read().decode())' \
+    > "$OUT/metrics.txt" 2>&1 || true
+  wait "$SERVE"
   ;;
 tap)
   SECS=$A2 OUT=$A3

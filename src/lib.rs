@@ -19,5 +19,6 @@ pub mod capture;
 pub mod cli;
 pub mod estimate;
 pub mod report;
+pub mod serve;
 pub mod simulate;
 pub mod wire;

@@ -313,3 +313,105 @@ fn live_adapter_timestamps_refused_without_a_phc() {
         assert!(stderr.contains("ethtool -T lo"), "{stderr}");
     });
 }
+
+/// `ptpscope serve -i sl0` in the slave's namespace while ptp4l runs a
+/// grandmaster and a slave (free_running: every clock here is the one
+/// CLOCK_REALTIME, the truth). For a minute, every `now()` read of the
+/// published record must contain CLOCK_REALTIME.
+#[test]
+fn live_serve_publishes_time_that_contains_the_truth() {
+    if !cfg!(feature = "live") {
+        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
+        return;
+    }
+    if !is_root() {
+        eprintln!("skipped: the lab needs root for network namespaces");
+        return;
+    }
+    for tool in ["ip", "ptp4l", "python3"] {
+        if !on_path(tool) {
+            eprintln!("skipped: {tool} not installed");
+            return;
+        }
+    }
+    let secs: u64 = std::env::var("PTPSCOPE_SERVE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::temp_dir().join(format!("ptpscope-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let mut lab = Command::new("bash")
+        .arg(root.join("scripts/lab-live.sh"))
+        .args(["serve", &secs.to_string()])
+        .arg(&out)
+        .env("BIN", env!("CARGO_BIN_EXE_ptpscope"))
+        .spawn()
+        .expect("run scripts/lab-live.sh");
+    let clock = out.join("clock");
+    let start = std::time::Instant::now();
+    let mut reader = None;
+    let (mut reads, mut contained, mut errors_after_first) = (0u64, 0u64, 0u64);
+    let mut bounds = Vec::new();
+    let mut first_error = None;
+    while lab.try_wait().unwrap().is_none() && start.elapsed().as_secs() < secs + 30 {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        if reader.is_none() {
+            reader = ptpscope_clock::ClockReader::open(&clock).ok();
+            continue;
+        }
+        let r = reader.as_ref().unwrap();
+        let before = ptpscope_clock::realtime_ns();
+        let now = r.now();
+        let after = ptpscope_clock::realtime_ns();
+        match now {
+            Ok(n) => {
+                reads += 1;
+                bounds.push(n.bound());
+                if n.earliest <= after && n.latest >= before {
+                    contained += 1;
+                } else {
+                    eprintln!("not contained: {n:?}, realtime {before}..{after}");
+                }
+            }
+            // serve invalidates the record when it stops.
+            Err(ptpscope_clock::Error::NotSynchronized(ptpscope_clock::Status::Unknown))
+                if reads > 0 => {}
+            Err(e) if reads > 0 => {
+                errors_after_first += 1;
+                first_error.get_or_insert(e.to_string());
+            }
+            Err(_) => {}
+        }
+    }
+    let status = lab.wait().unwrap();
+    let err = std::fs::read_to_string(out.join("serve.err")).unwrap_or_default();
+    assert!(status.success(), "lab-live serve failed: {err}");
+    bounds.sort_unstable();
+    let median = bounds.get(bounds.len() / 2).copied().unwrap_or(-1);
+    eprintln!(
+        "serve lab, {secs} s: {reads} now() reads, {contained} contained CLOCK_REALTIME, bound median {median} ns (min {}, max {}), {errors_after_first} errors after the first read ({first_error:?})",
+        bounds.first().unwrap_or(&-1),
+        bounds.last().unwrap_or(&-1)
+    );
+    assert!(
+        reads > secs * 50,
+        "too few reads: {reads}; serve said: {err}"
+    );
+    assert_eq!(contained, reads, "a read missed the truth");
+    assert_eq!(errors_after_first, 0, "{first_error:?}");
+    let metrics = std::fs::read_to_string(out.join("metrics.txt")).unwrap_or_default();
+    for m in [
+        "ptpscope_offset_nanoseconds",
+        "ptpscope_bound_nanoseconds{kind=\"hard\"}",
+        "ptpscope_status 1",
+        "ptpscope_messages_total{message_type=\"Sync\"}",
+    ] {
+        assert!(
+            metrics.contains(m),
+            "{m} not in the metrics page:\n{metrics}"
+        );
+    }
+    assert!(!clock.exists(), "serve left its record behind");
+    std::fs::remove_dir_all(&out).ok();
+}

@@ -18,7 +18,7 @@ use super::decode::{Summary as DecodeSummary, decode_frame};
 use super::{Input, inputs};
 use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation, Summary};
 use crate::capture::{self, Frame, Points};
-use crate::estimate::{EstimateJson, Estimator};
+use crate::estimate::{Estimate, EstimateJson, Estimator};
 use crate::report::Content;
 use crate::wire::link::{LinkType, Mac, PtpFrame, PtpPorts, Transport};
 use crate::wire::{Body, Header, Message, Ptp};
@@ -107,6 +107,21 @@ pub struct Pipeline {
     arena: Vec<u8>,
 }
 
+impl AnalyzeArgs {
+    /// `analyze`'s defaults, with this drift bound (for `serve`).
+    pub fn for_serve(max_drift_ppm: f64) -> Self {
+        #[derive(clap::Parser)]
+        struct Wrap {
+            #[command(flatten)]
+            a: AnalyzeArgs,
+        }
+        let mut a = <Wrap as clap::Parser>::parse_from(["ptpscope", "--interface", "-"]).a;
+        a.live.interface.clear();
+        a.max_drift_ppm = max_drift_ppm;
+        a
+    }
+}
+
 impl Pipeline {
     pub fn new(args: &AnalyzeArgs) -> anyhow::Result<Self> {
         if !(args.match_timeout > 0.0 && args.match_timeout < 1e6) {
@@ -149,15 +164,17 @@ impl Pipeline {
         })
     }
 
-    /// Peels, decodes and analyzes one frame.
-    pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) {
+    /// Peels, decodes and analyzes one frame; returns the estimate it
+    /// completed, if any (its track: [`Estimator::last_track`]).
+    pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) -> Option<Estimate> {
         self.arena.clear();
         let d = decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
         let name = |_| point_name;
-        if let Some(m) = apply(&mut self.analyzer, &d, &self.arena, &name)
-            && self.estimator.enabled
-        {
-            self.estimator.observe(&m, &name);
+        let m = apply(&mut self.analyzer, &d, &self.arena, &name)?;
+        if self.estimator.enabled {
+            self.estimator.observe(&m, &name)
+        } else {
+            None
         }
     }
 

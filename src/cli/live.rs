@@ -49,6 +49,16 @@ pub fn parse_duration_ns(s: &str) -> Result<i64, String> {
     Ok(ns as i64)
 }
 
+/// Sets the returned flag on Ctrl-C, SIGTERM or SIGHUP.
+pub fn stop_on_signals() -> anyhow::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    ctrlc::set_handler(move || s.store(true, Ordering::Relaxed))
+        .map_err(|e| anyhow::anyhow!("installing the Ctrl-C handler: {e}"))?;
+    Ok(stop)
+}
+
 #[cfg(not(feature = "live"))]
 pub fn run(_args: &AnalyzeArgs) -> anyhow::Result<i32> {
     anyhow::bail!(
@@ -57,7 +67,7 @@ pub fn run(_args: &AnalyzeArgs) -> anyhow::Result<i32> {
 }
 
 #[cfg(feature = "live")]
-pub use imp::run;
+pub use imp::{Event, LiveOpts, capture, run};
 
 #[cfg(feature = "live")]
 mod imp {
@@ -260,40 +270,69 @@ mod imp {
         tstamp_name: Option<String>,
     }
 
-    pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
-        let live = &args.live;
-        let tstamp = live.tstamp_type.as_deref().map(tstamp_type).transpose()?;
-        let every = live
-            .every
-            .as_deref()
-            .map(parse_duration_ns)
-            .transpose()
-            .map_err(anyhow::Error::msg)?;
-        let duration = match live.duration {
-            Some(d) if !(d > 0.0 && d < 1e9) => anyhow::bail!("--duration {d}: expected seconds"),
-            d => d.map(Duration::from_secs_f64),
-        };
+    /// What to capture and when to stop.
+    pub struct LiveOpts {
+        pub interfaces: Vec<String>,
+        pub filter: String,
+        pub tstamp_type: Option<String>,
+        pub duration: Option<Duration>,
+        pub count: Option<u64>,
+        pub write: Option<std::path::PathBuf>,
+    }
+
+    impl LiveOpts {
+        pub fn new(
+            live: &super::super::analyze::LiveArgs,
+            udp_port: &[u16],
+        ) -> anyhow::Result<Self> {
+            let duration = match live.duration {
+                Some(d) if !(d > 0.0 && d < 1e9) => {
+                    anyhow::bail!("--duration {d}: expected seconds")
+                }
+                d => d.map(Duration::from_secs_f64),
+            };
+            Ok(Self {
+                interfaces: live.interface.clone(),
+                filter: live
+                    .filter
+                    .clone()
+                    .unwrap_or_else(|| default_filter(udp_port)),
+                tstamp_type: live.tstamp_type.clone(),
+                duration,
+                count: live.count,
+                write: live.write.clone(),
+            })
+        }
+    }
+
+    /// What [`capture`] hands its caller.
+    pub enum Event<'a> {
+        /// A frame and the name of its interface.
+        Frame(&'a Frame<'a>, &'a str),
+        /// No frame for 50 ms, or between frames: time to look at clocks.
+        Tick,
+    }
+
+    /// Captures on every interface until `stop` is set, `--duration` or
+    /// `--count`, handing frames (in arrival order) and ticks to `on`.
+    /// Returns 1 when a capture failed, else 0; libpcap's counters go to
+    /// stderr.
+    pub fn capture(
+        opts: &LiveOpts,
+        stop: Arc<AtomicBool>,
+        on: &mut dyn FnMut(Event<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<i32> {
+        let tstamp = opts.tstamp_type.as_deref().map(tstamp_type).transpose()?;
         let cargs = CaptureArgs {
-            filter: live
-                .filter
-                .clone()
-                .unwrap_or_else(|| default_filter(&args.udp_port)),
+            filter: opts.filter.clone(),
             tstamp,
-            tstamp_name: live.tstamp_type.clone(),
+            tstamp_name: opts.tstamp_type.clone(),
         };
-        let mut pipeline = Pipeline::new(args)?;
-        let names: Vec<String> = live.interface.clone();
-        pipeline.analyzer.set_point_count(names.len());
-        if let Some(t) = &live.tstamp_type {
-            for n in &names {
+        let names = &opts.interfaces;
+        if let Some(t) = &opts.tstamp_type {
+            for n in names {
                 check_adapter_timestamps(n, t)?;
             }
-        }
-        let stop = Arc::new(AtomicBool::new(false));
-        {
-            let stop = stop.clone();
-            ctrlc::set_handler(move || stop.store(true, Ordering::Relaxed))
-                .context("installing the Ctrl-C handler")?;
         }
         let (tx, rx) = mpsc::sync_channel::<Msg>(1 << 16);
         let mut handles = Vec::new();
@@ -318,7 +357,7 @@ mod imp {
             }
         }
         drop(tx);
-        let mut writer = match &live.write {
+        let mut writer = match &opts.write {
             Some(path) => {
                 let mut w = PcapngWriter::create(path)
                     .with_context(|| format!("creating {}", path.display()))?;
@@ -337,23 +376,17 @@ mod imp {
             cargs.filter
         );
         let start = Instant::now();
-        let mut next_report = every.map(|e| start + Duration::from_nanos(e as u64));
         let mut frames = 0u64;
         let mut ended = Vec::new();
         let mut status = 0;
         let name_of = |i: usize| names.get(i).cloned().unwrap_or_default();
         while ended.len() < names.len() {
-            if duration.is_some_and(|d| start.elapsed() >= d)
-                || live.count.is_some_and(|c| frames >= c)
+            if opts.duration.is_some_and(|d| start.elapsed() >= d)
+                || opts.count.is_some_and(|c| frames >= c)
             {
                 stop.store(true, Ordering::Relaxed);
             }
-            if let Some(at) = next_report
-                && Instant::now() >= at
-            {
-                pipeline.print(args.format, &name_of)?;
-                next_report = Some(at + Duration::from_nanos(every.unwrap_or(1) as u64));
-            }
+            on(Event::Tick)?;
             let msg = match rx.recv_timeout(Duration::from_millis(50)) {
                 Ok(m) => m,
                 Err(mpsc::RecvTimeoutError::Timeout) => continue,
@@ -361,7 +394,7 @@ mod imp {
             };
             match msg {
                 Msg::Packet(p) => {
-                    if stop.load(Ordering::Relaxed) && live.count.is_some_and(|c| frames >= c) {
+                    if stop.load(Ordering::Relaxed) && opts.count.is_some_and(|c| frames >= c) {
                         continue;
                     }
                     frames += 1;
@@ -380,7 +413,7 @@ mod imp {
                         orig_len: p.orig_len,
                         file_offset: 0,
                     };
-                    pipeline.frame(&frame, &names[p.point]);
+                    on(Event::Frame(&frame, &names[p.point]))?;
                 }
                 Msg::Ended(e) => {
                     if let Some(err) = &e.error {
@@ -416,6 +449,41 @@ mod imp {
                 e.if_dropped
             );
         }
+        Ok(status)
+    }
+
+    pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
+        let every = args
+            .live
+            .every
+            .as_deref()
+            .map(parse_duration_ns)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let opts = LiveOpts::new(&args.live, &args.udp_port)?;
+        let mut pipeline = Pipeline::new(args)?;
+        pipeline.analyzer.set_point_count(opts.interfaces.len());
+        let stop = super::stop_on_signals()?;
+        let names = opts.interfaces.clone();
+        let name_of = |i: usize| names.get(i).cloned().unwrap_or_default();
+        let start = Instant::now();
+        let mut next_report = every.map(|e| start + Duration::from_nanos(e as u64));
+        let status = capture(&opts, stop, &mut |ev| {
+            match ev {
+                Event::Frame(f, name) => {
+                    pipeline.frame(f, name);
+                }
+                Event::Tick => {
+                    if let Some(at) = next_report
+                        && Instant::now() >= at
+                    {
+                        pipeline.print(args.format, &name_of)?;
+                        next_report = Some(at + Duration::from_nanos(every.unwrap_or(1) as u64));
+                    }
+                }
+            }
+            Ok(())
+        })?;
         pipeline.analyzer.finish();
         eprintln!("ptpscope: {}", pipeline.decode.line());
         pipeline.print(args.format, &name_of)?;

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod decode;
 pub mod live;
+pub mod serve;
 pub mod simulate;
 
 use std::path::PathBuf;
@@ -27,6 +28,11 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Synthetic PTP traffic with known truth: a scenario to pcapng + JSON.
     Simulate(simulate::SimulateArgs),
+    /// Publish this host's PTP-synchronized, error-bounded time to shared
+    /// memory for other services (and Prometheus metrics).
+    Serve(serve::ServeArgs),
+    /// Read the time `serve` publishes: [earliest, latest] and status.
+    Time(serve::TimeArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,5 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Decode(a) => decode::run(&a),
         Command::Analyze(a) => analyze::run(&a),
         Command::Simulate(a) => simulate::run(&a),
+        Command::Serve(a) => serve::run(&a),
+        Command::Time(a) => serve::time(&a),
     }
 }

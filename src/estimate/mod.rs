@@ -639,7 +639,7 @@ pub struct Config {
 
 /// Which track: point, majorSdoId, domain, slave port (E2E: the
 /// Delay_Req's source; P2P: the Pdelay requester), master port, P2P.
-type TrackKey = (PointId, u8, u8, PortIdentity, PortIdentity, bool);
+pub type TrackKey = (PointId, u8, u8, PortIdentity, PortIdentity, bool);
 
 /// The last link delays of one Pdelay requester at one point.
 #[derive(Debug, Clone, Default)]
@@ -686,6 +686,12 @@ impl Estimator {
             enabled: config.enabled,
             ..Default::default()
         }
+    }
+
+    /// The track of the last sample taken (what the last estimate came
+    /// from).
+    pub fn last_track(&self) -> Option<&(TrackKey, Track)> {
+        self.tracks.get(self.last)
     }
 
     fn drift_ppm(&self) -> f64 {

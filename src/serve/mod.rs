@@ -1,0 +1,247 @@
+//! `ptpscope serve`: from estimates to the published clock (sans-IO: fed
+//! estimates and the current time, returns the snapshots to publish), and
+//! the Prometheus metrics.
+//!
+//! Status:
+//! - `unknown` until the first estimate;
+//! - `synchronized` while estimates of the grandmaster's track arrive;
+//! - `holdover` when none came for `holdover_after`: the last estimate is
+//!   republished as such, its reference unchanged, so every reader's bound
+//!   keeps growing by the drift bound with its age (and readers refuse it
+//!   once it is older than its validity);
+//! - `disrupted` on a grandmaster change (estimates from another master
+//!   after the current one fell silent) or a clock step (the estimator's
+//!   causal intervals stopped intersecting: a conflict), for
+//!   `settle_samples` estimates; then `synchronized` again.
+
+pub mod metrics;
+
+use ptpscope_clock::{Snapshot, Status};
+
+use crate::estimate::Estimate;
+use crate::wire::PortIdentity;
+
+/// Tunables.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// Drift bound: how fast a bound grows with age, ppm.
+    pub max_drift_ppm: f64,
+    /// How long readers accept a record after its reference instant, ns.
+    pub valid_ns: u64,
+    /// No estimate for this long: holdover, ns.
+    pub holdover_after_ns: i64,
+    /// Estimates spent disrupted after a change.
+    pub settle_samples: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_drift_ppm: 200.0,
+            valid_ns: 60_000_000_000,
+            holdover_after_ns: 2_000_000_000,
+            settle_samples: 16,
+        }
+    }
+}
+
+/// Follows estimates and decides what to publish.
+#[derive(Debug)]
+pub struct Publisher {
+    config: Config,
+    master: Option<PortIdentity>,
+    conflicts: u64,
+    status: Status,
+    settle_left: u32,
+    pub disruptions: u64,
+    last: Option<Snapshot>,
+    /// Time (the caller's real-time clock) of the last estimate used.
+    last_at: i64,
+}
+
+impl Publisher {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            master: None,
+            conflicts: 0,
+            status: Status::Unknown,
+            settle_left: 0,
+            disruptions: 0,
+            last: None,
+            last_at: i64::MIN,
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    pub fn master(&self) -> Option<PortIdentity> {
+        self.master
+    }
+
+    fn disrupt(&mut self) {
+        self.disruptions += 1;
+        self.status = Status::Disrupted;
+        self.settle_left = self.config.settle_samples;
+    }
+
+    /// An estimate from the track of `master` (whose causal intervals
+    /// conflicted `conflicts` times so far), made at the capture time
+    /// `e.time_ns`; `real_now` and `mono_now` are the publishing host's
+    /// CLOCK_REALTIME and CLOCK_MONOTONIC, `shift` what to add to capture
+    /// times to put them on CLOCK_REALTIME (0 when live). Returns the
+    /// snapshot to publish, or `None` for an estimate of another master
+    /// while the current one is still heard.
+    pub fn estimate(
+        &mut self,
+        e: &Estimate,
+        master: PortIdentity,
+        conflicts: u64,
+        real_now: i64,
+        mono_now: i64,
+        shift: i64,
+    ) -> Option<Snapshot> {
+        match self.master {
+            None => {
+                self.master = Some(master);
+                self.conflicts = conflicts;
+                self.status = Status::Synchronized;
+            }
+            Some(m) if m != master => {
+                if real_now - self.last_at < self.config.holdover_after_ns {
+                    return None;
+                }
+                self.master = Some(master);
+                self.conflicts = conflicts;
+                self.disrupt();
+            }
+            Some(_) if conflicts > self.conflicts => {
+                self.conflicts = conflicts;
+                self.disrupt();
+            }
+            Some(_) => {
+                if self.settle_left > 0 {
+                    self.settle_left -= 1;
+                }
+                if self.settle_left == 0 {
+                    self.status = Status::Synchronized;
+                }
+            }
+        }
+        self.last_at = real_now;
+        let real_ref = e.time_ns.saturating_add(shift);
+        let snap = Snapshot {
+            real_ns: real_ref,
+            // The reference instant on the monotonic clock: as long ago
+            // as the capture is behind real time.
+            mono_ns: mono_now.saturating_sub(real_now.saturating_sub(real_ref).max(0)),
+            offset_ns: e.offset_ns.round() as i64,
+            freq_ppb: e.frequency_ppb,
+            bound_ns: e.hard_bound_ns.max(0.0).ceil() as u64,
+            drift_ppb: (self.config.max_drift_ppm * 1000.0).ceil() as u64,
+            valid_ns: self.config.valid_ns,
+            status: self.status,
+            grandmaster: master.clock_identity.0,
+            disruptions: self.disruptions,
+        };
+        self.last = Some(snap);
+        Some(snap)
+    }
+
+    /// The snapshot to publish when the grandmaster fell silent: the last
+    /// one, as holdover (once).
+    pub fn tick(&mut self, real_now: i64) -> Option<Snapshot> {
+        if self.status != Status::Synchronized
+            || real_now - self.last_at < self.config.holdover_after_ns
+        {
+            return None;
+        }
+        self.status = Status::Holdover;
+        let mut s = self.last?;
+        s.status = Status::Holdover;
+        self.last = Some(s);
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::ClockIdentity;
+
+    fn port(n: u8) -> PortIdentity {
+        PortIdentity {
+            clock_identity: ClockIdentity([0, 0, 0, 0xff, 0xfe, 0, 0, n]),
+            port_number: 1,
+        }
+    }
+
+    fn est(t: i64) -> Estimate {
+        Estimate {
+            time_ns: t,
+            offset_ns: 1234.4,
+            delay_ns: 500.0,
+            frequency_ppb: 12.0,
+            hard_bound_ns: 800.2,
+            stat_bound_ns: 40.0,
+            samples_used: 8,
+            baseline_offset_ns: 1200.0,
+            truth_ns: None,
+        }
+    }
+
+    const S: i64 = 1_000_000_000;
+
+    #[test]
+    fn status_follows_estimates_silence_changes_and_steps() {
+        let mut p = Publisher::new(Config::default());
+        assert_eq!(p.status(), Status::Unknown);
+        assert_eq!(p.tick(0), None);
+        let s = p
+            .estimate(&est(10 * S), port(1), 0, 10 * S + 1000, 5 * S, 0)
+            .unwrap();
+        assert_eq!(s.status, Status::Synchronized);
+        assert_eq!(s.offset_ns, 1234);
+        assert_eq!(s.bound_ns, 801);
+        assert_eq!(s.real_ns, 10 * S);
+        // Captured 1 µs before it was published.
+        assert_eq!(s.mono_ns, 5 * S - 1000);
+        assert_eq!(s.drift_ppb, 200_000);
+        // Another master while this one is heard: ignored.
+        assert_eq!(p.estimate(&est(11 * S), port(2), 0, 11 * S, 6 * S, 0), None);
+        // Silence: holdover, once, with the same reference.
+        assert_eq!(p.tick(11 * S), None);
+        let h = p.tick(13 * S).unwrap();
+        assert_eq!(h.status, Status::Holdover);
+        assert_eq!(h.real_ns, 10 * S);
+        assert_eq!(p.tick(14 * S), None);
+        // The other master takes over: disrupted, then settles.
+        let d = p
+            .estimate(&est(14 * S), port(2), 0, 14 * S, 9 * S, 0)
+            .unwrap();
+        assert_eq!((d.status, d.disruptions), (Status::Disrupted, 1));
+        for i in 0..15 {
+            let s = p.estimate(&est(15 * S + i), port(2), 0, 15 * S + i, 9 * S, 0);
+            assert_eq!(s.unwrap().status, Status::Disrupted);
+        }
+        let s = p
+            .estimate(&est(16 * S), port(2), 0, 16 * S, 10 * S, 0)
+            .unwrap();
+        assert_eq!(s.status, Status::Synchronized);
+        // A step: a conflict on the track.
+        let s = p
+            .estimate(&est(17 * S), port(2), 1, 17 * S, 11 * S, 0)
+            .unwrap();
+        assert_eq!((s.status, s.disruptions), (Status::Disrupted, 2));
+    }
+
+    #[test]
+    fn replayed_captures_are_shifted_to_now() {
+        let mut p = Publisher::new(Config::default());
+        let s = p.estimate(&est(100), port(1), 0, 5000, 7000, 4900).unwrap();
+        assert_eq!(s.real_ns, 5000);
+        assert_eq!(s.mono_ns, 7000);
+    }
+}
