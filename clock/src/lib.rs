@@ -117,6 +117,7 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// CLOCK_MONOTONIC, ns.
+#[inline]
 pub fn monotonic_ns() -> i64 {
     clock_ns(libc::CLOCK_MONOTONIC)
 }
@@ -126,6 +127,7 @@ pub fn realtime_ns() -> i64 {
     clock_ns(libc::CLOCK_REALTIME)
 }
 
+#[inline]
 fn clock_ns(id: libc::clockid_t) -> i64 {
     let mut ts = libc::timespec {
         tv_sec: 0,

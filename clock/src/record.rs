@@ -17,7 +17,9 @@ const MAGIC: u64 = u64::from_le_bytes(*b"PTPSCLK\0");
 const WORDS: usize = 15;
 /// Bytes of the record: the sequence word and the payload.
 pub const RECORD_SIZE: usize = 128;
-/// Read attempts before [`Error::Busy`].
+/// Words `now()` reads: magic to status.
+const NOW_WORDS: usize = 10;
+/// Read attempts before [`Error::Busy`]: 32 spins, then 32 yields.
 const TRIES: u32 = 64;
 
 /// The record in shared memory: a seqlock over [`WORDS`] words, each a
@@ -132,7 +134,11 @@ impl Snapshot {
         w
     }
 
-    fn from_words(w: &[u64; WORDS]) -> Result<Self, Error> {
+    /// From the record's words: all of them, or the first [`NOW_WORDS`]
+    /// (the grandmaster and disruptions then read as 0).
+    #[inline]
+    fn from_words<const K: usize>(w: &[u64; K]) -> Result<Self, Error> {
+        const { assert!(K >= NOW_WORDS) };
         if w[0] != MAGIC {
             return Err(Error::Uninitialised);
         }
@@ -148,8 +154,8 @@ impl Snapshot {
             drift_ppb: w[7],
             valid_ns: w[8],
             status: Status::from_word(w[9]),
-            grandmaster: w[10].to_be_bytes(),
-            disruptions: w[11],
+            grandmaster: w.get(10).copied().unwrap_or(0).to_be_bytes(),
+            disruptions: w.get(11).copied().unwrap_or(0),
         })
     }
 
@@ -158,6 +164,7 @@ impl Snapshot {
     /// of the system clock after the reference changes nothing); the
     /// offset moves by the frequency error and the bound grows by the
     /// drift bound, both × age.
+    #[inline]
     pub fn interval_at(&self, mono_ns: i64) -> Result<TimeInterval, Error> {
         if !matches!(self.status, Status::Synchronized | Status::Holdover) {
             return Err(Error::NotSynchronized(self.status));
@@ -169,8 +176,10 @@ impl Snapshot {
                 valid_ns: self.valid_ns,
             });
         }
+        // A non-finite frequency (never published) counts as 0; a huge
+        // one saturates below.
         let freq = if self.freq_ppb.is_finite() {
-            self.freq_ppb.clamp(-1e9, 1e9)
+            self.freq_ppb
         } else {
             0.0
         };
@@ -301,9 +310,14 @@ impl ClockReader {
     }
 
     /// The interval the true time is in now.
+    #[inline]
     pub fn now(&self) -> Result<TimeInterval, Error> {
-        let s = self.snapshot()?;
-        s.interval_at(monotonic_ns())
+        // The words up to the status are all now() needs.
+        let rec = self.map.record();
+        let words = rec.read_prefix::<NOW_WORDS>(TRIES).ok_or(Error::Busy)?;
+        let mono = monotonic_ns();
+        let s = Snapshot::from_words(&words)?;
+        s.interval_at(mono)
     }
 
     /// Certainly before `t` now.

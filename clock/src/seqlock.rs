@@ -48,12 +48,20 @@ impl<const N: usize> Default for SeqLock<N> {
 impl<const N: usize> SeqLock<N> {
     /// One attempt: the words, or `None` when a write was in progress or
     /// happened meanwhile. Wait-free.
+    #[inline]
     pub fn try_read(&self) -> Option<[u64; N]> {
+        self.try_read_prefix::<N>()
+    }
+
+    /// One attempt at the first `K` words only (`K <= N`): the same
+    /// guarantee for them, fewer loads.
+    #[inline]
+    pub fn try_read_prefix<const K: usize>(&self) -> Option<[u64; K]> {
         let s1 = self.seq.load(Ordering::Acquire);
         if s1 & 1 == 1 {
             return None;
         }
-        let mut out = [0u64; N];
+        let mut out = [0u64; K];
         for (o, w) in out.iter_mut().zip(&self.words) {
             *o = w.load(Ordering::Relaxed);
         }
@@ -63,15 +71,31 @@ impl<const N: usize> SeqLock<N> {
     }
 
     /// Up to `tries` attempts.
+    #[inline]
     pub fn read(&self, tries: u32) -> Option<[u64; N]> {
-        for _ in 0..tries {
-            if let Some(w) = self.try_read() {
+        self.read_prefix::<N>(tries)
+    }
+
+    /// Up to `tries` attempts at the first `K` words: spinning for the
+    /// first half, then yielding the processor (a writer preempted in the
+    /// middle of a write needs it to finish).
+    #[inline]
+    pub fn read_prefix<const K: usize>(&self, tries: u32) -> Option<[u64; K]> {
+        for i in 0..tries {
+            if let Some(w) = self.try_read_prefix::<K>() {
                 return Some(w);
             }
             #[cfg(loom)]
-            loom::thread::yield_now();
+            {
+                let _ = i;
+                loom::thread::yield_now();
+            }
             #[cfg(not(loom))]
-            std::hint::spin_loop();
+            if i < tries / 2 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
         }
         None
     }
