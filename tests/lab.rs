@@ -128,19 +128,8 @@ fn fresh_lab_captures_decode_cleanly() {
 /// analyzed again as a file.
 #[test]
 fn live_analyze_in_the_lab() {
-    if !cfg!(feature = "live") {
-        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
+    if !ptp4l_lab_ready() {
         return;
-    }
-    if !is_root() {
-        eprintln!("skipped: the lab needs root for network namespaces");
-        return;
-    }
-    for tool in ["ip", "ptp4l", "python3"] {
-        if !on_path(tool) {
-            eprintln!("skipped: {tool} not installed");
-            return;
-        }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::env::temp_dir().join(format!("ptpscope-live-{}", std::process::id()));
@@ -216,6 +205,20 @@ fn in_fresh_netns(tag: &str, f: impl FnOnce(&str)) {
     if let Err(e) = r {
         std::panic::resume_unwind(e);
     }
+}
+
+/// `live_lab_ready` and linuxptp and python3 for scripts/lab-live.sh.
+fn ptp4l_lab_ready() -> bool {
+    if !live_lab_ready() {
+        return false;
+    }
+    for tool in ["ptp4l", "python3"] {
+        if !on_path(tool) {
+            eprintln!("skipped: {tool} not installed");
+            return false;
+        }
+    }
+    true
 }
 
 fn live_lab_ready() -> bool {
@@ -320,19 +323,8 @@ fn live_adapter_timestamps_refused_without_a_phc() {
 /// published record must contain CLOCK_REALTIME.
 #[test]
 fn live_serve_publishes_time_that_contains_the_truth() {
-    if !cfg!(feature = "live") {
-        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
+    if !ptp4l_lab_ready() {
         return;
-    }
-    if !is_root() {
-        eprintln!("skipped: the lab needs root for network namespaces");
-        return;
-    }
-    for tool in ["ip", "ptp4l", "python3"] {
-        if !on_path(tool) {
-            eprintln!("skipped: {tool} not installed");
-            return;
-        }
     }
     let secs: u64 = std::env::var("PTPSCOPE_SERVE_SECS")
         .ok()

@@ -149,6 +149,11 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         .map(|d| seconds("duration", d))
         .transpose()?
         .map(|ns| Duration::from_nanos(ns as u64));
+    if let Some(addr) = args.metrics
+        && !addr.ip().is_loopback()
+    {
+        anyhow::bail!("--metrics {addr}: metrics are served on loopback only (127.0.0.1 or [::1])");
+    }
     let analyze = AnalyzeArgs::for_serve(args.max_drift_ppm);
     let writer = ClockWriter::create(&args.clock).map_err(|e| anyhow::anyhow!("--clock: {e}"))?;
     let metrics = Metrics::new();

@@ -1,0 +1,96 @@
+//! `ptpscope serve --replay` and `ptpscope time` as programs: the record
+//! appears with the right mode, `time` reads it, SIGTERM removes it.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{lab, ptpscope};
+
+#[test]
+fn serve_replay_then_time_then_sigterm() {
+    let clock = std::env::temp_dir().join(format!("ptpscope-serve-test-{}", std::process::id()));
+    let serve = Command::new(env!("CARGO_BIN_EXE_ptpscope"))
+        .args(["serve", "--replay"])
+        .arg(lab("lab-l2-e2e.pcap"))
+        .arg("--clock")
+        .arg(&clock)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    // The capture's first estimate comes within its first seconds.
+    let start = Instant::now();
+    let json = loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no time from serve"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+        let out = ptpscope(&["time", "--json", "--clock", clock.to_str().unwrap()]);
+        if out.status.success() {
+            break serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap();
+        }
+    };
+    assert_eq!(json["status"], "synchronized", "{json}");
+    assert_eq!(json["grandmaster"], "020000.fffe.000001", "{json}");
+    let (e, l) = (
+        json["earliest_ns"].as_i64().unwrap(),
+        json["latest_ns"].as_i64().unwrap(),
+    );
+    assert!(e < l && json["bound_ns"].as_i64().unwrap() > 0, "{json}");
+    assert!(json["error"].is_null());
+    let mode = std::fs::metadata(&clock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "readable by all, writable by the owner");
+    let text = ptpscope(&["time", "--clock", clock.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains(" ns (synchronized; grandmaster 020000.fffe.000001"),
+        "{text}"
+    );
+    assert!(
+        text.contains("earliest ") && text.contains("latest "),
+        "{text}"
+    );
+    // SIGTERM: a clean stop that removes the record.
+    let pid = serve.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = serve.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("the record is removed"), "{err}");
+    assert!(!clock.exists());
+    let gone = ptpscope(&["time", "--clock", clock.to_str().unwrap()]);
+    assert!(!gone.status.success());
+    let msg = String::from_utf8_lossy(&gone.stderr);
+    assert!(msg.contains("is ptpscope serve running?"), "{msg}");
+}
+
+#[test]
+fn serve_refuses_bad_options() {
+    let clock = std::env::temp_dir().join(format!("ptpscope-serve-bad-{}", std::process::id()));
+    let clock = clock.to_str().unwrap();
+    let out = ptpscope(&[
+        "serve",
+        "--replay",
+        "/nonexistent.pcap",
+        "--clock",
+        clock,
+        "--metrics",
+        "0.0.0.0:9999",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("loopback only"), "{err}");
+    let out = ptpscope(&[
+        "serve", "--replay", "x.pcap", "--clock", clock, "--valid", "0",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--valid 0"));
+}
