@@ -166,6 +166,26 @@ fn tc_chain_offsets_and_residences() {
             .unwrap();
         f(&p["residence_ns"]["median"])
     };
+    // The capture clocks are skewed (the TC with a 3 ms offset): the
+    // direction still comes from the corrections. No negative residence;
+    // only the very first Sync, before any correction was seen to grow,
+    // may be taken the wrong way.
+    for h in a["hops"].as_array().unwrap() {
+        for p in h["per_type"].as_array().unwrap() {
+            assert_eq!(p["negative"], 0, "{} -> {}: {p}", h["from"], h["to"]);
+            let upstream_type = p["message_type"] == "Delay_Req";
+            let towards_gm =
+                h["to"] == "gm-side" || (h["from"] == "slave" && h["to"] == "between-tcs");
+            if towards_gm != upstream_type {
+                assert!(
+                    p["matched"].as_u64().unwrap() <= 1,
+                    "{} -> {}: {p}",
+                    h["from"],
+                    h["to"]
+                );
+            }
+        }
+    }
     for (from, to, tc, kind) in [
         ("gm-side", "between-tcs", 0, "Sync"),
         ("between-tcs", "gm-side", 0, "Delay_Req"),

@@ -10,12 +10,11 @@
 //! `--path a,b,c` only pairs adjacent on that path count. A hop runs in the
 //! direction the message travelled: once [`DECISIVE`] messages more have
 //! grown their correction going one way between two points than the other,
-//! that way, given the message type's direction; before that, increasing
-//! capture time; when the two
-//! points' clocks are over a second apart, increasing correction, or for an
-//! unchanged correction the message type's direction (Sync, Follow_Up,
-//! Announce and Delay_Resp leave the master, Delay_Req goes to it) given
-//! which point is upstream.
+//! that way, given the message type's direction (Sync, Follow_Up,
+//! Announce and Delay_Resp leave the master, Delay_Req goes to it); before
+//! that, the direction the votes so far favour, else increasing capture
+//! time (or increasing correction when the two points' clocks are over a
+//! second apart).
 //!
 //! Per hop and message type it records the correctionField delta (the
 //! residence time, plus link delay and asymmetry for a P2P TC), the capture
@@ -321,18 +320,18 @@ impl Ledger {
             // skewed by more than the transit (a TC's own clock).
             let s_downstream = (s.point == pair.1) == (learnt > 0);
             s_downstream == from_master
-        } else if (s.time_ns - prev.time_ns).abs() <= 1_000_000_000 {
-            s.time_ns >= prev.time_ns
-        } else if s.correction != prev.correction {
+        } else if learnt != 0 && (from_master || to_master) {
+            // Not settled: what the votes so far say (capture times may be
+            // skewed by more than the transit); a correction that shrank is
+            // still seen as negative residence.
+            let s_downstream = (s.point == pair.1) == (learnt > 0);
+            s_downstream == from_master
+        } else if (s.time_ns - prev.time_ns).abs() > 1_000_000_000
+            && s.correction != prev.correction
+        {
             s.correction > prev.correction
         } else {
-            match self.upstream.get(&pair).copied().unwrap_or(0) {
-                v if v != 0 && (from_master || to_master) => {
-                    let s_downstream = (s.point == pair.1) == (v > 0);
-                    s_downstream == from_master
-                }
-                _ => s.time_ns >= prev.time_ns,
-            }
+            s.time_ns >= prev.time_ns
         };
         let (a, b) = if forward { (prev, s) } else { (s, prev) };
         let hop = (a.point, b.point, h.message_type);
