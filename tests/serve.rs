@@ -93,4 +93,16 @@ fn serve_refuses_bad_options() {
         "serve", "--replay", "x.pcap", "--clock", clock, "--valid", "0",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--valid 0"));
+    // Checked before the record is created: nothing is left behind.
+    let out = ptpscope(&[
+        "serve",
+        "--replay",
+        "x.pcap",
+        "--clock",
+        clock,
+        "--max-drift-ppm",
+        "0",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-drift-ppm 0"));
+    assert!(!std::path::Path::new(clock).exists());
 }

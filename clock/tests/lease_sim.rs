@@ -103,6 +103,11 @@ enum Msg {
     },
 }
 
+/// Puts `m` on the network: delivered 0–20 ms from `t`.
+fn send(inflight: &mut Vec<(i64, Msg)>, rng: &mut Rng, t: i64, m: Msg) {
+    inflight.push((t + rng.range(0, 20 * MS), m));
+}
+
 struct Outcome {
     overlaps: u64,
     handoffs: u64,
@@ -308,19 +313,22 @@ fn run(seed: u64, naive: bool) -> Outcome {
                         last_holder = Some(id);
                     }
                     // Renew in the last 300 ms.
-                    if n.waiting.is_none()
-                        && now.as_ref().is_ok_and(|iv| iv.latest > expiry - 300 * MS)
+                    if let Ok(iv) = &now
+                        && n.waiting.is_none()
+                        && iv.latest > expiry - 300 * MS
                     {
-                        let new = now.as_ref().unwrap().latest + lease_ns;
                         n.waiting = Some(t);
-                        inflight.push((
-                            t + rng.range(0, 20 * MS),
+                        let expiry = iv.latest + lease_ns;
+                        send(
+                            &mut inflight,
+                            &mut rng,
+                            t,
                             Msg::Cas {
                                 from: id,
                                 version,
-                                expiry: new,
+                                expiry,
                             },
-                        ));
+                        );
                     }
                     continue;
                 }
@@ -342,19 +350,21 @@ fn run(seed: u64, naive: bool) -> Outcome {
                 && expired
                 && rng.chance(0.05)
             {
-                let new = iv.latest + lease_ns;
                 n.waiting = Some(t);
-                inflight.push((
-                    t + rng.range(0, 20 * MS),
+                let expiry = iv.latest + lease_ns;
+                send(
+                    &mut inflight,
+                    &mut rng,
+                    t,
                     Msg::Cas {
                         from: id,
                         version,
-                        expiry: new,
+                        expiry,
                     },
-                ));
+                );
             } else if rng.chance(0.02) {
                 n.waiting = Some(t);
-                inflight.push((t + rng.range(0, 20 * MS), Msg::Read { from: id }));
+                send(&mut inflight, &mut rng, t, Msg::Read { from: id });
             }
         }
         out.ticks += 1;

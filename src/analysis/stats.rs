@@ -122,13 +122,18 @@ impl Stats {
         (self.count > 0).then_some(self.max)
     }
 
+    /// How many samples lie at or below quantile `q` (at least one).
+    fn rank(&self, q: f64) -> u64 {
+        ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1)
+    }
+
     /// The `q` quantile (0..=1), within the histogram's resolution and
     /// clamped to the observed extremes.
     pub fn quantile(&self, q: f64) -> Option<i64> {
         if self.count == 0 {
             return None;
         }
-        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let rank = self.rank(q);
         let mid = |i: usize| {
             let (lo, width) = bucket_range(i);
             i128::from(lo) + i128::from(width / 2)
@@ -159,7 +164,7 @@ impl Stats {
         if self.count == 0 {
             return None;
         }
-        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let rank = self.rank(q);
         let r = i128::from(self.reference);
         let far = (i128::from(self.min) - r)
             .unsigned_abs()

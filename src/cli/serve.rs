@@ -141,20 +141,17 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         holdover_after_ns: seconds("holdover-after", args.holdover_after)?,
         ..Config::default()
     };
-    if !(args.max_drift_ppm > 0.0 && args.max_drift_ppm <= 1e6) {
-        anyhow::bail!("--max-drift-ppm {}: expected (0, 1e6]", args.max_drift_ppm);
-    }
     let duration = args
         .duration
         .map(|d| seconds("duration", d))
         .transpose()?
         .map(|ns| Duration::from_nanos(ns as u64));
-    if let Some(addr) = args.metrics
-        && !addr.ip().is_loopback()
-    {
-        anyhow::bail!("--metrics {addr}: metrics are served on loopback only (127.0.0.1 or [::1])");
+    if let Some(addr) = args.metrics {
+        metrics::loopback_only(addr)?;
     }
-    let analyze = AnalyzeArgs::for_serve(args.max_drift_ppm);
+    // Options are checked (the drift bound by the pipeline) before the
+    // record is created.
+    let pipeline = Pipeline::new(&AnalyzeArgs::for_serve(args.max_drift_ppm))?;
     let writer = ClockWriter::create(&args.clock).map_err(|e| anyhow::anyhow!("--clock: {e}"))?;
     let metrics = Metrics::new();
     if let Some(addr) = args.metrics {
@@ -163,7 +160,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
     }
     eprintln!("ptpscope: publishing the clock at {}", args.clock.display());
     let mut server = Server {
-        pipeline: Pipeline::new(&analyze)?,
+        pipeline,
         publisher: Publisher::new(config),
         writer,
         metrics,

@@ -97,8 +97,9 @@ pub const WINDOW: usize = 128;
 pub const REFIT: u64 = 16;
 /// Series points kept per estimate (decimated beyond).
 const MAX_SERIES: usize = 2048;
-/// Link delays kept per Pdelay requester (as ptp4l's filter).
-const LINK_WINDOW: usize = 10;
+/// Delays whose median ptp4l's filter takes (path delays for the
+/// baseline, link delays for P2P).
+const MEDIAN_OF: usize = 10;
 /// 2^-16 ns per ns.
 const K: i128 = 65536;
 /// A P2P link delay below this, seen at a point, means the point is at
@@ -182,18 +183,48 @@ pub fn link_delay(p: &PdelayExchange) -> Option<(i128, i128)> {
     Some((rt / 2, rt))
 }
 
-/// Median by selection (O(n)); the mean of the middle two for even n.
-fn median(v: &mut [f64]) -> f64 {
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
+/// The median of the last [`MEDIAN_OF`] values (ptp4l's delay filter),
+/// kept sorted as they come and go: linear in ten elements, no sort.
+#[derive(Debug, Clone, Default)]
+struct MovingMedian {
+    /// In arrival order.
+    fifo: VecDeque<f64>,
+    /// The same, sorted (the first `fifo.len()`).
+    sorted: [f64; MEDIAN_OF],
+}
+
+impl MovingMedian {
+    fn push(&mut self, v: f64) {
+        let sorted = &mut self.sorted;
+        let mut n = self.fifo.len();
+        if n == MEDIAN_OF
+            && let Some(old) = self.fifo.pop_front()
+        {
+            let i = sorted[..n].iter().position(|x| *x == old).unwrap_or(n - 1);
+            sorted.copy_within(i + 1..n, i);
+            n -= 1;
+        }
+        self.fifo.push_back(v);
+        let mut i = n;
+        while i > 0 && sorted[i - 1] > v {
+            sorted[i] = sorted[i - 1];
+            i -= 1;
+        }
+        sorted[i] = v;
     }
-    let (_, &mut hi, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
-    if n % 2 == 1 {
-        hi
-    } else {
-        let lo = v[..n / 2].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lo + hi) / 2.0
+
+    fn is_empty(&self) -> bool {
+        self.fifo.is_empty()
+    }
+
+    /// NaN when empty; the mean of the middle two for an even count.
+    fn median(&self) -> f64 {
+        let n = self.fifo.len();
+        match n {
+            0 => f64::NAN,
+            _ if n % 2 == 1 => self.sorted[n / 2],
+            _ => (self.sorted[n / 2 - 1] + self.sorted[n / 2]) / 2.0,
+        }
     }
 }
 
@@ -253,35 +284,6 @@ struct Fit {
     var1: f64,
 }
 
-impl Fit {
-    /// `sigma` the residual spread; `n_eff` the effective number of
-    /// independent samples of the `n`; `sxx` the spread of their times.
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        x0: i64,
-        (offset, slope, delay): (f64, f64, f64),
-        n: usize,
-        xbar: f64,
-        sxx: f64,
-        sigma: f64,
-        n_eff: f64,
-        dof: usize,
-    ) -> Self {
-        let inflate = n.max(1) as f64 / n_eff;
-        Fit {
-            x0,
-            offset,
-            slope,
-            delay,
-            used: n,
-            xbar,
-            spread: t975(dof) * sigma,
-            var0: 1.0 / n_eff,
-            var1: if sxx > 0.0 { inflate / sxx } else { 0.0 },
-        }
-    }
-}
-
 /// Errors against the truth of one estimator (ours or the baseline).
 #[derive(Debug, Clone, Default)]
 pub struct ErrorStats {
@@ -332,9 +334,7 @@ pub struct Track {
     highs: VecDeque<(u64, f64)>,
     /// Time origin of the queues' values (f64 precision).
     epoch: Option<i64>,
-    baseline_delays: VecDeque<f64>,
-    /// The same, sorted.
-    baseline_sorted: [f64; 10],
+    baseline_delays: MovingMedian,
     /// Select the least-delayed samples (E2E) or use all (P2P).
     pub lucky: bool,
     /// Timestamp resolution of the capture, ns.
@@ -370,8 +370,7 @@ impl Track {
             lows: VecDeque::new(),
             highs: VecDeque::new(),
             epoch: None,
-            baseline_delays: VecDeque::with_capacity(10),
-            baseline_sorted: [0.0; 10],
+            baseline_delays: MovingMedian::default(),
             lucky: true,
             resolution_ns,
             max_drift_ppb: max_drift_ppm * 1000.0,
@@ -396,30 +395,8 @@ impl Track {
     /// The baseline for E2E samples: the sample's offset moved by its
     /// delay minus the median of the last 10 delays.
     fn baseline(&mut self, s: &Sample) -> f64 {
-        // Keep the last 10 sorted: drop the oldest, insert the newest
-        // (linear: ten elements).
-        let sorted = &mut self.baseline_sorted;
-        let mut n = self.baseline_delays.len();
-        if n == 10
-            && let Some(old) = self.baseline_delays.pop_front()
-        {
-            let i = sorted.iter().position(|x| *x == old).unwrap_or(n - 1);
-            sorted.copy_within(i + 1..n, i);
-            n -= 1;
-        }
-        self.baseline_delays.push_back(s.delay_ns);
-        let mut i = n;
-        while i > 0 && sorted[i - 1] > s.delay_ns {
-            sorted[i] = sorted[i - 1];
-            i -= 1;
-        }
-        sorted[i] = s.delay_ns;
-        n += 1;
-        let median = if n % 2 == 1 {
-            sorted[n / 2]
-        } else {
-            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-        };
+        self.baseline_delays.push(s.delay_ns);
+        let median = self.baseline_delays.median();
         s.offset_ns + s.delay_ns - median
     }
 
@@ -568,8 +545,7 @@ impl Track {
         } else {
             scratch.extend(self.window.iter().map(point));
         }
-        let dmin = scratch.iter().map(|w| w.0).fold(f64::INFINITY, f64::min);
-        let fit = self.fit_line(x0, &scratch, dmin);
+        let fit = Self::fit_line(x0, &scratch);
         self.scratch = scratch;
         fit
     }
@@ -579,41 +555,44 @@ impl Track {
     /// deviation, and its sample count the effective one of residuals
     /// with lag-one autocorrelation `r > 0`: `n (1 - r) / (1 + r)` (P2P
     /// samples share the link delay's median, and so their errors).
-    fn fit_line(&self, x0: i64, p: &[(f64, f64, f64)], dmin: f64) -> Fit {
+    fn fit_line(x0: i64, p: &[(f64, f64, f64)]) -> Fit {
+        let dmin = p.iter().map(|w| w.0).fold(f64::INFINITY, f64::min);
         let n = p.len().max(1) as f64;
         let xbar = p.iter().map(|w| w.1).sum::<f64>() / n;
         let sxx = p.iter().map(|w| (w.1 - xbar).powi(2)).sum::<f64>();
         let ybar = p.iter().map(|w| w.2).sum::<f64>() / n;
-        if p.len() < 3 {
+        // (intercept, slope, residual spread, effective count, its dof)
+        let (offset, slope, sigma, n_eff, dof) = if p.len() < 3 {
             // Too few for a line: their mean, the spread unknown (the
             // delay stands in).
-            let sigma = dmin.max(0.0);
-            return Fit::new(x0, (ybar, 0.0, dmin), p.len(), xbar, sxx, sigma, n, 1);
-        }
-        let sxy = p.iter().map(|w| (w.1 - xbar) * (w.2 - ybar)).sum::<f64>();
-        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-        let icpt = ybar - slope * xbar;
-        let res = |w: &(f64, f64, f64)| w.2 - icpt - slope * w.1;
-        let rss: f64 = p.iter().map(|w| res(w).powi(2)).sum();
-        let lag: f64 = p.windows(2).map(|w| res(&w[0]) * res(&w[1])).sum();
-        let r = if rss > 0.0 {
-            (lag / rss).clamp(0.0, 0.95)
+            (ybar, 0.0, dmin.max(0.0), n, 1)
         } else {
-            0.0
+            let sxy = p.iter().map(|w| (w.1 - xbar) * (w.2 - ybar)).sum::<f64>();
+            let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+            let icpt = ybar - slope * xbar;
+            let res = |w: &(f64, f64, f64)| w.2 - icpt - slope * w.1;
+            let rss: f64 = p.iter().map(|w| res(w).powi(2)).sum();
+            let lag: f64 = p.windows(2).map(|w| res(&w[0]) * res(&w[1])).sum();
+            let r = if rss > 0.0 {
+                (lag / rss).clamp(0.0, 0.95)
+            } else {
+                0.0
+            };
+            let n_eff = (n * (1.0 - r) / (1.0 + r)).max(3.0);
+            let sigma = (rss / (n - 2.0)).sqrt();
+            (icpt, slope, sigma, n_eff, (n_eff - 2.0).floor() as usize)
         };
-        let n_eff = (n * (1.0 - r) / (1.0 + r)).max(3.0);
-        let sigma = (rss / (n - 2.0)).sqrt();
-        let dof = (n_eff - 2.0).floor() as usize;
-        Fit::new(
+        Fit {
             x0,
-            (icpt, slope, dmin),
-            p.len(),
+            offset,
+            slope,
+            delay: dmin,
+            used: p.len(),
             xbar,
-            sxx,
-            sigma,
-            n_eff,
-            dof,
-        )
+            spread: t975(dof) * sigma,
+            var0: 1.0 / n_eff,
+            var1: if sxx > 0.0 { n / n_eff / sxx } else { 0.0 },
+        }
     }
 
     pub fn rms_ns(&self) -> f64 {
@@ -641,21 +620,12 @@ pub struct Config {
 /// Delay_Req's source; P2P: the Pdelay requester), master port, P2P.
 pub type TrackKey = (PointId, u8, u8, PortIdentity, PortIdentity, bool);
 
-/// The last link delays of one Pdelay requester at one point.
+/// The last link delays and round trips of one Pdelay requester at one
+/// point, ns.
 #[derive(Debug, Clone, Default)]
 struct Link {
-    /// (link delay, round trip), ns.
-    recent: VecDeque<(f64, f64)>,
-}
-
-impl Link {
-    fn median(&self) -> f64 {
-        let mut v = [0.0; LINK_WINDOW];
-        for (d, x) in v.iter_mut().zip(&self.recent) {
-            *d = x.0;
-        }
-        median(&mut v[..self.recent.len()])
-    }
+    delays: MovingMedian,
+    round_trips: VecDeque<f64>,
 }
 
 /// Estimators per capture point, slave port and master.
@@ -772,10 +742,11 @@ impl Estimator {
                 let (d, rt) = link_delay(p)?;
                 let key = (p.point, p.major_sdo_id, p.domain, p.requester);
                 let l = capped_entry(&mut self.links, key, 10_000, Link::default)?;
-                if l.recent.len() == LINK_WINDOW {
-                    l.recent.pop_front();
+                l.delays.push(ns(d));
+                if l.round_trips.len() == MEDIAN_OF {
+                    l.round_trips.pop_front();
                 }
-                l.recent.push_back((ns(d), ns(rt)));
+                l.round_trips.push_back(ns(rt));
                 None
             }
             Measurement::Sync(sync) => {
@@ -790,13 +761,13 @@ impl Estimator {
                         *p == sync.point
                             && *sdo == sync.major_sdo_id
                             && *dom == sync.domain
-                            && !l.recent.is_empty()
+                            && !l.delays.is_empty()
                     })
                     .map(|(k, l)| (k.3, l))
-                    .max_by(|a, b| a.1.median().total_cmp(&b.1.median()))
-                    .filter(|(_, l)| l.median() >= MIN_LINK_NS)?;
-                let l = link.median();
-                let rt = link.recent.iter().map(|x| x.1).fold(0.0, f64::max);
+                    .max_by(|a, b| a.1.delays.median().total_cmp(&b.1.delays.median()))
+                    .filter(|(_, l)| l.delays.median() >= MIN_LINK_NS)?;
+                let l = link.delays.median();
+                let rt = link.round_trips.iter().copied().fold(0.0, f64::max);
                 let t1 = sync.t1.as_nanos() * K;
                 let t2 = i128::from(sync.t2_capture_ns) * K;
                 let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);

@@ -204,3 +204,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn moving_median_of_the_last_ten() {
+    let mut m = MovingMedian::default();
+    assert!(m.median().is_nan());
+    m.push(5.0);
+    assert_eq!(m.median(), 5.0);
+    m.push(1.0);
+    assert_eq!(m.median(), 3.0);
+    // 0..20 in a scrambled order: the median of each last ten, as a sort
+    // would give it.
+    let seq: Vec<f64> = (0..20).map(|i| ((i * 7) % 20) as f64).collect();
+    let mut all = vec![5.0, 1.0];
+    for &v in &seq {
+        m.push(v);
+        all.push(v);
+        let mut last: Vec<f64> = all.iter().rev().take(10).copied().collect();
+        last.sort_by(f64::total_cmp);
+        let want = if last.len() % 2 == 1 {
+            last[last.len() / 2]
+        } else {
+            (last[last.len() / 2 - 1] + last[last.len() / 2]) / 2.0
+        };
+        assert_eq!(m.median(), want);
+    }
+}

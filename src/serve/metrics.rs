@@ -167,11 +167,17 @@ pub fn render(registry: &Registry) -> String {
     out
 }
 
-/// Serves `GET /metrics` on `addr` (loopback only) from a thread.
-pub fn serve(addr: SocketAddr, registry: Arc<Registry>) -> anyhow::Result<SocketAddr> {
+/// Metrics are for this host: refuses any address but loopback.
+pub fn loopback_only(addr: SocketAddr) -> anyhow::Result<()> {
     if !addr.ip().is_loopback() {
         anyhow::bail!("--metrics {addr}: metrics are served on loopback only (127.0.0.1 or [::1])");
     }
+    Ok(())
+}
+
+/// Serves `GET /metrics` on `addr` (loopback only) from a thread.
+pub fn serve(addr: SocketAddr, registry: Arc<Registry>) -> anyhow::Result<SocketAddr> {
+    loopback_only(addr)?;
     let listener = TcpListener::bind(addr).map_err(|e| anyhow::anyhow!("--metrics {addr}: {e}"))?;
     let bound = listener.local_addr()?;
     std::thread::spawn(move || {
