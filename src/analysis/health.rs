@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::HashMap;
-use super::stats::{Stats, Summary};
+use super::stats::{Series, Stats, Summary};
 use super::{Config, Observation, PointId, capped_entry, log_interval_ns};
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
 
@@ -24,6 +24,33 @@ use crate::wire::{Body, Flags, MessageType, PortIdentity};
 const RESTART_JUMP: u16 = 4096;
 /// Flag changes kept per stream (more are counted).
 const MAX_FLAG_CHANGES: usize = 16;
+/// Sequence and timeout events kept per stream (all are counted).
+const MAX_EVENTS: usize = 64;
+/// Interval points kept per stream for plots (decimated beyond).
+const MAX_INTERVAL_SERIES: usize = 1024;
+
+/// What happened to a stream at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// `count` sequenceIds skipped.
+    Gap,
+    Duplicate,
+    Reordered,
+    /// The sequenceId jumped too far to be a gap.
+    Restart,
+    /// Silent longer than the receipt timeout (`count`: the silence, ns).
+    Timeout,
+}
+
+/// A sequence or timeout event, where it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub time_ns: i64,
+    pub frame: u64,
+    pub kind: EventKind,
+    pub count: u64,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StreamKey {
@@ -77,6 +104,10 @@ pub struct Stream {
     pub silent_at_end_ns: Option<i64>,
     /// The correctionField this stream carries.
     pub corrections: super::ledger::PointCorrections,
+    /// (capture time, interval ns) of consecutive messages, decimated.
+    pub interval_series: Series<(i64, i64), MAX_INTERVAL_SERIES>,
+    /// The first [`MAX_EVENTS`] events.
+    pub events: Vec<Event>,
 }
 
 impl Stream {
@@ -102,6 +133,19 @@ impl Stream {
             response: None,
             silent_at_end_ns: None,
             corrections: Default::default(),
+            interval_series: Series::default(),
+            events: Vec::new(),
+        }
+    }
+
+    fn event(&mut self, time_ns: i64, frame: u64, kind: EventKind, count: u64) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(Event {
+                time_ns,
+                frame,
+                kind,
+                count,
+            });
         }
     }
 
@@ -224,7 +268,20 @@ impl Health {
             }
             s.flags = h.flags;
         }
+        let before = (s.gaps, s.duplicates, s.reordered, s.restarts);
         let ahead = s.sequence(h.sequence_id);
+        if s.gaps > before.0 {
+            s.event(t, o.frame, EventKind::Gap, s.gaps - before.0);
+        }
+        if s.duplicates > before.1 {
+            s.event(t, o.frame, EventKind::Duplicate, 1);
+        }
+        if s.reordered > before.2 {
+            s.event(t, o.frame, EventKind::Reordered, 1);
+        }
+        if s.restarts > before.3 {
+            s.event(t, o.frame, EventKind::Restart, 1);
+        }
         if ahead == 0 {
             return;
         }
@@ -239,11 +296,13 @@ impl Health {
                 s.intervals = Stats::with_reference(reference);
             }
             s.intervals.add(silence);
+            s.interval_series.push((t, silence));
         }
         s.longest_silence_ns = s.longest_silence_ns.max(silence);
         let limit = s.timeout_ns(key.message_type, self.config.receipt_timeout_intervals);
         if limit.is_some_and(|l| silence > l) {
             s.timeouts += 1;
+            s.event(t, o.frame, EventKind::Timeout, silence.unsigned_abs());
         }
         s.last_ns = s.last_ns.max(t);
     }
@@ -286,6 +345,11 @@ pub struct StreamJson {
     pub flag_change_count: u64,
     pub flag_changes: Vec<FlagChange>,
     pub response_ns: Option<Summary>,
+    /// (capture time, interval ns), decimated to at most 1024 for plots.
+    pub interval_series: Vec<(i64, i64)>,
+    /// Gaps, duplicates, reordering, restarts and timeouts with their
+    /// times: the first 64.
+    pub events: Vec<Event>,
 }
 
 impl StreamJson {
@@ -314,6 +378,8 @@ impl StreamJson {
             flag_change_count: s.flag_change_count,
             flag_changes: s.flag_changes.clone(),
             response_ns: s.response.as_ref().and_then(|r| r.summary()),
+            interval_series: s.interval_series.as_slice().to_vec(),
+            events: s.events.clone(),
         }
     }
 }
@@ -378,6 +444,21 @@ mod tests {
         // Intervals only between consecutive sequenceIds: 1->2 and 5->6.
         assert_eq!(s.intervals.count(), 2);
         assert_eq!(s.intervals.mean(), Some(2000.0 * MS as f64));
+        assert_eq!(s.interval_series.as_slice(), &[(t(1), t(1)), (t(5), t(1))]);
+        // Events in arrival order: 5 skipped two (one of which came late).
+        let events: Vec<_> = s
+            .events
+            .iter()
+            .map(|e| (e.frame, e.kind, e.count))
+            .collect();
+        assert_eq!(
+            events,
+            [
+                (3, EventKind::Gap, 2),
+                (4, EventKind::Reordered, 1),
+                (5, EventKind::Duplicate, 1)
+            ]
+        );
     }
 
     #[test]
@@ -395,6 +476,11 @@ mod tests {
         );
         let s = only(&a);
         assert_eq!((s.gaps, s.restarts), (0, 1));
+        assert_eq!(s.events.len(), 1);
+        assert_eq!(
+            (s.events[0].kind, s.events[0].frame),
+            (EventKind::Restart, 4)
+        );
     }
 
     #[test]
@@ -411,6 +497,10 @@ mod tests {
         let s = only(&a);
         assert_eq!(s.timeouts, 1);
         assert_eq!(s.longest_silence_ns, 7000 * MS);
+        assert_eq!(
+            (s.events[0].kind, s.events[0].time_ns, s.events[0].count),
+            (EventKind::Timeout, 9000 * MS, 7000 * MS as u64)
+        );
         assert_eq!(s.flag_change_count, 1);
         assert_eq!(s.flag_changes[0].to, Flags(Flags::LEAP61));
         assert_eq!(s.silent_at_end_ns, Some(19_000 * MS));

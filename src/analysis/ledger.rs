@@ -27,7 +27,7 @@
 use serde::Serialize;
 
 use super::HashMap;
-use super::stats::{Series, Stats, Summary};
+use super::stats::{Histogram, Series, Stats, Summary};
 use super::{Config, Observation, PointId, capped_entry};
 use crate::wire::link::Mac;
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
@@ -415,6 +415,9 @@ pub struct HopTypeJson {
     pub beyond_transit: u64,
     /// (capture time at `from`, residence ns), decimated to at most 2048.
     pub series: Vec<(i64, i64)>,
+    /// The residence times of every match on up to 40 bins to their 99th
+    /// percentile.
+    pub residence_histogram: Option<Histogram>,
 }
 
 /// Correction carried at one point by one stream, as JSON.
@@ -571,6 +574,7 @@ impl Ledger {
                         negative: h.negative,
                         beyond_transit: h.beyond_transit,
                         series: h.series.as_slice().to_vec(),
+                        residence_histogram: h.residence.histogram(40, 0.99),
                     })
                     .collect(),
                 flags,

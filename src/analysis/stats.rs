@@ -181,6 +181,46 @@ impl Stats {
         Some(far)
     }
 
+    /// The samples on at most `bins` equal bins from the minimum to the
+    /// `q_hi` quantile, rebinned from the log-linear buckets (each counted
+    /// in the bin of its midpoint, so a bin edge is as exact as a
+    /// quantile); samples beyond go to `above`. For drawing: the counts are
+    /// of every sample.
+    pub fn histogram(&self, bins: usize, q_hi: f64) -> Option<Histogram> {
+        if self.count == 0 || bins == 0 {
+            return None;
+        }
+        let start = self.min;
+        let hi = self.quantile(q_hi).unwrap_or(self.max).max(start);
+        let span = i128::from(hi) - i128::from(start) + 1;
+        let width = i64::try_from(((span + bins as i128 - 1) / bins as i128).max(1)).ok()?;
+        let n = usize::try_from((span + i128::from(width) - 1) / i128::from(width)).ok()?;
+        let mut h = Histogram {
+            start_ns: start,
+            bin_ns: width,
+            counts: vec![0; n.clamp(1, bins)],
+            above: 0,
+        };
+        let mid = |i: usize| {
+            let (lo, w) = bucket_range(i);
+            i128::from(lo) + i128::from(w / 2)
+        };
+        let r = i128::from(self.reference);
+        let sides = self.below.iter().enumerate().map(|(i, &c)| (r - mid(i), c));
+        let sides = sides.chain(self.above.iter().enumerate().map(|(i, &c)| (r + mid(i), c)));
+        for (v, c) in sides.filter(|&(_, c)| c > 0) {
+            let v = v.clamp(i128::from(self.min), i128::from(self.max));
+            if v > i128::from(hi) {
+                h.above += u64::from(c);
+            } else {
+                let bin = ((v - i128::from(start)) / i128::from(width)) as usize;
+                let last = h.counts.len() - 1;
+                h.counts[bin.min(last)] += u64::from(c);
+            }
+        }
+        Some(h)
+    }
+
     pub fn summary(&self) -> Option<Summary> {
         (self.count > 0).then(|| Summary {
             count: self.count,
@@ -243,6 +283,17 @@ impl<T, const CAP: usize> Series<T, CAP> {
     }
 }
 
+/// Counts on equal bins: bin i holds samples in
+/// `[start_ns + i·bin_ns, start_ns + (i+1)·bin_ns)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Histogram {
+    pub start_ns: i64,
+    pub bin_ns: i64,
+    pub counts: Vec<u64>,
+    /// Samples beyond the last bin.
+    pub above: u64,
+}
+
 /// What [`Stats`] reports, in the unit of its samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Summary {
@@ -259,6 +310,44 @@ pub struct Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn histogram_counts_every_sample_in_its_bin() {
+        let mut s = Stats::default();
+        // 1000 samples 0..1000 µs in steps of 1 µs, and 10 far outliers.
+        for i in 0..1000 {
+            s.add(i * 1000);
+        }
+        for _ in 0..10 {
+            s.add(50_000_000);
+        }
+        let h = s.histogram(10, 0.99).unwrap();
+        assert_eq!(h.start_ns, 0);
+        assert_eq!(h.counts.len(), 10);
+        assert_eq!(h.counts.iter().sum::<u64>() + h.above, 1010);
+        assert_eq!(h.above, 10, "{h:?}");
+        // Equal bins of a uniform spread hold about equal counts (bucket
+        // midpoints, 1.6 % wide here, move some samples across bin edges).
+        for (i, &c) in h.counts.iter().enumerate() {
+            assert!((85..=120).contains(&c), "bin {i}: {c} in {h:?}");
+        }
+        // One value only: one bin.
+        let mut one = Stats::default();
+        one.add(7);
+        one.add(7);
+        let h = one.histogram(40, 0.99).unwrap();
+        assert_eq!((h.start_ns, h.counts.clone(), h.above), (7, vec![2], 0));
+        // Negative values below the reference.
+        let mut neg = Stats::default();
+        for v in [-300, -200, -100, 100] {
+            neg.add(v);
+        }
+        let h = neg.histogram(4, 1.0).unwrap();
+        assert_eq!(h.counts.iter().sum::<u64>(), 4);
+        assert!(h.counts[0] >= 1, "{h:?}");
+        assert_eq!(*h.counts.last().unwrap(), 1);
+        assert!(Stats::default().histogram(10, 0.99).is_none());
+    }
 
     #[test]
     fn buckets_cover_every_value_in_order() {

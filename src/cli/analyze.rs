@@ -19,7 +19,7 @@ use super::{Input, inputs};
 use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation, Summary};
 use crate::capture::{self, Frame, Points};
 use crate::estimate::{Estimate, EstimateJson, Estimator};
-use crate::report::Content;
+use crate::report::{Analysis, Content, Finding, folder};
 use crate::wire::link::{LinkType, Mac, PtpFrame, PtpPorts, Transport};
 use crate::wire::{Body, Header, Message, Ptp};
 
@@ -66,8 +66,34 @@ pub struct AnalyzeArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Also write a report folder (index.html, plots, summary.json/.md).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write the report only, without printing the summary (`ptpscope report`).
+    #[arg(skip)]
+    pub report_only: bool,
     #[command(flatten)]
     pub live: LiveArgs,
+}
+
+/// `ptpscope report`: `analyze --report DIR`, without the printed summary.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The report folder (created if missing; its files are replaced).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
+}
+
+pub fn report(args: ReportArgs) -> anyhow::Result<i32> {
+    let mut a = args.analyze;
+    if a.report.is_some() {
+        anyhow::bail!("ptpscope report: the folder is given with -o DIR, not --report");
+    }
+    a.report = Some(args.output);
+    a.report_only = true;
+    run(&a)
 }
 
 /// Live capture options (feature `live`).
@@ -178,33 +204,79 @@ impl Pipeline {
         }
     }
 
-    pub fn print(&self, format: AnalyzeFormat, names: &dyn Fn(usize) -> String) -> io::Result<()> {
-        #[derive(serde::Serialize)]
-        struct Output<'s> {
-            #[serde(flatten)]
-            summary: &'s Summary,
-            estimates: Vec<EstimateJson>,
-        }
-        let summary = Summary::new(&self.analyzer, names);
-        let estimates = self.estimator.json(names);
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
-        match format {
-            AnalyzeFormat::Text => {
-                out.write_all(summary.text().as_bytes())?;
-                out.write_all(estimates_text(&estimates).as_bytes())?;
-            }
-            AnalyzeFormat::Json => {
-                let o = Output {
-                    summary: &summary,
-                    estimates,
-                };
-                serde_json::to_writer_pretty(&mut out, &o)?;
-                out.write_all(b"\n")?;
-            }
-        }
-        out.flush()
+    /// The analysis so far, with findings.
+    pub fn analysis(&self, names: &dyn Fn(usize) -> String) -> Analysis {
+        Analysis::new(
+            Summary::new(&self.analyzer, names),
+            self.estimator.json(names),
+        )
     }
+
+    pub fn print(&self, format: AnalyzeFormat, names: &dyn Fn(usize) -> String) -> io::Result<()> {
+        print(&self.analysis(names), format)
+    }
+
+    /// The final output: the printed analysis and, with `--report`, the
+    /// report folder. `inputs` name what was analyzed.
+    pub fn finish(
+        &self,
+        args: &AnalyzeArgs,
+        names: &dyn Fn(usize) -> String,
+        inputs: Vec<String>,
+    ) -> anyhow::Result<()> {
+        let a = self.analysis(names);
+        if !args.report_only {
+            print(&a, args.format)?;
+        }
+        if let Some(dir) = &args.report {
+            let cx = folder::Context {
+                inputs,
+                truth: args.truth.as_ref().map(|t| t.display().to_string()),
+            };
+            let w = folder::write(dir, &a, &cx)?;
+            eprintln!(
+                "ptpscope: report written: {} ({} figures, {} findings)",
+                w.index.display(),
+                w.figures.len(),
+                a.findings.len()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Writes an analysis to stdout.
+pub fn print(a: &Analysis, format: AnalyzeFormat) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        AnalyzeFormat::Text => {
+            out.write_all(a.summary.text().as_bytes())?;
+            out.write_all(estimates_text(&a.estimates).as_bytes())?;
+            out.write_all(findings_text(&a.findings).as_bytes())?;
+        }
+        AnalyzeFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, a)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()
+}
+
+fn findings_text(v: &[Finding]) -> String {
+    let mut o = String::new();
+    if !v.is_empty() {
+        o.push_str("\nFindings (worst first)\n");
+    }
+    for f in v {
+        o.push_str(&format!(
+            "  {:<8} {}: {}\n",
+            f.severity.name(),
+            f.subject,
+            f.text
+        ));
+    }
+    o
 }
 
 fn estimates_text(v: &[EstimateJson]) -> String {
@@ -280,7 +352,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     for e in &errors {
         eprintln!("ptpscope: error: {e}");
     }
-    p.print(args.format, &|i| points.name(i).to_owned())?;
+    let described = inputs
+        .iter()
+        .map(|i| match &i.name {
+            Some(n) => format!("{n}={}", i.path.display()),
+            None => i.path.display().to_string(),
+        })
+        .collect();
+    p.finish(args, &|i| points.name(i).to_owned(), described)?;
     Ok(i32::from(!errors.is_empty()))
 }
 

@@ -486,7 +486,8 @@ mod imp {
         })?;
         pipeline.analyzer.finish();
         eprintln!("ptpscope: {}", pipeline.decode.line());
-        pipeline.print(args.format, &name_of)?;
+        let inputs = names.iter().map(|n| format!("live {n}")).collect();
+        pipeline.finish(args, &name_of, inputs)?;
         Ok(status)
     }
 }

@@ -26,6 +26,9 @@ pub enum Command {
     Decode(DecodeArgs),
     /// What a PTP network is doing: clocks, grandmasters, exchanges, health.
     Analyze(analyze::AnalyzeArgs),
+    /// Analyze and write a report folder: index.html with plots (PNG and
+    /// SVG), summary.json, summary.md.
+    Report(analyze::ReportArgs),
     /// Synthetic PTP traffic with known truth: a scenario to pcapng + JSON.
     Simulate(simulate::SimulateArgs),
     /// Publish this host's PTP-synchronized, error-bounded time to shared
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Decode(a) => decode::run(&a),
         Command::Analyze(a) => analyze::run(&a),
+        Command::Report(a) => analyze::report(a),
         Command::Simulate(a) => simulate::run(&a),
         Command::Serve(a) => serve::run(&a),
         Command::Time(a) => serve::time(&a),

@@ -1,8 +1,13 @@
-//! Output of decoded messages: one record per PTP message, as concise text,
-//! JSON Lines or CSV. The record schema is documented in the README
-//! ("JSON record"); [`Record`] is its single source.
+//! Outputs. Of decoded messages: one record per PTP message, as concise
+//! text, JSON Lines or CSV (the record schema is documented in the README,
+//! "JSON record"; [`Record`] is its single source). Of an analysis: the
+//! [`Analysis`] with its findings, and the report folder ([`folder`]).
 
+mod findings;
+pub mod folder;
 mod json;
+
+pub use findings::{Analysis, Finding, Severity, findings};
 
 use std::io::{self, Write};
 use std::net::IpAddr;

@@ -1,0 +1,311 @@
+//! The whole analysis as one value (`analyze --format json`, the report's
+//! `summary.json`), and the findings read off it, worst first.
+
+use serde::Serialize;
+
+use crate::analysis::Summary;
+use crate::analysis::ledger as flag;
+use crate::analysis::summary::fmt_ns;
+use crate::estimate::EstimateJson;
+
+/// Everything `analyze` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub estimates: Vec<EstimateJson>,
+    /// What deserves attention, worst first.
+    pub findings: Vec<Finding>,
+}
+
+impl Analysis {
+    pub fn new(summary: Summary, estimates: Vec<EstimateJson>) -> Self {
+        let findings = findings(&summary, &estimates);
+        Self {
+            summary,
+            estimates,
+            findings,
+        }
+    }
+}
+
+/// How much a finding matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Data lost or wrong: malformed messages, broken corrections, a step.
+    Error,
+    /// The network misbehaves: gaps, timeouts, unanswered requests, a
+    /// TC that breaks layering.
+    Warning,
+    /// Worth knowing: how TCs behave, GM and interval changes.
+    Notice,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    /// What it is about: a point, a hop, a stream, an estimate.
+    pub subject: String,
+    pub text: String,
+    /// How many messages (or events) it concerns: ranks findings of one
+    /// severity.
+    pub count: u64,
+}
+
+/// A hop flag's severity.
+fn flag_severity(f: &str) -> Severity {
+    match f {
+        flag::FLAG_NEGATIVE | flag::FLAG_BEYOND => Severity::Error,
+        flag::FLAG_KEPT_MAC
+        | flag::FLAG_MIXED
+        | flag::FLAG_UNACCOMPANIED
+        | flag::FLAG_ONE_WAY
+        | flag::FLAG_SKEW => Severity::Warning,
+        _ => Severity::Notice,
+    }
+}
+
+/// Findings from a summary and its estimates, worst first (then by count).
+pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
+    let mut v = Vec::new();
+    let mut add = |severity, subject: String, text: String, count| {
+        v.push(Finding {
+            severity,
+            subject,
+            text,
+            count,
+        })
+    };
+    if s.errors.count > 0 {
+        let first = s.errors.first.first().map_or(String::new(), |e| {
+            format!(
+                " (first: {} frame {}, field {}: {})",
+                e.point, e.frame, e.field, e.message
+            )
+        });
+        add(
+            Severity::Error,
+            "capture".into(),
+            format!("{} malformed PTP messages{first}", s.errors.count),
+            s.errors.count,
+        );
+    }
+    for w in &s.warnings {
+        add(Severity::Warning, "capture".into(), w.clone(), 1);
+    }
+    if s.untracked > 0 {
+        add(
+            Severity::Warning,
+            "capture".into(),
+            format!(
+                "{} messages not tracked: a table reached its bound",
+                s.untracked
+            ),
+            s.untracked,
+        );
+    }
+    for h in &s.hops {
+        for f in &h.flags {
+            add(
+                flag_severity(f),
+                format!("hop {} → {}", h.from, h.to),
+                f.clone(),
+                h.matched,
+            );
+        }
+    }
+    let ex = &s.exchanges;
+    for (name, c) in [
+        ("Sync/Follow_Up", &ex.sync_follow_up),
+        ("Delay_Req/Delay_Resp", &ex.delay_req_resp),
+        ("Pdelay", &ex.pdelay),
+        ("unicast negotiation", &ex.unicast_negotiation),
+    ] {
+        let bad = c.unmatched + c.orphans + c.late;
+        if bad > 0 {
+            add(
+                Severity::Warning,
+                name.into(),
+                format!(
+                    "{} unanswered, {} answers to nothing seen, {} late answers (of {} matched)",
+                    c.unmatched, c.orphans, c.late, c.matched
+                ),
+                bad,
+            );
+        }
+    }
+    for st in &s.health {
+        let subject = format!("{} {} {}", st.point, st.port, st.message_type);
+        let mut problem = |sev, n: u64, what: &str| {
+            if n > 0 {
+                add(sev, subject.clone(), format!("{n} {what}"), n);
+            }
+        };
+        problem(
+            Severity::Warning,
+            st.gaps,
+            &format!("sequenceIds missing (of {} seen)", st.count),
+        );
+        problem(Severity::Warning, st.restarts, "sequence restarts");
+        problem(
+            Severity::Warning,
+            st.timeouts,
+            &format!(
+                "receipt timeouts (longest silence {})",
+                fmt_ns(st.longest_silence_ns as f64)
+            ),
+        );
+        problem(Severity::Notice, st.duplicates, "duplicates");
+        problem(Severity::Notice, st.reordered, "reordered messages");
+        problem(
+            Severity::Notice,
+            st.advertised_changes,
+            "changes of the advertised interval",
+        );
+        problem(Severity::Notice, st.flag_change_count, "flag changes");
+        if let Some(t) = st.silent_at_end_ns {
+            add(
+                Severity::Warning,
+                subject.clone(),
+                format!("silent for the last {}", fmt_ns(t as f64)),
+                1,
+            );
+        }
+        // Sent at another rate than advertised (by more than 10 %); not
+        // for a stream that mixes flags or intervals (unicast and multicast
+        // from one port share a sequence), whose intervals mean little.
+        if let (Some(i), Some(adv)) = (&st.interval_ns, st.advertised_interval_ns)
+            && i.count >= 4
+            && st.advertised_changes == 0
+            && st.flag_change_count == 0
+            && (i.median - adv).abs() * 10 > adv
+        {
+            add(
+                Severity::Warning,
+                subject.clone(),
+                format!(
+                    "median interval {} where {} is advertised (logMessageInterval {})",
+                    fmt_ns(i.median as f64),
+                    fmt_ns(adv as f64),
+                    st.advertised_log_interval
+                ),
+                i.count,
+            );
+        }
+    }
+    let changes = s
+        .grandmaster_changes
+        .iter()
+        .filter(|c| c.change.reason != "first")
+        .count() as u64;
+    if changes > 0 {
+        let total = s.grandmaster_changes_total
+            - s.grandmaster_changes
+                .iter()
+                .filter(|c| c.change.reason == "first")
+                .count() as u64;
+        add(
+            Severity::Warning,
+            "grandmaster".into(),
+            format!("the grandmaster changed {total} times"),
+            total,
+        );
+    }
+    for c in &s.corrections {
+        if c.jump_count > 0 {
+            add(
+                Severity::Notice,
+                format!("{} {} {}", c.point, c.port, c.message_type),
+                format!("{} jumps of the correctionField", c.jump_count),
+                c.jump_count,
+            );
+        }
+    }
+    for e in estimates {
+        let subject = format!("estimate {} slave {}", e.point, e.port);
+        if e.conflicts > 0 {
+            add(
+                Severity::Error,
+                subject.clone(),
+                format!(
+                    "{} times the causal intervals stopped intersecting: a clock step or a wrong timestamp",
+                    e.conflicts
+                ),
+                e.conflicts,
+            );
+        }
+        if e.inconsistent_samples > 0 {
+            add(
+                Severity::Warning,
+                subject.clone(),
+                format!(
+                    "{} samples set aside: {}",
+                    e.inconsistent_samples,
+                    e.note.unwrap_or("inconsistent")
+                ),
+                e.inconsistent_samples,
+            );
+        }
+        if let (Some(m), Some(b)) = (e.offset_ns.median, e.bound_ns.hard_median)
+            && m.unsigned_abs() > b.unsigned_abs()
+        {
+            add(
+                Severity::Notice,
+                subject,
+                format!(
+                    "the capture point's clock is {} from the grandmaster (hard bound {})",
+                    fmt_ns(m as f64),
+                    fmt_ns(b as f64)
+                ),
+                e.samples,
+            );
+        }
+    }
+    v.sort_by(|a, b| a.severity.cmp(&b.severity).then(b.count.cmp(&a.count)));
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analyzer;
+
+    #[test]
+    fn worst_first_then_by_count() {
+        let mut s = Summary::new(&Analyzer::default(), &|_| "p".into());
+        assert!(findings(&s, &[]).is_empty(), "nothing to find in nothing");
+        s.errors.count = 2;
+        s.warnings
+            .push("capture point p: 3 frames, no PTP message".into());
+        s.untracked = 50;
+        let f = findings(&s, &[]);
+        let got: Vec<_> = f.iter().map(|f| (f.severity, f.count)).collect();
+        assert_eq!(
+            got,
+            [
+                (Severity::Error, 2),
+                (Severity::Warning, 50),
+                (Severity::Warning, 1)
+            ]
+        );
+        assert!(f[0].text.starts_with("2 malformed"), "{}", f[0].text);
+    }
+
+    #[test]
+    fn hop_flags_are_graded() {
+        assert_eq!(flag_severity(flag::FLAG_KEPT_MAC), Severity::Warning);
+        assert_eq!(flag_severity(flag::FLAG_NEGATIVE), Severity::Error);
+        assert_eq!(flag_severity(flag::FLAG_RESOURCED), Severity::Notice);
+    }
+}
