@@ -6,6 +6,7 @@
 #   scripts/bench.sh            # 1,000,000 packets, 3 runs (tshark: 1 run)
 #   N=100000 RUNS=1 scripts/bench.sh
 #   BIG10=0 ...                  # skip the 10x-length memory run
+#   TSHARK=0 ...                 # skip tshark (minutes on the 1M capture)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
@@ -51,13 +52,14 @@ row "ptpscope decode --format json" "$RUNS" "$BIN" decode --format json "$BIG"
 row "ptpscope decode (text)" "$RUNS" "$BIN" decode "$BIG"
 row "ptpscope analyze" "$RUNS" "$BIN" analyze --no-progress "$BIG"
 row "ptpscope analyze --format json" "$RUNS" "$BIN" analyze --no-progress -f json "$BIG"
+row "ptpscope report -o DIR" "$RUNS" "$BIN" report --no-progress "$BIG" -o bench-data/report-big
 if [ "${BIG10:-1}" = 1 ]; then
   # Memory must not grow with the capture: the same traffic, ten times longer.
   BIG10F=bench-data/big-$((N * 10)).pcap
   [ -f "$BIG10F" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG10F" "$((N * 10))" >&2
   ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" 1 "$BIN" analyze --no-progress "$BIG10F"
 fi
-if command -v tshark > /dev/null; then
+if [ "${TSHARK:-1}" = 1 ] && command -v tshark > /dev/null; then
   row "tshark -r FILE -T ek" 1 tshark -n -r "$BIG" -T ek
   row "tshark -r FILE -T fields (5 PTP fields)" 1 tshark -n -r "$BIG" -T fields \
     -e frame.number -e ptp.v2.messagetype -e ptp.v2.sequenceid -e ptp.v2.correction.ns -e ptp.v2.clockidentity
@@ -66,10 +68,11 @@ echo
 awk '
   /^ptpscope decode --format count/ {d=$NF} /^tcpdump/ {t=$NF}
   /^ptpscope decode --format json/ {j=$NF} /^tshark -r FILE -T ek/ {e=$NF}
-  /^ptpscope analyze [0-9.]+$/ {a=$NF}
+  /^ptpscope analyze [0-9.]+$/ {a=$NF} /^ptpscope report -o DIR/ {r=$NF}
   END {
     if (t) printf "decode-only / tcpdump: %.2fx (target <= 2x)\n", d/t;
     if (e) printf "tshark -T ek / ptpscope json: %.0fx (target >= 100x)\n", e/j;
     if (t) printf "analyze / tcpdump: %.2fx (target <= 2x)\n", a/t;
+    if (a) printf "report / analyze: %.2fx (target < 2x)\n", r/a;
     if (e) printf "tshark -T ek / ptpscope analyze: %.0fx (target >= 100x)\n", e/a;
   }' bench-data/times

@@ -264,7 +264,7 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                 Severity::Notice,
                 subject,
                 format!(
-                    "the capture point's clock is {} from the grandmaster (hard bound {})",
+                    "offset median {} exceeds the hard bound's median {}: the capture point's clock is off the grandmaster's, or a correction or timestamp on the path is wrong",
                     fmt_ns(m as f64),
                     fmt_ns(b as f64)
                 ),

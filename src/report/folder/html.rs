@@ -50,11 +50,15 @@ pub fn esc(s: &str) -> String {
 }
 
 fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    o.push_str("<div class=\"scroll\"><table><thead><tr>");
-    for h in head {
-        let _ = write!(o, "<th>{}</th>", esc(h));
+    o.push_str("<div class=\"scroll\"><table>");
+    if !head.is_empty() {
+        o.push_str("<thead><tr>");
+        for h in head {
+            let _ = write!(o, "<th>{}</th>", esc(h));
+        }
+        o.push_str("</tr></thead>");
     }
-    o.push_str("</tr></thead><tbody>\n");
+    o.push_str("<tbody>\n");
     for r in rows {
         o.push_str("<tr>");
         for c in r {
@@ -118,7 +122,7 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
         "duration".into(),
         fmt_ns((epoch.t1_ns - epoch.t0_ns) as f64),
     ]);
-    table(&mut o, &["", ""], &times);
+    table(&mut o, &[], &times);
     let rows: Vec<Vec<String>> = s
         .points
         .iter()
