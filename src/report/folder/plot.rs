@@ -174,8 +174,10 @@ impl Figure {
                 .map_err(err)?;
         }
         let areas = plots.split_evenly((self.panels.len().max(1), 1));
+        // One y-label width for all panels, so their time axes line up.
+        let y_area = self.panels.iter().map(y_label_width).max().unwrap_or(70);
         for (p, area) in self.panels.iter().zip(&areas) {
-            draw_panel(p, area)?;
+            draw_panel(p, area, y_area)?;
         }
         Ok(())
     }
@@ -250,20 +252,24 @@ fn extent(p: &Panel) -> ((f64, f64), (f64, f64)) {
     (pad(x, 0.02), pad(y, 0.06))
 }
 
-fn draw_panel<DB: DrawingBackend>(p: &Panel, area: &DrawingArea<DB, Shift>) -> Result<(), String> {
+/// Pixels for a panel's y labels: lane names are wider than numbers.
+fn y_label_width(p: &Panel) -> u32 {
+    let longest = p
+        .y_categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    (longest as u32 * 7 + 16).clamp(70, 330)
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    p: &Panel,
+    area: &DrawingArea<DB, Shift>,
+    y_area: u32,
+) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let ((x0, x1), (y0, y1)) = extent(p);
-    let y_area = if p.y_categories.is_empty() {
-        70
-    } else {
-        let longest = p
-            .y_categories
-            .iter()
-            .map(|c| c.chars().count())
-            .max()
-            .unwrap_or(0);
-        (longest as u32 * 7 + 16).clamp(70, 330)
-    };
     let mut chart = ChartBuilder::on(area)
         .caption(&p.title, (FONT, 16))
         .margin(8)
