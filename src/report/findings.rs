@@ -63,6 +63,13 @@ pub struct Finding {
     pub count: u64,
 }
 
+/// Message types sent at the interval they advertise. An answer's (a
+/// Delay_Resp's) logMessageInterval is the interval its requester should
+/// use, not its own; requests advertise 0x7F.
+pub fn periodic(message_type: &str) -> bool {
+    matches!(message_type, "Sync" | "Follow_Up" | "Announce")
+}
+
 /// A hop flag's severity.
 fn flag_severity(f: &str) -> Severity {
     match f {
@@ -186,6 +193,7 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
         // for a stream that mixes flags or intervals (unicast and multicast
         // from one port share a sequence), whose intervals mean little.
         if let (Some(i), Some(adv)) = (&st.interval_ns, st.advertised_interval_ns)
+            && periodic(&st.message_type)
             && i.count >= 4
             && st.advertised_changes == 0
             && st.flag_change_count == 0

@@ -3,7 +3,7 @@
 //! "JSON record"; [`Record`] is its single source). Of an analysis: the
 //! [`Analysis`] with its findings, and the report folder ([`folder`]).
 
-mod findings;
+pub(crate) mod findings;
 pub mod folder;
 mod json;
 

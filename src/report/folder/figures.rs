@@ -279,7 +279,11 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
     let mut streams: Vec<_> = s
         .health
         .iter()
-        .filter(|h| !h.interval_series.is_empty() && h.advertised_interval_ns.is_some())
+        .filter(|h| {
+            !h.interval_series.is_empty()
+                && h.advertised_interval_ns.is_some()
+                && crate::report::findings::periodic(&h.message_type)
+        })
         .collect();
     if streams.is_empty() && s.grandmaster_changes.is_empty() {
         return None;
@@ -363,12 +367,12 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
         intervals.push(gm_lines);
     }
     let mut notes = vec![
-        "interval: capture time between consecutive sequenceIds, minus the advertised interval (@ in the legend); grandmaster changes as vertical lines"
+        "interval of Sync, Follow_Up and Announce streams (those sent at the interval they advertise, @ in the legend): capture time between consecutive sequenceIds"
             .to_owned(),
     ];
     if hidden > 0 {
         notes.push(format!(
-            "{hidden} quieter streams not drawn; streams with no advertised interval are not drawn (all are in the tables)"
+            "{hidden} quieter streams not drawn (all are in the tables)"
         ));
     }
     let capped = s

@@ -283,7 +283,11 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
                     e.mechanism.into(),
                     e.samples.to_string(),
                     ns(e.offset_ns.median),
-                    fmt_ns(e.offset_ns.rms),
+                    if e.samples > 0 {
+                        fmt_ns(e.offset_ns.rms)
+                    } else {
+                        "–".into()
+                    },
                     ns(e.path_delay_ns.median),
                     e.frequency_ppb
                         .map_or("–".into(), |f| format!("{f:.0} ppb")),
