@@ -149,20 +149,27 @@ impl Stream {
         }
     }
 
-    /// Files a sequenceId; returns how far ahead of the last it is (0 when
-    /// it is not new).
-    fn sequence(&mut self, seq: u16) -> u16 {
+    /// Files a sequenceId seen at `time_ns` in `frame`, recording what it
+    /// reveals as an event; returns how far ahead of the last it is (0
+    /// when it is not new).
+    fn sequence(&mut self, seq: u16, time_ns: i64, frame: u64) -> u16 {
         let ahead = seq.wrapping_sub(self.last_seq);
         if ahead == 0 {
             self.duplicates += 1;
+            self.event(time_ns, frame, EventKind::Duplicate, 1);
             return 0;
         }
         if ahead < 0x8000 {
             if ahead >= RESTART_JUMP {
                 self.restarts += 1;
+                self.event(time_ns, frame, EventKind::Restart, 1);
                 self.window = 1;
             } else {
-                self.gaps += u64::from(ahead - 1);
+                let missing = u64::from(ahead - 1);
+                if missing > 0 {
+                    self.gaps += missing;
+                    self.event(time_ns, frame, EventKind::Gap, missing);
+                }
                 self.window = if ahead >= 64 {
                     1
                 } else {
@@ -177,14 +184,17 @@ impl Stream {
             let bit = 1u64 << back;
             if self.window & bit != 0 {
                 self.duplicates += 1;
+                self.event(time_ns, frame, EventKind::Duplicate, 1);
             } else {
                 self.window |= bit;
                 self.reordered += 1;
+                self.event(time_ns, frame, EventKind::Reordered, 1);
                 // It was counted missing when the later one came.
                 self.gaps = self.gaps.saturating_sub(1);
             }
         } else {
             self.restarts += 1;
+            self.event(time_ns, frame, EventKind::Restart, 1);
             self.last_seq = seq;
             self.window = 1;
             return 1;
@@ -268,20 +278,7 @@ impl Health {
             }
             s.flags = h.flags;
         }
-        let before = (s.gaps, s.duplicates, s.reordered, s.restarts);
-        let ahead = s.sequence(h.sequence_id);
-        if s.gaps > before.0 {
-            s.event(t, o.frame, EventKind::Gap, s.gaps - before.0);
-        }
-        if s.duplicates > before.1 {
-            s.event(t, o.frame, EventKind::Duplicate, 1);
-        }
-        if s.reordered > before.2 {
-            s.event(t, o.frame, EventKind::Reordered, 1);
-        }
-        if s.restarts > before.3 {
-            s.event(t, o.frame, EventKind::Restart, 1);
-        }
+        let ahead = s.sequence(h.sequence_id, t, o.frame);
         if ahead == 0 {
             return;
         }
