@@ -212,22 +212,19 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
             );
         }
     }
-    let changes = s
+    // Each domain's first grandmaster is listed as a change too.
+    let firsts = s
         .grandmaster_changes
         .iter()
-        .filter(|c| c.change.reason != "first")
+        .filter(|c| c.change.reason == "first")
         .count() as u64;
+    let changes = s.grandmaster_changes_total.saturating_sub(firsts);
     if changes > 0 {
-        let total = s.grandmaster_changes_total
-            - s.grandmaster_changes
-                .iter()
-                .filter(|c| c.change.reason == "first")
-                .count() as u64;
         add(
             Severity::Warning,
             "grandmaster".into(),
-            format!("the grandmaster changed {total} times"),
-            total,
+            format!("the grandmaster changed {changes} times"),
+            changes,
         );
     }
     for c in &s.corrections {

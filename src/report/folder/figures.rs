@@ -14,8 +14,11 @@ use super::plot::{
 };
 use crate::analysis::health::EventKind;
 use crate::analysis::summary::fmt_ns;
-use crate::estimate::EstimateJson;
+use crate::estimate::{Estimate, EstimateJson};
 use crate::report::Analysis;
+
+/// Colours of series told apart by colour only.
+const SERIES: [usize; 8] = [BLUE, ORANGE, GREEN, PURPLE, SKY, RED, BLACK_, GREY];
 
 /// Streams drawn on the interval panel at most (the busiest).
 const MAX_INTERVAL_STREAMS: usize = 6;
@@ -46,12 +49,11 @@ pub fn figures(a: &Analysis, epoch: &Epoch) -> Vec<Figure> {
             .max()
             .unwrap_or(0);
         let (div, u) = unit(max as f64);
-        let colors = [BLUE, ORANGE, GREEN, PURPLE, SKY, RED];
         let layers = h
             .per_type
             .iter()
             .filter(|t| !t.series.is_empty())
-            .zip(colors.iter().cycle())
+            .zip(SERIES.iter().cycle())
             .map(|(t, &c)| {
                 Layer::new(
                     format!("{} ({} matched)", t.message_type, t.matched),
@@ -174,27 +176,25 @@ fn estimate(i: usize, e: &EstimateJson, epoch: &Epoch) -> Figure {
         .map(|p| p.offset_ns.abs() + p.hard_bound_ns.min(p.offset_ns.abs().max(1.0) * 20.0))
         .fold(0.0, f64::max);
     let (div, u) = unit(max_off);
-    let mut offset = Vec::new();
-    offset.push(Layer::band(
-        "hard bound (causality)",
-        GREY,
-        s.iter()
-            .map(|p| (x(p.time_ns), (p.offset_ns - p.hard_bound_ns) / div))
-            .collect(),
-        s.iter()
-            .map(|p| (p.offset_ns + p.hard_bound_ns) / div)
-            .collect(),
-    ));
-    offset.push(Layer::band(
-        format!("statistical bound ({:.0} %)", e.bound_ns.confidence * 100.0),
-        SKY,
-        s.iter()
-            .map(|p| (x(p.time_ns), (p.offset_ns - p.stat_bound_ns) / div))
-            .collect(),
-        s.iter()
-            .map(|p| (p.offset_ns + p.stat_bound_ns) / div)
-            .collect(),
-    ));
+    // offset ± a bound, as a band.
+    let band = |label: String, color, bound: fn(&Estimate) -> f64| {
+        Layer::band(
+            label,
+            color,
+            s.iter()
+                .map(|p| (x(p.time_ns), (p.offset_ns - bound(p)) / div))
+                .collect(),
+            s.iter().map(|p| (p.offset_ns + bound(p)) / div).collect(),
+        )
+    };
+    let mut offset = vec![
+        band("hard bound (causality)".into(), GREY, |p| p.hard_bound_ns),
+        band(
+            format!("statistical bound ({:.0} %)", e.bound_ns.confidence * 100.0),
+            SKY,
+            |p| p.stat_bound_ns,
+        ),
+    ];
     offset.push(Layer::new(
         "ptp4l-like baseline",
         Shape::Dots,
@@ -306,11 +306,10 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
         .max()
         .unwrap_or(0);
     let (div, u) = unit(max as f64);
-    let colors = [BLUE, ORANGE, GREEN, PURPLE, SKY, RED, BLACK_, GREY];
     let mut intervals: Vec<Layer> = streams
         .iter()
-        .zip(colors)
-        .map(|(h, c)| {
+        .zip(SERIES.iter().cycle())
+        .map(|(h, &c)| {
             let r = reference(h);
             Layer::new(
                 format!("{} @ {}", name(h), fmt_ns(r as f64)),

@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use super::plot::Figure;
-use super::{Context, Epoch, ns};
-use crate::analysis::summary::fmt_ns;
-use crate::report::{Analysis, Severity};
+use super::tables::{self, Table};
+use super::{Context, Epoch};
+use crate::report::Analysis;
 
 const STYLE: &str = r#"
 :root { --fg: #1d1d1f; --muted: #5f6368; --line: #d9dce1; --bg: #ffffff; --head: #f3f5f8; }
@@ -49,17 +49,17 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
+fn table(o: &mut String, t: &Table) {
     o.push_str("<div class=\"scroll\"><table>");
-    if !head.is_empty() {
+    if !t.head.is_empty() {
         o.push_str("<thead><tr>");
-        for h in head {
+        for h in &t.head {
             let _ = write!(o, "<th>{}</th>", esc(h));
         }
         o.push_str("</tr></thead>");
     }
     o.push_str("<tbody>\n");
-    for r in rows {
+    for r in &t.rows {
         o.push_str("<tr>");
         for c in r {
             // Figures (a number, then perhaps a unit) align right.
@@ -111,42 +111,11 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
             .map_or(String::new(), |t| format!(" · truth {}", esc(t)))
     );
     o.push_str("<h2 id=\"capture\">Capture</h2>\n");
-    let mut times = vec![
-        vec!["start, local time".into(), epoch.local.clone()],
-        vec!["start, UTC".into(), epoch.utc.clone()],
-    ];
-    if let Some(g) = &epoch.grandmaster {
-        times.push(vec!["start, grandmaster time".into(), g.clone()]);
-    }
-    times.push(vec![
-        "duration".into(),
-        fmt_ns((epoch.t1_ns - epoch.t0_ns) as f64),
-    ]);
-    table(&mut o, &[], &times);
-    let rows: Vec<Vec<String>> = s
-        .points
-        .iter()
-        .map(|p| {
-            vec![
-                p.name.clone(),
-                p.frames.to_string(),
-                p.ptp_messages.to_string(),
-                match (p.first_ns, p.last_ns) {
-                    (Some(a), Some(b)) => fmt_ns((b - a) as f64),
-                    _ => "–".into(),
-                },
-            ]
-        })
-        .collect();
+    table(&mut o, &tables::times(epoch));
     o.push_str("<h3>Capture points</h3>\n");
-    table(&mut o, &["point", "frames", "PTP messages", "span"], &rows);
-    let rows: Vec<Vec<String>> = s
-        .messages
-        .iter()
-        .map(|(k, v)| vec![k.clone(), v.to_string()])
-        .collect();
+    table(&mut o, &tables::points(s));
     o.push_str("<h3>Messages</h3>\n");
-    table(&mut o, &["type", "count"], &rows);
+    table(&mut o, &tables::messages(s));
 
     o.push_str("<h2 id=\"findings\">Findings</h2>\n");
     if a.findings.is_empty() {
@@ -156,14 +125,9 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     } else {
         o.push_str("<ul class=\"findings\">\n");
         for f in &a.findings {
-            let class = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Notice => "notice",
-            };
             let _ = writeln!(
                 o,
-                "<li><span class=\"sev {class}\">{}</span> <b>{}</b>: {}</li>",
+                "<li><span class=\"sev {0}\">{0}</span> <b>{1}</b>: {2}</li>",
                 f.severity.name(),
                 esc(&f.subject),
                 esc(&f.text)
@@ -173,99 +137,14 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     }
 
     o.push_str("<h2 id=\"inventory\">Clocks and ports</h2>\n");
-    let rows: Vec<Vec<String>> = s
-        .clocks
-        .iter()
-        .flat_map(|c| {
-            c.ports.iter().map(move |p| {
-                vec![
-                    p.port_identity.clone(),
-                    format!("{}/{}", c.major_sdo_id, c.domain),
-                    c.role.clone(),
-                    p.roles.join(", "),
-                    p.sent
-                        .iter()
-                        .map(|(k, v)| format!("{k} {v}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    p.macs
-                        .iter()
-                        .chain(&p.ips)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    p.points.join(", "),
-                ]
-            })
-        })
-        .collect();
-    table(
-        &mut o,
-        &[
-            "port",
-            "sdo/domain",
-            "clock role",
-            "port roles",
-            "sent",
-            "addresses",
-            "seen at",
-        ],
-        &rows,
-    );
+    table(&mut o, &tables::inventory(s));
     if !s.grandmasters.is_empty() {
         o.push_str("<h3>Grandmasters</h3>\n");
-        let rows: Vec<Vec<String>> = s
-            .grandmasters
-            .iter()
-            .map(|g| {
-                let d = &g.dataset;
-                vec![
-                    d.grandmaster_identity.to_string(),
-                    format!("{}/{}", g.major_sdo_id, g.domain),
-                    if g.current { "yes" } else { "no" }.into(),
-                    d.priority1.to_string(),
-                    d.clock_class.to_string(),
-                    format!("0x{:02x}", d.clock_accuracy),
-                    d.priority2.to_string(),
-                    if d.ptp_timescale { "PTP" } else { "ARB" }.into(),
-                    d.current_utc_offset.to_string(),
-                    g.announces.to_string(),
-                ]
-            })
-            .collect();
-        table(
-            &mut o,
-            &[
-                "grandmaster",
-                "sdo/domain",
-                "current",
-                "priority1",
-                "class",
-                "accuracy",
-                "priority2",
-                "timescale",
-                "UTC offset",
-                "Announces",
-            ],
-            &rows,
-        );
+        table(&mut o, &tables::grandmasters(s));
     }
     if s.grandmaster_changes.len() > 1 {
-        let rows: Vec<Vec<String>> = s
-            .grandmaster_changes
-            .iter()
-            .map(|c| {
-                let c = &c.change;
-                vec![
-                    format!("{:.3}", epoch.secs(c.time_ns)),
-                    c.from.map_or("–".into(), |x| x.to_string()),
-                    c.to.map_or("–".into(), |x| x.to_string()),
-                    c.reason.into(),
-                ]
-            })
-            .collect();
         o.push_str("<h3>Grandmaster changes</h3>\n");
-        table(&mut o, &["t (s)", "from", "to", "reason"], &rows);
+        table(&mut o, &tables::grandmaster_changes(s, epoch));
     }
 
     let file_of = |prefix: &str| figs.iter().find(|f| f.file == prefix);
@@ -273,60 +152,7 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     if a.estimates.is_empty() {
         o.push_str("<p>No estimate: no capture point saw a complete exchange (Sync with Delay_Req/Delay_Resp, or Sync with Pdelay).</p>\n");
     } else {
-        let rows: Vec<Vec<String>> = a
-            .estimates
-            .iter()
-            .map(|e| {
-                let mut r = vec![
-                    e.point.clone(),
-                    e.port.clone(),
-                    e.mechanism.into(),
-                    e.samples.to_string(),
-                    ns(e.offset_ns.median),
-                    if e.samples > 0 {
-                        fmt_ns(e.offset_ns.rms)
-                    } else {
-                        "–".into()
-                    },
-                    ns(e.path_delay_ns.median),
-                    e.frequency_ppb
-                        .map_or("–".into(), |f| format!("{f:.0} ppb")),
-                    ns(e.bound_ns.hard_median),
-                    format!(
-                        "{} ({:.0} %)",
-                        ns(e.bound_ns.stat_median),
-                        e.bound_ns.confidence * 100.0
-                    ),
-                ];
-                if let Some(t) = &e.truth {
-                    r.push(format!(
-                        "rms {} (baseline {}), hard coverage {}",
-                        t.ours.rms_ns.map_or("–".into(), fmt_ns),
-                        t.baseline.rms_ns.map_or("–".into(), fmt_ns),
-                        t.ours
-                            .hard_coverage
-                            .map_or("–".into(), |c| format!("{c:.3}"))
-                    ));
-                }
-                r
-            })
-            .collect();
-        let mut head = vec![
-            "point",
-            "slave port",
-            "",
-            "samples",
-            "offset median",
-            "offset rms",
-            "delay median",
-            "frequency",
-            "hard bound",
-            "statistical bound",
-        ];
-        if a.estimates.iter().any(|e| e.truth.is_some()) {
-            head.push("against the truth");
-        }
-        table(&mut o, &head, &rows);
+        table(&mut o, &tables::estimates(a));
         for i in 0..a.estimates.len() {
             if let Some(f) = file_of(&format!("estimate-{i}")) {
                 figure(&mut o, f);
@@ -338,40 +164,7 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     if s.hops.is_empty() {
         o.push_str("<p>No hop: a hop needs two capture points that saw the same messages.</p>\n");
     } else {
-        let rows: Vec<Vec<String>> = s
-            .hops
-            .iter()
-            .map(|h| {
-                vec![
-                    format!("{} → {}", h.from, h.to),
-                    h.matched.to_string(),
-                    h.residence_ns
-                        .map_or("–".into(), |r| fmt_ns(r.median as f64)),
-                    h.residence_ns.map_or("–".into(), |r| fmt_ns(r.p99 as f64)),
-                    h.transit_ns.map_or("–".into(), |r| fmt_ns(r.median as f64)),
-                    if h.source_mac_changed {
-                        "changed"
-                    } else {
-                        "kept"
-                    }
-                    .into(),
-                    h.flags.join("; "),
-                ]
-            })
-            .collect();
-        table(
-            &mut o,
-            &[
-                "hop",
-                "matched",
-                "residence median",
-                "residence p99",
-                "transit median",
-                "source MAC",
-                "findings",
-            ],
-            &rows,
-        );
+        table(&mut o, &tables::hops(s));
         for i in 0..s.hops.len() {
             for kind in ["correction", "residence"] {
                 if let Some(f) = file_of(&format!("hop-{i}-{kind}")) {
@@ -385,40 +178,7 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     if let Some(f) = file_of("timeline") {
         figure(&mut o, f);
     }
-    let rows: Vec<Vec<String>> = s
-        .health
-        .iter()
-        .map(|h| {
-            vec![
-                h.point.clone(),
-                h.port.clone(),
-                h.message_type.clone(),
-                h.count.to_string(),
-                h.advertised_interval_ns
-                    .map_or("–".into(), |v| fmt_ns(v as f64)),
-                h.interval_ns
-                    .map_or("–".into(), |v| fmt_ns(v.median as f64)),
-                h.interval_ns.map_or("–".into(), |v| fmt_ns(v.stddev)),
-                h.gaps.to_string(),
-                h.timeouts.to_string(),
-            ]
-        })
-        .collect();
-    table(
-        &mut o,
-        &[
-            "point",
-            "port",
-            "type",
-            "messages",
-            "advertised",
-            "interval median",
-            "jitter (σ)",
-            "gaps",
-            "timeouts",
-        ],
-        &rows,
-    );
+    table(&mut o, &tables::streams(s));
     o.push_str(
         "<h2 id=\"files\">Files</h2><p><a href=\"summary.json\">summary.json</a> (the \
          <code>analyze --format json</code> document) · <a href=\"summary.md\">summary.md</a></p>\n",

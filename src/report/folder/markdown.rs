@@ -1,10 +1,11 @@
-//! `summary.md`: the report's tables and figures in Markdown, for a wiki,
-//! a ticket or a terminal.
+//! `summary.md`: the findings, the page's inventory, estimate and hop
+//! tables, and the figures, in Markdown, for a wiki, a ticket or a terminal.
 
 use std::fmt::Write as _;
 
 use super::plot::Figure;
-use super::{Context, Epoch, ns};
+use super::tables::{self, Table};
+use super::{Context, Epoch};
 use crate::analysis::summary::fmt_ns;
 use crate::report::Analysis;
 
@@ -12,10 +13,10 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn table(o: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    let _ = writeln!(o, "| {} |", head.join(" | "));
-    let _ = writeln!(o, "|{}", "---|".repeat(head.len()));
-    for r in rows {
+fn table(o: &mut String, t: &Table) {
+    let _ = writeln!(o, "| {} |", t.head.join(" | "));
+    let _ = writeln!(o, "|{}", "---|".repeat(t.head.len()));
+    for r in &t.rows {
         let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
         let _ = writeln!(o, "| {} |", cells.join(" | "));
     }
@@ -55,85 +56,14 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
         );
     }
     o.push_str("\n## Clocks and ports\n\n");
-    let rows: Vec<Vec<String>> = s
-        .clocks
-        .iter()
-        .flat_map(|c| {
-            c.ports.iter().map(move |p| {
-                vec![
-                    p.port_identity.clone(),
-                    format!("{}/{}", c.major_sdo_id, c.domain),
-                    c.role.clone(),
-                    p.roles.join(", "),
-                    p.points.join(", "),
-                ]
-            })
-        })
-        .collect();
-    table(
-        &mut o,
-        &["port", "sdo/domain", "clock role", "port roles", "seen at"],
-        &rows,
-    );
+    table(&mut o, &tables::inventory(s));
     if !a.estimates.is_empty() {
         o.push_str("## Offset, path delay and error bounds\n\n");
-        let rows: Vec<Vec<String>> = a
-            .estimates
-            .iter()
-            .map(|e| {
-                vec![
-                    e.point.clone(),
-                    e.port.clone(),
-                    e.mechanism.into(),
-                    e.samples.to_string(),
-                    ns(e.offset_ns.median),
-                    if e.samples > 0 {
-                        fmt_ns(e.offset_ns.rms)
-                    } else {
-                        "–".into()
-                    },
-                    ns(e.path_delay_ns.median),
-                    ns(e.bound_ns.hard_median),
-                    ns(e.bound_ns.stat_median),
-                ]
-            })
-            .collect();
-        table(
-            &mut o,
-            &[
-                "point",
-                "slave port",
-                "",
-                "samples",
-                "offset median",
-                "offset rms",
-                "delay median",
-                "hard bound",
-                "stat bound",
-            ],
-            &rows,
-        );
+        table(&mut o, &tables::estimates(a));
     }
     if !s.hops.is_empty() {
         o.push_str("## Transparent clocks\n\n");
-        let rows: Vec<Vec<String>> = s
-            .hops
-            .iter()
-            .map(|h| {
-                vec![
-                    format!("{} → {}", h.from, h.to),
-                    h.matched.to_string(),
-                    h.residence_ns
-                        .map_or("–".into(), |r| fmt_ns(r.median as f64)),
-                    h.flags.join("; "),
-                ]
-            })
-            .collect();
-        table(
-            &mut o,
-            &["hop", "matched", "residence median", "findings"],
-            &rows,
-        );
+        table(&mut o, &tables::hops(s));
     }
     o.push_str("## Figures\n\n");
     for f in figs {

@@ -10,6 +10,7 @@ mod figures;
 mod html;
 mod markdown;
 pub mod plot;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
