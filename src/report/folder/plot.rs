@@ -204,7 +204,6 @@ fn register_fonts() {
         // The font is ours and known good; were it not, text would be
         // missing from the PNGs, not the program stopped.
         let _ = register_font(FONT, FontStyle::Normal, bytes);
-        let _ = register_font(FONT, FontStyle::Bold, bytes);
     });
 }
 
