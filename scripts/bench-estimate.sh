@@ -5,9 +5,11 @@
 #   LAB=0 scripts/bench-estimate.sh    # skip the lab run
 #   SEEDS="1 2 3" LAB_SECS=60 RUNS=5 scripts/bench-estimate.sh
 #
-# 1. Cost: `analyze` against `analyze --no-estimates` on the 1,000,000-packet
-#    capture (made by scripts/bench.sh's generator when missing): the fastest
-#    and the median of RUNS runs.
+# 1. Cost: `analyze` against `analyze --no-estimates` on two 1,000,000-packet
+#    captures made from the lab's UDP/IPv4 capture by
+#    scripts/make-big-capture.py when missing: one steady run (--continuous)
+#    and plain repetition (a clock step every repetition): wall clock (the
+#    fastest and the median of RUNS alternating runs) and CPU time.
 # 2. Simulated congested LAN, one run per seed: our rms error against the
 #    ptp4l-like baseline's, hard- and statistical-bound coverage.
 # 3. Lab: ptp4l grandmaster and slave (free_running 1, software time
@@ -19,35 +21,52 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-11}
 SEEDS=${SEEDS:-1 2 3 4 5}
 N=1000000
+SRC=captures/lab-udp4-e2e.pcap
 BIG=bench-data/big-$N.pcap
+CONT=bench-data/cont-$N.pcap
 mkdir -p bench-data
-[ -f "$BIG" ] || python3 scripts/make-big-capture.py captures/lab-udp4-e2e.pcap "$BIG" "$N" >&2
+[ -f "$BIG" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG" "$N" >&2
+[ -f "$CONT" ] || python3 scripts/make-big-capture.py --continuous "$SRC" "$CONT" "$N" >&2
 cargo build --release -q
 BIN=target/release/ptpscope
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
-times() { # CMD...: the fastest and the median of RUNS wall-clock times, s
+# Wall-clock and CPU (user + system) seconds of `analyze` with and without
+# the estimator, alternating, RUNS times each: "with without" per line.
+pairs() { # FILE
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -o "$W/t" -f "%e" "$@" > /dev/null 2> /dev/null
-    tail -n 1 "$W/t"
-  done | sort -n | awk '{v[NR] = $1} END {print v[1], v[int((NR + 1) / 2)]}'
+    /usr/bin/time -o "$W/a" -f "%e %U %S" "$BIN" analyze --no-progress -f json "$1" > /dev/null 2> /dev/null
+    /usr/bin/time -o "$W/b" -f "%e %U %S" "$BIN" analyze --no-progress --no-estimates -f json "$1" > /dev/null 2> /dev/null
+    echo "$(tail -n 1 "$W/a") $(tail -n 1 "$W/b")"
+  done
 }
 
-echo "## Estimation cost ($BIG, $RUNS runs each, $(nproc) cores)"
+echo "## Estimation cost ($RUNS alternating runs each, $(nproc) cores)"
 echo
-read -r with_min with_med < <(times "$BIN" analyze --no-progress -f json "$BIG")
-read -r without_min without_med < <(times "$BIN" analyze --no-progress --no-estimates -f json "$BIG")
-samples=$("$BIN" analyze --no-progress -f json "$BIG" 2> /dev/null |
-  python3 -c 'import json,sys; print(sum(e["samples"] for e in json.load(sys.stdin)["estimates"]))')
-echo "| | analyze | analyze --no-estimates | estimation share (target <= 10%) |"
-echo "|---|---|---|---|"
-for k in fastest median; do
-  if [ $k = fastest ]; then a=$with_min b=$without_min; else a=$with_med b=$without_med; fi
-  awk -v k=$k -v a="$a" -v b="$b" 'BEGIN{printf "| %s | %.2f s | %.2f s | %.0f%% |\n", k, a, b, (a - b) / a * 100}'
+echo "Share = (with - without) / with. Wall: the fastest runs and the medians;"
+echo "CPU: user + system, medians."
+echo
+echo "| capture | samples | conflicts | analyze (fastest / median) | --no-estimates | wall share fastest / median | CPU with / without | CPU share |"
+echo "|---|---|---|---|---|---|---|---|"
+for f in "$CONT" "$BIG"; do
+  read -r samples conflicts < <("$BIN" analyze --no-progress -f json "$f" 2> /dev/null |
+    python3 -c 'import json,sys; e=json.load(sys.stdin)["estimates"]; print(sum(x["samples"] for x in e), sum(x["conflicts"] for x in e))')
+  pairs "$f" | python3 -c '
+import statistics as st, sys
+rows = [list(map(float, l.split())) for l in sys.stdin]
+wa, wb = [r[0] for r in rows], [r[3] for r in rows]
+ca, cb = st.median(r[1] + r[2] for r in rows), st.median(r[4] + r[5] for r in rows)
+share = lambda a, b: (a - b) / a * 100
+print("| %s | %s | %s | %.3f / %.3f s | %.3f / %.3f s | %.1f%% / %.1f%% | %.3f / %.3f s | %.1f%% |" % (
+    sys.argv[1], sys.argv[2], sys.argv[3], min(wa), st.median(wa), min(wb), st.median(wb),
+    share(min(wa), min(wb)), share(st.median(wa), st.median(wb)), ca, cb, share(ca, cb)))
+' "$(basename "$f")" "$samples" "$conflicts"
 done
 echo
-echo "$samples estimate samples."
+echo "$(basename "$CONT"): $(basename "$SRC") repeated with its PTP timestamps and sequence ids"
+echo "shifted along (one steady run); $(basename "$BIG"): repeated as it is, a step of the"
+echo "capture's span in the offset at every repetition (the estimator restarts)."
 echo
 
 echo "## Simulated congested LAN (seeds: $SEEDS)"

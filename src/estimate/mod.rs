@@ -87,9 +87,11 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use crate::analysis::stats::{Series, Stats};
-use crate::analysis::{HashMap, Measurement, PdelayExchange, PointId, capped_entry};
+use crate::analysis::{
+    DelayExchange, HashMap, Measurement, PdelayExchange, PointId, SyncExchange, capped_entry,
+};
 use crate::simulate::{OffsetSeries, Truth};
-use crate::wire::{Correction, PortIdentity};
+use crate::wire::{Correction, PortIdentity, Timestamp};
 
 /// Samples in the sliding window of the filter and model.
 pub const WINDOW: usize = 128;
@@ -138,6 +140,50 @@ pub struct Sample {
     pub baseline_ns: f64,
 }
 
+/// The causal interval `(hi, lo)` of an E2E exchange, 2^-16 ns:
+/// `hi = t2 - t1 - cs`, `lo = t3 - t4 + cd`.
+fn e2e_interval(sync: &SyncExchange, delay: &DelayExchange) -> (i128, i128) {
+    let t1 = sync.t1.as_nanos() * K;
+    let t2 = i128::from(sync.t2_capture_ns) * K;
+    let t3 = i128::from(delay.t3_capture_ns) * K;
+    let t4 = delay.t4.as_nanos() * K;
+    let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);
+    let cd = scaled(delay.resp_correction) - scaled(delay.req_correction);
+    (t2 - t1 - cs, t3 - t4 + cd)
+}
+
+/// [`e2e_interval`] in 64-bit arithmetic, `None` when anything overflows
+/// it (timestamps after 2262, a transit of days, huge corrections): the
+/// common case without 128-bit multiplications.
+fn e2e_interval_narrow(sync: &SyncExchange, delay: &DelayExchange) -> Option<(i64, i64)> {
+    const K64: i64 = K as i64;
+    let nanos = |t: Timestamp| {
+        i64::try_from(t.seconds)
+            .ok()?
+            .checked_mul(1_000_000_000)?
+            .checked_add(i64::from(t.nanoseconds))
+    };
+    let cs = sync
+        .sync_correction
+        .0
+        .checked_add(sync.follow_up_correction.0)?;
+    let cd = delay
+        .resp_correction
+        .0
+        .checked_sub(delay.req_correction.0)?;
+    let hi = sync
+        .t2_capture_ns
+        .checked_sub(nanos(sync.t1)?)?
+        .checked_mul(K64)?
+        .checked_sub(cs)?;
+    let lo = delay
+        .t3_capture_ns
+        .checked_sub(nanos(delay.t4)?)?
+        .checked_mul(K64)?
+        .checked_add(cd)?;
+    Some((hi, lo))
+}
+
 /// Computes an E2E sample; `None` when the numbers make no sense (a
 /// timestamp of zero, which two-step masters may leave in a Sync).
 pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
@@ -147,15 +193,10 @@ pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
     if sync.t1.seconds == 0 || delay.t4.seconds == 0 {
         return None;
     }
-    // Everything in 2^-16 ns.
-    let t1 = sync.t1.as_nanos() * K;
-    let t2 = i128::from(sync.t2_capture_ns) * K;
-    let t3 = i128::from(delay.t3_capture_ns) * K;
-    let t4 = delay.t4.as_nanos() * K;
-    let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);
-    let cd = scaled(delay.resp_correction) - scaled(delay.req_correction);
-    let hi = t2 - t1 - cs;
-    let lo = t3 - t4 + cd;
+    let (hi, lo) = e2e_interval_narrow(sync, delay).map_or_else(
+        || e2e_interval(sync, delay),
+        |(hi, lo)| (i128::from(hi), i128::from(lo)),
+    );
     Some(Sample {
         time_ns: sync.t2_capture_ns,
         fit_time_ns: sync.t2_capture_ns + (delay.t3_capture_ns - sync.t2_capture_ns) / 2,
@@ -187,24 +228,29 @@ pub fn link_delay(p: &PdelayExchange) -> Option<(i128, i128)> {
 /// kept sorted as they come and go: linear in ten elements, no sort.
 #[derive(Debug, Clone, Default)]
 struct MovingMedian {
-    /// In arrival order.
-    fifo: VecDeque<f64>,
-    /// The same, sorted (the first `fifo.len()`).
+    /// In arrival order, a ring: the oldest at `head` once full.
+    fifo: [f64; MEDIAN_OF],
+    head: usize,
+    len: usize,
+    /// The same, sorted (the first `len`).
     sorted: [f64; MEDIAN_OF],
 }
 
 impl MovingMedian {
     fn push(&mut self, v: f64) {
         let sorted = &mut self.sorted;
-        let mut n = self.fifo.len();
-        if n == MEDIAN_OF
-            && let Some(old) = self.fifo.pop_front()
-        {
-            let i = sorted[..n].iter().position(|x| *x == old).unwrap_or(n - 1);
+        let mut n = self.len;
+        if n == MEDIAN_OF {
+            let old = self.fifo[self.head];
+            let i = sorted.iter().position(|x| *x == old).unwrap_or(n - 1);
             sorted.copy_within(i + 1..n, i);
             n -= 1;
+            self.fifo[self.head] = v;
+            self.head = (self.head + 1) % MEDIAN_OF;
+        } else {
+            self.fifo[n] = v;
+            self.len = n + 1;
         }
-        self.fifo.push_back(v);
         let mut i = n;
         while i > 0 && sorted[i - 1] > v {
             sorted[i] = sorted[i - 1];
@@ -214,12 +260,12 @@ impl MovingMedian {
     }
 
     fn is_empty(&self) -> bool {
-        self.fifo.is_empty()
+        self.len == 0
     }
 
     /// NaN when empty; the mean of the middle two for an even count.
     fn median(&self) -> f64 {
-        let n = self.fifo.len();
+        let n = self.len;
         match n {
             0 => f64::NAN,
             _ if n % 2 == 1 => self.sorted[n / 2],
@@ -324,6 +370,9 @@ impl ErrorStats {
 #[derive(Debug, Clone)]
 pub struct Track {
     window: VecDeque<Sample>,
+    /// Each window sample's delay in whole ns (saturated, never negative
+    /// here), kept beside it: selection reads these, not the samples.
+    delay_keys: VecDeque<u32>,
     /// Reused by each refit: (delay rounded, window index) keys.
     keys: Vec<u64>,
     /// Reused by each refit: (delay, time, offset).
@@ -365,6 +414,7 @@ impl Track {
     pub fn new(resolution_ns: f64, max_drift_ppm: f64) -> Self {
         Self {
             window: VecDeque::with_capacity(WINDOW),
+            delay_keys: VecDeque::with_capacity(WINDOW),
             keys: Vec::with_capacity(WINDOW),
             scratch: Vec::with_capacity(WINDOW),
             lows: VecDeque::new(),
@@ -404,8 +454,11 @@ impl Track {
     fn push_window(&mut self, s: Sample) {
         if self.window.len() == WINDOW {
             self.window.pop_front();
+            self.delay_keys.pop_front();
         }
         self.window.push_back(s);
+        self.delay_keys
+            .push_back(s.delay_ns.clamp(0.0, u32::MAX as f64) as u32);
     }
 
     /// Takes `s` into the running intersection of the window's causal
@@ -447,7 +500,8 @@ impl Track {
         self.lows.push_back((n, a));
         self.highs.push_back((n, b));
         self.window.clear();
-        self.window.push_back(*s);
+        self.delay_keys.clear();
+        self.push_window(*s);
         self.fit = None;
         (s.lo_ns, s.hi_ns)
     }
@@ -528,10 +582,10 @@ impl Track {
             let mut keys = std::mem::take(&mut self.keys);
             keys.clear();
             keys.extend(
-                self.window
+                self.delay_keys
                     .iter()
                     .enumerate()
-                    .map(|(i, w)| (w.delay_ns.clamp(0.0, u32::MAX as f64) as u64) << 32 | i as u64),
+                    .map(|(i, d)| u64::from(*d) << 32 | i as u64),
             );
             keys.select_nth_unstable(keep - 1);
             let lucky = &mut keys[..keep];
@@ -628,6 +682,37 @@ struct Link {
     round_trips: VecDeque<f64>,
 }
 
+/// Which measurements an [`Estimator`] can use, decided from the
+/// measurements alone (so another thread can filter what it sends): a
+/// Sync gives a P2P sample only at a point where a Pdelay exchange was
+/// seen before it, which most E2E captures never have.
+#[derive(Debug, Clone, Default)]
+pub struct Relevant {
+    pdelay_at: Vec<bool>,
+}
+
+impl Relevant {
+    pub fn keep(&mut self, m: &Measurement) -> bool {
+        match m {
+            Measurement::E2e { .. } => true,
+            Measurement::Pdelay(p) => {
+                if let Some(seen) = self.pdelay_at.get_mut(p.point) {
+                    *seen = true;
+                } else if p.point < 1 << 16 {
+                    self.pdelay_at.resize(p.point + 1, false);
+                    self.pdelay_at[p.point] = true;
+                }
+                true
+            }
+            Measurement::Sync(s) => self
+                .pdelay_at
+                .get(s.point)
+                .copied()
+                .unwrap_or(s.point >= 1 << 16),
+        }
+    }
+}
+
 /// Estimators per capture point, slave port and master.
 #[derive(Debug, Default)]
 pub struct Estimator {
@@ -675,7 +760,7 @@ impl Estimator {
     fn track<'n>(
         &mut self,
         key: TrackKey,
-        microseconds: bool,
+        microseconds: impl Fn() -> bool,
         name: &dyn Fn(PointId) -> &'n str,
     ) -> Option<&mut Track> {
         let i = match self.tracks.get(self.last) {
@@ -686,7 +771,7 @@ impl Estimator {
                 let truth = &self.truth;
                 let tracks = &mut self.tracks;
                 let i = *capped_entry(&mut self.index, key, 10_000, || {
-                    let mut t = Track::new(if microseconds { 1000.0 } else { 1.0 }, drift);
+                    let mut t = Track::new(if microseconds() { 1000.0 } else { 1.0 }, drift);
                     t.truth = truth.as_ref().and_then(|tr| {
                         let p = tr.points.iter().find(|p| p.name == name(key.0))?;
                         let gm = key.4.clock_identity.to_string();
@@ -700,7 +785,8 @@ impl Estimator {
             }
         };
         let t = &mut self.tracks[i].1;
-        if !microseconds {
+        // Once a capture time has ns digits, the resolution stays 1 ns.
+        if t.resolution_ns > 1.0 && !microseconds() {
             t.resolution_ns = 1.0;
         }
         t.lucky = !key.5;
@@ -722,7 +808,7 @@ impl Estimator {
                 // The Delay_Req saw the offset of a later instant.
                 let apart = (delay.t3_capture_ns - sync.t2_capture_ns).abs() as f64;
                 s.lo_ns -= apart * self.drift_ppm() * 1e-6;
-                let us = sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
+                let us = || sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
                 let key = (
                     sync.point,
                     sync.major_sdo_id,
@@ -781,7 +867,7 @@ impl Estimator {
                     hi_ns: hi,
                     baseline_ns: hi - l,
                 };
-                let us = sync.t2_capture_ns % 1000 == 0;
+                let us = || sync.t2_capture_ns % 1000 == 0;
                 let key = (
                     sync.point,
                     sync.major_sdo_id,

@@ -205,6 +205,46 @@ proptest! {
     }
 }
 
+proptest! {
+    /// The 64-bit interval is the 128-bit one whenever it is given, and
+    /// it is given for present-day timestamps and corrections.
+    #[test]
+    fn the_narrow_interval_is_the_wide_one(
+        t1_s in prop_oneof![1u64..4_000_000_000, 0u64..(1 << 48)],
+        t1_ns in 0u32..1_000_000_000,
+        t2 in prop_oneof![-1_000_000i64..1_000_000, any::<i64>()],
+        t4_s in prop_oneof![1u64..4_000_000_000, 0u64..(1 << 48)],
+        t4_ns in 0u32..1_000_000_000,
+        t3 in prop_oneof![-1_000_000i64..1_000_000, any::<i64>()],
+        c in prop::array::uniform4(prop_oneof![-1i64 << 40..1 << 40, any::<i64>()]),
+    ) {
+        let Measurement::E2e { mut sync, mut delay } = exchange(0, 0, 0, 0, 0, 0, 0) else {
+            unreachable!()
+        };
+        sync.t1 = Timestamp { seconds: t1_s, nanoseconds: t1_ns };
+        delay.t4 = Timestamp { seconds: t4_s, nanoseconds: t4_ns };
+        // Capture times near the timestamps, or anywhere.
+        sync.t2_capture_ns = (t1_s as i64).saturating_mul(S).saturating_add(t2);
+        delay.t3_capture_ns = (t4_s as i64).saturating_mul(S).saturating_add(t3);
+        sync.sync_correction = Correction(c[0]);
+        sync.follow_up_correction = Correction(c[1]);
+        delay.req_correction = Correction(c[2]);
+        delay.resp_correction = Correction(c[3]);
+        let wide = e2e_interval(&sync, &delay);
+        match e2e_interval_narrow(&sync, &delay) {
+            Some((hi, lo)) => prop_assert_eq!((i128::from(hi), i128::from(lo)), wide),
+            None => prop_assert!(
+                t1_s >= 9_000_000_000
+                    || t4_s >= 9_000_000_000
+                    || t2.abs() >= 1_000_000
+                    || t3.abs() >= 1_000_000
+                    || c.iter().any(|c| c.abs() >= 1 << 40),
+                "declined a present-day exchange"
+            ),
+        }
+    }
+}
+
 #[test]
 fn moving_median_of_the_last_ten() {
     let mut m = MovingMedian::default();
@@ -228,5 +268,81 @@ fn moving_median_of_the_last_ten() {
             (last[last.len() / 2 - 1] + last[last.len() / 2]) / 2.0
         };
         assert_eq!(m.median(), want);
+    }
+}
+
+/// The measurements of a simulated scenario, as `analyze` makes them.
+fn simulated(name: &str, secs: f64) -> Vec<Measurement> {
+    use crate::analysis::{Analyzer, Observation};
+    use crate::simulate::{self, Captured, Scenario};
+    use crate::wire::link::{LinkType, Peeled, PtpPorts, peel};
+    use crate::wire::{Ptp, decode};
+    let mut s = Scenario::load(name).expect("named scenario");
+    s.duration_s = secs;
+    let mut frames = Vec::new();
+    simulate::run(&s, &mut |f: Captured<'_>| {
+        frames.push((f.point, f.time_ns, f.data.to_vec()))
+    });
+    let mut a = Analyzer::new(crate::analysis::Config::default());
+    a.set_point_count(8);
+    let mut out = Vec::new();
+    let ports = PtpPorts::default();
+    for (i, (point, t, data)) in frames.iter().enumerate() {
+        let Ok(Peeled::Ptp(link)) = peel(LinkType::Ethernet, data, &ports) else {
+            continue;
+        };
+        let Ok(Ptp::V2(message)) = decode(link.payload) else {
+            continue;
+        };
+        let len = usize::from(message.header.message_length).min(link.payload.len());
+        a.frame(*point, Some(*t));
+        out.extend(a.observe(&Observation {
+            point: *point,
+            frame: i as u64 + 1,
+            time_ns: *t,
+            link: &link,
+            message: &message,
+            bytes: &link.payload[..len],
+        }));
+    }
+    out
+}
+
+#[test]
+fn only_irrelevant_measurements_are_filtered_out() {
+    for scenario in ["p2p-tc", "tc-chain"] {
+        let ms = simulated(scenario, 60.0);
+        let mut relevant = Relevant::default();
+        let kept: Vec<_> = ms.iter().filter(|m| relevant.keep(m)).collect();
+        let syncs = |v: &mut dyn Iterator<Item = &Measurement>| {
+            v.filter(|m| matches!(m, Measurement::Sync(_))).count()
+        };
+        let (all_syncs, kept_syncs) = (syncs(&mut ms.iter()), syncs(&mut kept.iter().copied()));
+        let config = || Config {
+            enabled: true,
+            ..Config::default()
+        };
+        let (mut a, mut b) = (Estimator::new(config()), Estimator::new(config()));
+        for m in &ms {
+            a.observe(m, &names);
+        }
+        for m in &kept {
+            b.observe(m, &names);
+        }
+        let point = |p: PointId| p.to_string();
+        let json = |e: &Estimator| serde_json::to_string(&e.json(&point)).unwrap();
+        assert!(!a.tracks.is_empty(), "{scenario}: no estimates");
+        assert_eq!(json(&a), json(&b), "{scenario}");
+        if scenario == "p2p-tc" {
+            // Syncs before the first Pdelay exchange at a point, and at
+            // points that see none, are all that goes.
+            assert!(
+                kept_syncs > 0 && kept_syncs < all_syncs,
+                "{kept_syncs} of {all_syncs}"
+            );
+        } else {
+            assert_eq!(kept_syncs, 0, "E2E: no Sync is of use");
+            assert!(all_syncs > 0);
+        }
     }
 }
