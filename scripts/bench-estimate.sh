@@ -13,9 +13,10 @@
 # 2. Simulated congested LAN, one run per seed: our rms error against the
 #    ptp4l-like baseline's, hard- and statistical-bound coverage.
 # 3. Lab: ptp4l grandmaster and slave (free_running 1, software time
-#    stamps) in namespaces, tcpdump on the slave's interface; our offset rms
-#    (truth 0: one CLOCK_REALTIME) against ptp4l's own "master offset" rms;
-#    the capture and logs stay in bench-data/lab-estimate/.
+#    stamps) in namespaces, joined directly (tcpdump on the slave's
+#    interface) and through a Linux bridge (tcpdump on what enters it); our
+#    offset rms (truth 0: one CLOCK_REALTIME) against ptp4l's own "master
+#    offset" rms; captures and logs stay in bench-data/lab-estimate/MODE/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-11}
@@ -33,13 +34,22 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 
 # Wall-clock and CPU (user + system) seconds of `analyze` with and without
-# the estimator, alternating, RUNS times each: "with without" per line.
+# the estimator, alternating, RUNS times each: "wall cpu wall cpu" per line
+# (with, then without).
 pairs() { # FILE
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -o "$W/a" -f "%e %U %S" "$BIN" analyze --no-progress -f json "$1" > /dev/null 2> /dev/null
-    /usr/bin/time -o "$W/b" -f "%e %U %S" "$BIN" analyze --no-progress --no-estimates -f json "$1" > /dev/null 2> /dev/null
-    echo "$(tail -n 1 "$W/a") $(tail -n 1 "$W/b")"
-  done
+  python3 - "$BIN" "$1" "$RUNS" <<'PY'
+import os, subprocess, sys, time
+bin, path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def run(*extra):
+    t = time.perf_counter()
+    p = subprocess.Popen([bin, "analyze", "--no-progress", "-f", "json", *extra, path],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    return time.perf_counter() - t, ru.ru_utime + ru.ru_stime
+for _ in range(runs):
+    a, b = run(), run("--no-estimates")
+    print("%.4f %.4f %.4f %.4f" % (*a, *b))
+PY
 }
 
 echo "## Estimation cost ($RUNS alternating runs each, $(nproc) cores)"
@@ -55,15 +65,28 @@ for f in "$CONT" "$BIG"; do
   pairs "$f" | python3 -c '
 import statistics as st, sys
 rows = [list(map(float, l.split())) for l in sys.stdin]
-wa, wb = [r[0] for r in rows], [r[3] for r in rows]
-ca, cb = st.median(r[1] + r[2] for r in rows), st.median(r[4] + r[5] for r in rows)
+wa, ca, wb, cb = ([r[i] for r in rows] for i in range(4))
 share = lambda a, b: (a - b) / a * 100
 print("| %s | %s | %s | %.3f / %.3f s | %.3f / %.3f s | %.1f%% / %.1f%% | %.3f / %.3f s | %.1f%% |" % (
     sys.argv[1], sys.argv[2], sys.argv[3], min(wa), st.median(wa), min(wb), st.median(wb),
-    share(min(wa), min(wb)), share(st.median(wa), st.median(wb)), ca, cb, share(ca, cb)))
+    share(min(wa), min(wb)), share(st.median(wa), st.median(wb)), st.median(ca), st.median(cb),
+    share(st.median(ca), st.median(cb))))
 ' "$(basename "$f")" "$samples" "$conflicts"
 done
 echo
+if command -v valgrind > /dev/null; then
+  # Instructions are what a loaded machine cannot blur: valgrind's count on
+  # a tenth of the steady capture.
+  SMALL=bench-data/cont-100000.pcap
+  [ -f "$SMALL" ] || python3 scripts/make-big-capture.py --continuous "$SRC" "$SMALL" 100000 >&2
+  irefs() {
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+      "$BIN" analyze --no-progress -f json "$@" "$SMALL" 2>&1 > /dev/null |
+      awk '/I *refs/ {gsub(",", "", $NF); print $NF}'
+  }
+  a=$(irefs) b=$(irefs --no-estimates)
+  awk -v a="$a" -v b="$b" -v f="$(basename "$SMALL")" 'BEGIN {printf "Instructions (valgrind) on %s: %.1f M with the estimator, %.1f M without: %.1f%%.\n\n", f, a / 1e6, b / 1e6, (a - b) / a * 100}'
+fi
 echo "$(basename "$CONT"): $(basename "$SRC") repeated with its PTP timestamps and sequence ids"
 echo "shifted along (one steady run); $(basename "$BIG"): repeated as it is, a step of the"
 echo "capture's span in the offset at every repetition (the estimator restarts)."
@@ -93,21 +116,28 @@ if [ "${LAB:-1}" = 1 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v ptp4l > /dev/null || ! command -v tcpdump > /dev/null; then
     echo "skipped: needs root, ptp4l and tcpdump"
   else
-    rm -rf bench-data/lab-estimate
-    scripts/lab-live.sh tap "${LAB_SECS:-60}" bench-data/lab-estimate > /dev/null
-    "$BIN" analyze --no-progress -f json bench-data/lab-estimate/slave.pcap 2> /dev/null > "$W/lab.json"
-    python3 - "$W/lab.json" bench-data/lab-estimate/sl.log <<'PY'
+    echo "| capture point | samples | ours rms ns | ours median ns | hard coverage (target 1) | ptp4l master offsets | ptp4l rms ns | ptp4l median ns | ours / ptp4l rms (target <= 0.5) |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    for mode in tap bridge; do
+      out=bench-data/lab-estimate/$mode
+      rm -rf "$out"
+      scripts/lab-live.sh $mode "${LAB_SECS:-60}" "$out" > /dev/null
+      pcap=$out/slave.pcap
+      [ $mode = bridge ] && pcap=$out/bridge.pcap
+      "$BIN" analyze --no-progress -f json "$pcap" 2> /dev/null > "$W/lab.json"
+      python3 - "$W/lab.json" "$out/sl.log" $mode <<'PY'
 import json, math, re, sys
 est = json.load(open(sys.argv[1]))["estimates"]
 logged = [int(m.group(1)) for m in re.finditer(r"master offset\s+(-?\d+)", open(sys.argv[2]).read())]
 p4 = math.sqrt(sum(x * x for x in logged) / len(logged)) if logged else float("nan")
-print("| point | samples | ours rms ns | ours median ns | hard coverage (target 1) | ptp4l master offsets | ptp4l rms ns | ours / ptp4l (target <= 0.5) |")
-print("|---|---|---|---|---|---|---|---|")
+p4med = sorted(logged)[len(logged) // 2] if logged else float("nan")
+where = {"tap": "slave's veth (tcpdump there)", "bridge": "Linux bridge between them (what enters its ports)"}
 for e in est:
     s = e["series"]
     cov = sum(abs(x["offset_ns"]) <= x["hard_bound_ns"] for x in s) / len(s)
-    print("| %s | %d | %.0f | %s | %.3f | %d | %.0f | %.2f |" % (e["point"], e["samples"], e["offset_ns"]["rms"],
-          e["offset_ns"]["median"], cov, len(logged), p4, e["offset_ns"]["rms"] / p4))
+    print("| %s | %d | %.0f | %s | %.3f | %d | %.0f | %s | %.2f |" % (where[sys.argv[3]], e["samples"],
+          e["offset_ns"]["rms"], e["offset_ns"]["median"], cov, len(logged), p4, p4med, e["offset_ns"]["rms"] / p4))
 PY
+    done
   fi
 fi

@@ -8,6 +8,10 @@
 #                                                       publishing OUTDIR/clock (metrics: OUTDIR/metrics.txt)
 #   sudo scripts/lab-live.sh tap SECONDS OUTDIR         grandmaster + slave, tcpdump on the slave's
 #                                                       veth (OUTDIR/slave.pcap), ptp4l logs kept
+#   sudo scripts/lab-live.sh bridge SECONDS OUTDIR      grandmaster and slave joined by a Linux bridge in
+#                                                       a third namespace (a switch that knows no PTP),
+#                                                       tcpdump there on what enters the bridge's two
+#                                                       ports (OUTDIR/bridge.pcap), ptp4l logs kept
 #
 # BIN (default target/release/ptpscope) must be built with `--features live`.
 # Lab safety (DESIGN.md): ptp4l runs with `free_running 1` and `time_stamping
@@ -18,7 +22,7 @@ cd "$(dirname "$0")/.."
 BIN=$(realpath "${BIN:-target/release/ptpscope}")
 MODE=$1 A2=${2:-} A3=${3:-} A4=${4:-}
 TAG=psl$$
-NS_GM=$TAG-gm NS_SL=$TAG-sl
+NS_GM=$TAG-gm NS_SL=$TAG-sl NS_BR=$TAG-br
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -26,12 +30,23 @@ cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
   ip netns del "$NS_GM" 2>/dev/null || true
   ip netns del "$NS_SL" 2>/dev/null || true
+  ip netns del "$NS_BR" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 [ "$(id -u)" = 0 ] || { echo "lab-live: needs root (network namespaces)" >&2; exit 2; }
 
 ip netns add "$NS_GM"; ip netns add "$NS_SL"
-ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer sl0 netns "$NS_SL" address 02:00:00:00:00:02
+if [ "$MODE" = bridge ]; then
+  # gm0 -- brg [br0] brs -- sl0
+  ip netns add "$NS_BR"
+  ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer brg netns "$NS_BR" address 02:00:00:00:00:11
+  ip link add sl0 netns "$NS_SL" address 02:00:00:00:00:02 type veth peer brs netns "$NS_BR" address 02:00:00:00:00:12
+  ip -n "$NS_BR" link add br0 type bridge
+  for dev in brg brs; do ip -n "$NS_BR" link set "$dev" master br0; ip -n "$NS_BR" link set "$dev" up; done
+  ip -n "$NS_BR" link set br0 up
+else
+  ip link add gm0 netns "$NS_GM" address 02:00:00:00:00:01 type veth peer sl0 netns "$NS_SL" address 02:00:00:00:00:02
+fi
 for x in "$NS_GM gm0" "$NS_SL sl0"; do read -r ns dev <<< "$x"; ip -n "$ns" link set "$dev" up; ip -n "$ns" link set lo up; done
 
 # ptp4l configurations OUT/gm.cfg and OUT/sl.cfg (each with its own UDS
@@ -73,6 +88,20 @@ tap)
   ptp4l_cfgs "$OUT"
   ip netns exec "$NS_SL" tcpdump -q -i sl0 -s 256 -j host -U -w "$OUT/slave.pcap" ether proto 0x88f7 \
     2> "$OUT/tcpdump.err" & PIDS+=($!)
+  sleep 0.5
+  ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" ptp4l -m -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
+  sleep "$SECS"
+  ;;
+bridge)
+  SECS=$A2 OUT=$A3
+  ptp4l_cfgs "$OUT"
+  # What enters the bridge on either port, timestamped on receipt like
+  # both directions at a switch's mirror port; the copy the bridge passes
+  # up to br0 itself is left out (Linux cooked v2 records the interface).
+  BR0=$(ip -n "$NS_BR" -o link show br0 | cut -d: -f1)
+  ip netns exec "$NS_BR" tcpdump -q -i any -Q in -s 256 -j host -U -w "$OUT/bridge.pcap" \
+    "ether proto 0x88f7 and not ifindex $BR0" 2> "$OUT/tcpdump.err" & PIDS+=($!)
   sleep 0.5
   ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
   ip netns exec "$NS_SL" ptp4l -m -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)

@@ -407,3 +407,66 @@ fn live_serve_publishes_time_that_contains_the_truth() {
     assert!(!clock.exists(), "serve left its record behind");
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// ptp4l grandmaster and slave (free-running, software time stamps, one
+/// CLOCK_REALTIME: the true offset is 0), captured with tcpdump on the
+/// slave's veth and, in a second run, on what enters a Linux bridge
+/// between them (scripts/lab-live.sh tap / bridge): every estimate's hard
+/// bound contains the truth, and the bridge capture holds each message
+/// once (the bridge's own copy is left out).
+#[test]
+fn lab_estimates_bound_the_true_offset() {
+    if !is_root() || !on_path("ip") {
+        eprintln!("skipped: needs root and iproute2 for network namespaces");
+        return;
+    }
+    for tool in ["ptp4l", "tcpdump"] {
+        if !on_path(tool) {
+            eprintln!("skipped: {tool} not installed");
+            return;
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (mode, file) in [("tap", "slave.pcap"), ("bridge", "bridge.pcap")] {
+        let out = std::env::temp_dir().join(format!("ptpscope-{mode}-{}", std::process::id()));
+        let status = Command::new("bash")
+            .arg(root.join("scripts/lab-live.sh"))
+            .args([mode, "12"])
+            .arg(&out)
+            .env("BIN", env!("CARGO_BIN_EXE_ptpscope"))
+            .status()
+            .expect("run scripts/lab-live.sh");
+        assert!(status.success(), "lab-live {mode} failed");
+        let r = common::ptpscope(&["analyze", "-f", "json", out.join(file).to_str().unwrap()]);
+        assert!(
+            r.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+        let est = v["estimates"].as_array().unwrap();
+        assert_eq!(est.len(), 1, "{mode}: {est:?}");
+        let e = &est[0];
+        assert_eq!(e["port"], "020000.fffe.000002-1", "{mode}");
+        assert!(e["samples"].as_u64().unwrap() >= 40, "{mode}: {e}");
+        assert_eq!(e["conflicts"], 0, "{mode}");
+        for s in e["series"].as_array().unwrap() {
+            let (offset, hard) = (
+                s["offset_ns"].as_f64().unwrap(),
+                s["hard_bound_ns"].as_f64().unwrap(),
+            );
+            assert!(
+                offset.abs() <= hard,
+                "{mode}: truth 0 outside {offset} ± {hard}"
+            );
+        }
+        let dups: u64 = v["health"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["duplicates"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(dups, 0, "{mode}: messages captured twice");
+        std::fs::remove_dir_all(&out).ok();
+    }
+}
