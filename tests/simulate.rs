@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{ptpscope, tmp};
 use serde_json::Value;
@@ -13,10 +14,18 @@ use serde_json::Value;
 /// Simulates `scenario` and analyzes it against its truth: (analyze JSON,
 /// truth JSON).
 fn run(scenario: &str) -> (Value, Value) {
+    run_with(scenario, &[])
+}
+
+/// [`run`], with more `analyze` arguments.
+fn run_with(scenario: &str, extra: &[&str]) -> (Value, Value) {
     let dir = tmp("placeholder", b"");
     let dir = dir.parent().unwrap();
-    let pcap: PathBuf = dir.join(format!("{scenario}.pcapng"));
-    let truth: PathBuf = dir.join(format!("{scenario}.truth.json"));
+    // Tests run in parallel, some on the same scenario: a file each.
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, Ordering::Relaxed);
+    let pcap: PathBuf = dir.join(format!("{scenario}-{n}.pcapng"));
+    let truth: PathBuf = dir.join(format!("{scenario}-{n}.truth.json"));
     let out = ptpscope(&[
         "simulate",
         "-s",
@@ -31,14 +40,10 @@ fn run(scenario: &str) -> (Value, Value) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = ptpscope(&[
-        "analyze",
-        "-f",
-        "json",
-        "--truth",
-        truth.to_str().unwrap(),
-        pcap.to_str().unwrap(),
-    ]);
+    let mut args = vec!["analyze", "-f", "json", "--truth", truth.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push(pcap.to_str().unwrap());
+    let out = ptpscope(&args);
     assert!(
         out.status.success(),
         "{}",
@@ -126,6 +131,50 @@ fn asymmetry_is_half_the_error_and_inside_the_hard_bound() {
     // 6 µs of asymmetry: every symmetric-path estimator is off by 3 µs.
     let (rms, _) = check(e[0], 3_300.0);
     assert!(rms >= 2_700.0, "{rms}");
+    assert_eq!(f(&e[0]["delay_asymmetry_ns"]), 0.0);
+}
+
+#[test]
+fn a_known_asymmetry_is_corrected() {
+    // The master-to-slave leg is 6 µs longer: IEEE 1588's delayAsymmetry
+    // (master-to-slave minus the mean) is +3 µs.
+    for args in [
+        &["--delay-asymmetry", "3000"][..],
+        &["--delay-asymmetry", "slave=3000"],
+        &["--delay-asymmetry=-3000", "--delay-asymmetry", "slave=3000"],
+    ] {
+        let (a, _) = run_with("asymmetric-path", args);
+        let e = at(&a, "slave");
+        assert_eq!(f(&e[0]["delay_asymmetry_ns"]), 3000.0, "{args:?}");
+        check(e[0], 100.0);
+        let stat = f(&e[0]["truth"]["ours"]["stat_coverage"]);
+        assert!(stat >= 0.95, "{args:?}: stat coverage {stat}");
+    }
+    // Another point's, or the wrong sign: not corrected, or twice as wrong
+    // (the hard bound, which assumes nothing of the asymmetry, still holds).
+    let (a, _) = run_with("asymmetric-path", &["--delay-asymmetry", "elsewhere=3000"]);
+    let (rms, _) = check(at(&a, "slave")[0], 3_300.0);
+    assert!(rms >= 2_700.0, "{rms}");
+    let (a, _) = run_with("asymmetric-path", &["--delay-asymmetry", "-3000"]);
+    let e = at(&a, "slave")[0];
+    let rms = f(&e["truth"]["ours"]["rms_ns"]);
+    assert!((5_700.0..6_300.0).contains(&rms), "{rms}");
+    assert_eq!(f(&e["truth"]["ours"]["hard_coverage"]), 1.0);
+    // P2P: the same shift (p2p-tc's path is symmetric, so a stated
+    // 1 µs becomes a 1 µs error).
+    let (a, _) = run_with("p2p-tc", &["--delay-asymmetry", "1000"]);
+    let e = at(&a, "slave")[0];
+    assert_eq!(e["mechanism"], "P2P");
+    let rms = f(&e["truth"]["ours"]["rms_ns"]);
+    assert!((950.0..1_050.0).contains(&rms), "P2P: {rms}");
+    // A bad value is refused, naming the flag.
+    let out = ptpscope(&["analyze", "--delay-asymmetry", "slave=3us", "x.pcap"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--delay-asymmetry slave=3us"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

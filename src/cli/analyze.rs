@@ -56,6 +56,16 @@ pub struct AnalyzeArgs {
     /// the grandmaster's that the hard error bound allows for, ppm.
     #[arg(long, value_name = "PPM", default_value_t = 200.0)]
     pub max_drift_ppm: f64,
+    /// A known path asymmetry, IEEE 1588's delayAsymmetry: the
+    /// master-to-slave delay minus the mean path delay (half of
+    /// master-to-slave minus slave-to-master), ns, for every capture point
+    /// or, as NAME=NS, for one (repeatable; a named one wins).
+    #[arg(
+        long = "delay-asymmetry",
+        value_name = "[POINT=]NS",
+        allow_hyphen_values = true
+    )]
+    pub delay_asymmetry: Vec<String>,
     /// Skip offset estimation (what it costs is the difference).
     #[arg(long, conflicts_with = "truth")]
     pub no_estimates: bool,
@@ -180,6 +190,11 @@ impl Pipeline {
             max_drift_ppm: args.max_drift_ppm,
             truth,
             enabled: !args.no_estimates,
+            asymmetry: args
+                .delay_asymmetry
+                .iter()
+                .map(|a| parse_asymmetry(a))
+                .collect::<anyhow::Result<_>>()?,
         });
         Ok(Self {
             analyzer: Analyzer::new(config),
@@ -245,6 +260,20 @@ impl Pipeline {
     }
 }
 
+/// `--delay-asymmetry [POINT=]NS`.
+fn parse_asymmetry(arg: &str) -> anyhow::Result<(Option<String>, f64)> {
+    let (point, ns) = match arg.rsplit_once('=') {
+        Some((p, ns)) if !p.is_empty() => (Some(p.to_owned()), ns),
+        _ => (None, arg),
+    };
+    match ns.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v.abs() <= 1e9 => Ok((point, v)),
+        _ => anyhow::bail!(
+            "--delay-asymmetry {arg}: expected [POINT=]NS, NS a number of nanoseconds within ±1 s"
+        ),
+    }
+}
+
 /// Writes an analysis to stdout, in large writes (stdout alone flushes at
 /// every newline: a write per line of the JSON, 25,000 of them with the
 /// estimates' series).
@@ -303,6 +332,12 @@ fn estimates_text(v: &[EstimateJson]) -> String {
             ns(e.bound_ns.stat_median),
             e.bound_ns.confidence * 100.0
         ));
+        if e.delay_asymmetry_ns != 0.0 {
+            o.push_str(&format!(
+                "    delay asymmetry {} applied (--delay-asymmetry)\n",
+                fmt_ns(e.delay_asymmetry_ns)
+            ));
+        }
         if let Some(n) = e.note {
             o.push_str(&format!("    ! {} of them: {n}\n", e.inconsistent_samples));
         }

@@ -390,6 +390,8 @@ pub struct Track {
     pub resolution_ns: f64,
     /// Drift allowed when carrying a bound across time, ppb.
     pub max_drift_ppb: f64,
+    /// The path asymmetry applied (delayAsymmetry), ns.
+    pub asymmetry_ns: f64,
     pub samples: u64,
     /// Samples with a negative path delay, not used.
     pub inconsistent: u64,
@@ -424,6 +426,7 @@ impl Track {
             lucky: true,
             resolution_ns,
             max_drift_ppb: max_drift_ppm * 1000.0,
+            asymmetry_ns: 0.0,
             samples: 0,
             inconsistent: 0,
             conflicts: 0,
@@ -668,6 +671,9 @@ pub struct Config {
     pub truth: Option<Truth>,
     /// Estimate at all.
     pub enabled: bool,
+    /// Known path asymmetries (IEEE 1588 delayAsymmetry, ns): for the
+    /// named capture point, or every point (`None`); a named one wins.
+    pub asymmetry: Vec<(Option<String>, f64)>,
 }
 
 /// Which track: point, majorSdoId, domain, slave port (E2E: the
@@ -726,6 +732,7 @@ pub struct Estimator {
     pub rejected: u64,
     max_drift_ppm: f64,
     truth: Option<Truth>,
+    asymmetry: Vec<(Option<String>, f64)>,
     /// Whether measurements are to be observed (`--no-estimates`).
     pub enabled: bool,
 }
@@ -738,6 +745,7 @@ impl Estimator {
         Self {
             max_drift_ppm: config.max_drift_ppm,
             truth: config.truth,
+            asymmetry: config.asymmetry,
             enabled: config.enabled,
             ..Default::default()
         }
@@ -769,9 +777,17 @@ impl Estimator {
                 let next = self.tracks.len();
                 let drift = self.drift_ppm();
                 let truth = &self.truth;
+                let asymmetry = &self.asymmetry;
                 let tracks = &mut self.tracks;
                 let i = *capped_entry(&mut self.index, key, 10_000, || {
                     let mut t = Track::new(if microseconds() { 1000.0 } else { 1.0 }, drift);
+                    let point = name(key.0);
+                    t.asymmetry_ns = asymmetry
+                        .iter()
+                        .rev()
+                        .find(|(p, _)| p.as_deref() == Some(point))
+                        .or_else(|| asymmetry.iter().rev().find(|(p, _)| p.is_none()))
+                        .map_or(0.0, |a| a.1);
                     t.truth = truth.as_ref().and_then(|tr| {
                         let p = tr.points.iter().find(|p| p.name == name(key.0))?;
                         let gm = key.4.clock_identity.to_string();
@@ -822,6 +838,8 @@ impl Estimator {
                     track.inconsistent += 1;
                     return None;
                 }
+                // The Sync's leg is the mean path delay plus the asymmetry.
+                s.offset_ns -= track.asymmetry_ns;
                 Some(track.add(s))
             }
             Measurement::Pdelay(p) => {
@@ -881,6 +899,11 @@ impl Estimator {
                     track.inconsistent += 1;
                     return None;
                 }
+                let s = Sample {
+                    offset_ns: s.offset_ns - track.asymmetry_ns,
+                    baseline_ns: s.baseline_ns - track.asymmetry_ns,
+                    ..s
+                };
                 Some(track.add(s))
             }
         }
@@ -919,6 +942,7 @@ impl Estimator {
                         max_drift_ppm: t.max_drift_ppb / 1000.0,
                     },
                     timestamp_resolution_ns: t.resolution_ns,
+                    delay_asymmetry_ns: t.asymmetry_ns,
                     truth: self.truth.as_ref().map(|_| TruthJson {
                         found: t.truth.is_some(),
                         outside_span: t.no_truth,
@@ -1002,6 +1026,8 @@ pub struct EstimateJson {
     pub frequency_ppb: Option<f64>,
     pub bound_ns: BoundJson,
     pub timestamp_resolution_ns: f64,
+    /// The path asymmetry applied (`--delay-asymmetry`), ns.
+    pub delay_asymmetry_ns: f64,
     /// With `--truth`: errors and bound coverage, ours and the baseline's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub truth: Option<TruthJson>,
