@@ -87,11 +87,9 @@ use std::collections::VecDeque;
 use serde::Serialize;
 
 use crate::analysis::stats::{Series, Stats};
-use crate::analysis::{
-    DelayExchange, HashMap, Measurement, PdelayExchange, PointId, SyncExchange, capped_entry,
-};
+use crate::analysis::{HashMap, Measurement, PdelayExchange, PointId, capped_entry};
 use crate::simulate::{OffsetSeries, Truth};
-use crate::wire::{Correction, PortIdentity, Timestamp};
+use crate::wire::{Correction, PortIdentity};
 
 /// Samples in the sliding window of the filter and model.
 pub const WINDOW: usize = 128;
@@ -140,50 +138,6 @@ pub struct Sample {
     pub baseline_ns: f64,
 }
 
-/// The causal interval `(hi, lo)` of an E2E exchange, 2^-16 ns:
-/// `hi = t2 - t1 - cs`, `lo = t3 - t4 + cd`.
-fn e2e_interval(sync: &SyncExchange, delay: &DelayExchange) -> (i128, i128) {
-    let t1 = sync.t1.as_nanos() * K;
-    let t2 = i128::from(sync.t2_capture_ns) * K;
-    let t3 = i128::from(delay.t3_capture_ns) * K;
-    let t4 = delay.t4.as_nanos() * K;
-    let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);
-    let cd = scaled(delay.resp_correction) - scaled(delay.req_correction);
-    (t2 - t1 - cs, t3 - t4 + cd)
-}
-
-/// [`e2e_interval`] in 64-bit arithmetic, `None` when anything overflows
-/// it (timestamps after 2262, a transit of days, huge corrections): the
-/// common case without 128-bit multiplications.
-fn e2e_interval_narrow(sync: &SyncExchange, delay: &DelayExchange) -> Option<(i64, i64)> {
-    const K64: i64 = K as i64;
-    let nanos = |t: Timestamp| {
-        i64::try_from(t.seconds)
-            .ok()?
-            .checked_mul(1_000_000_000)?
-            .checked_add(i64::from(t.nanoseconds))
-    };
-    let cs = sync
-        .sync_correction
-        .0
-        .checked_add(sync.follow_up_correction.0)?;
-    let cd = delay
-        .resp_correction
-        .0
-        .checked_sub(delay.req_correction.0)?;
-    let hi = sync
-        .t2_capture_ns
-        .checked_sub(nanos(sync.t1)?)?
-        .checked_mul(K64)?
-        .checked_sub(cs)?;
-    let lo = delay
-        .t3_capture_ns
-        .checked_sub(nanos(delay.t4)?)?
-        .checked_mul(K64)?
-        .checked_add(cd)?;
-    Some((hi, lo))
-}
-
 /// Computes an E2E sample; `None` when the numbers make no sense (a
 /// timestamp of zero, which two-step masters may leave in a Sync).
 pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
@@ -193,10 +147,15 @@ pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
     if sync.t1.seconds == 0 || delay.t4.seconds == 0 {
         return None;
     }
-    let (hi, lo) = e2e_interval_narrow(sync, delay).map_or_else(
-        || e2e_interval(sync, delay),
-        |(hi, lo)| (i128::from(hi), i128::from(lo)),
-    );
+    // Everything in 2^-16 ns.
+    let t1 = sync.t1.as_nanos() * K;
+    let t2 = i128::from(sync.t2_capture_ns) * K;
+    let t3 = i128::from(delay.t3_capture_ns) * K;
+    let t4 = delay.t4.as_nanos() * K;
+    let cs = scaled(sync.sync_correction) + scaled(sync.follow_up_correction);
+    let cd = scaled(delay.resp_correction) - scaled(delay.req_correction);
+    let hi = t2 - t1 - cs;
+    let lo = t3 - t4 + cd;
     Some(Sample {
         time_ns: sync.t2_capture_ns,
         fit_time_ns: sync.t2_capture_ns + (delay.t3_capture_ns - sync.t2_capture_ns) / 2,
@@ -768,7 +727,7 @@ impl Estimator {
     fn track<'n>(
         &mut self,
         key: TrackKey,
-        microseconds: impl Fn() -> bool,
+        microseconds: bool,
         name: &dyn Fn(PointId) -> &'n str,
     ) -> Option<&mut Track> {
         let i = match self.tracks.get(self.last) {
@@ -780,7 +739,7 @@ impl Estimator {
                 let asymmetry = &self.asymmetry;
                 let tracks = &mut self.tracks;
                 let i = *capped_entry(&mut self.index, key, 10_000, || {
-                    let mut t = Track::new(if microseconds() { 1000.0 } else { 1.0 }, drift);
+                    let mut t = Track::new(if microseconds { 1000.0 } else { 1.0 }, drift);
                     let point = name(key.0);
                     t.asymmetry_ns = asymmetry
                         .iter()
@@ -789,7 +748,7 @@ impl Estimator {
                         .or_else(|| asymmetry.iter().rev().find(|(p, _)| p.is_none()))
                         .map_or(0.0, |a| a.1);
                     t.truth = truth.as_ref().and_then(|tr| {
-                        let p = tr.points.iter().find(|p| p.name == name(key.0))?;
+                        let p = tr.points.iter().find(|p| p.name == point)?;
                         let gm = key.4.clock_identity.to_string();
                         p.offsets.iter().find(|s| s.grandmaster == gm).cloned()
                     });
@@ -801,8 +760,7 @@ impl Estimator {
             }
         };
         let t = &mut self.tracks[i].1;
-        // Once a capture time has ns digits, the resolution stays 1 ns.
-        if t.resolution_ns > 1.0 && !microseconds() {
+        if !microseconds {
             t.resolution_ns = 1.0;
         }
         t.lucky = !key.5;
@@ -824,7 +782,7 @@ impl Estimator {
                 // The Delay_Req saw the offset of a later instant.
                 let apart = (delay.t3_capture_ns - sync.t2_capture_ns).abs() as f64;
                 s.lo_ns -= apart * self.drift_ppm() * 1e-6;
-                let us = || sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
+                let us = sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
                 let key = (
                     sync.point,
                     sync.major_sdo_id,
@@ -885,7 +843,7 @@ impl Estimator {
                     hi_ns: hi,
                     baseline_ns: hi - l,
                 };
-                let us = || sync.t2_capture_ns % 1000 == 0;
+                let us = sync.t2_capture_ns % 1000 == 0;
                 let key = (
                     sync.point,
                     sync.major_sdo_id,
