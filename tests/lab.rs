@@ -131,13 +131,8 @@ fn live_analyze_in_the_lab() {
     if !ptp4l_lab_ready() {
         return;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::env::temp_dir().join(format!("ptpscope-live-{}", std::process::id()));
-    let status = Command::new("bash")
-        .arg(root.join("scripts/lab-live.sh"))
-        .args(["ptp4l", "6"])
-        .arg(&out)
-        .env("BIN", env!("CARGO_BIN_EXE_ptpscope"))
+    let status = lab_live(&["ptp4l", "6"], &out)
         .status()
         .expect("run scripts/lab-live.sh");
     let err = std::fs::read_to_string(out.join("live.err")).unwrap_or_default();
@@ -209,10 +204,29 @@ fn in_fresh_netns(tag: &str, f: impl FnOnce(&str)) {
 
 /// `live_lab_ready` and linuxptp and python3 for scripts/lab-live.sh.
 fn ptp4l_lab_ready() -> bool {
-    if !live_lab_ready() {
+    live_lab_ready() && tools_ready(&["ptp4l", "python3"])
+}
+
+fn live_lab_ready() -> bool {
+    if !cfg!(feature = "live") {
+        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
         return false;
     }
-    for tool in ["ptp4l", "python3"] {
+    netns_ready()
+}
+
+/// Root and iproute2, for network namespaces (says why not).
+fn netns_ready() -> bool {
+    if !is_root() || !on_path("ip") {
+        eprintln!("skipped: needs root and iproute2 for a network namespace");
+        return false;
+    }
+    true
+}
+
+/// Every one of `tools` on the PATH (says which is not).
+fn tools_ready(tools: &[&str]) -> bool {
+    for tool in tools {
         if !on_path(tool) {
             eprintln!("skipped: {tool} not installed");
             return false;
@@ -221,16 +235,14 @@ fn ptp4l_lab_ready() -> bool {
     true
 }
 
-fn live_lab_ready() -> bool {
-    if !cfg!(feature = "live") {
-        eprintln!("skipped: built without the `live` feature (cargo test --features live)");
-        return false;
-    }
-    if !is_root() || !on_path("ip") {
-        eprintln!("skipped: needs root and iproute2 for a network namespace");
-        return false;
-    }
-    true
+/// `scripts/lab-live.sh ARGS... OUT` with this build of ptpscope.
+fn lab_live(args: &[&str], out: &Path) -> Command {
+    let mut c = Command::new("bash");
+    c.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/lab-live.sh"))
+        .args(args)
+        .arg(out)
+        .env("BIN", env!("CARGO_BIN_EXE_ptpscope"));
+    c
 }
 
 /// Ctrl-C stops a live capture cleanly with the final summary, after the
@@ -330,14 +342,9 @@ fn live_serve_publishes_time_that_contains_the_truth() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = std::env::temp_dir().join(format!("ptpscope-serve-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
-    let mut lab = Command::new("bash")
-        .arg(root.join("scripts/lab-live.sh"))
-        .args(["serve", &secs.to_string()])
-        .arg(&out)
-        .env("BIN", env!("CARGO_BIN_EXE_ptpscope"))
+    let mut lab = lab_live(&["serve", &secs.to_string()], &out)
         .spawn()
         .expect("run scripts/lab-live.sh");
     let clock = out.join("clock");
@@ -416,24 +423,12 @@ fn live_serve_publishes_time_that_contains_the_truth() {
 /// once (the bridge's own copy is left out).
 #[test]
 fn lab_estimates_bound_the_true_offset() {
-    if !is_root() || !on_path("ip") {
-        eprintln!("skipped: needs root and iproute2 for network namespaces");
+    if !netns_ready() || !tools_ready(&["ptp4l", "tcpdump"]) {
         return;
     }
-    for tool in ["ptp4l", "tcpdump"] {
-        if !on_path(tool) {
-            eprintln!("skipped: {tool} not installed");
-            return;
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (mode, file) in [("tap", "slave.pcap"), ("bridge", "bridge.pcap")] {
         let out = std::env::temp_dir().join(format!("ptpscope-{mode}-{}", std::process::id()));
-        let status = Command::new("bash")
-            .arg(root.join("scripts/lab-live.sh"))
-            .args([mode, "12"])
-            .arg(&out)
-            .env("BIN", env!("CARGO_BIN_EXE_ptpscope"))
+        let status = lab_live(&[mode, "12"], &out)
             .status()
             .expect("run scripts/lab-live.sh");
         assert!(status.success(), "lab-live {mode} failed");
