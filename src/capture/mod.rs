@@ -5,6 +5,8 @@
 //! of a pcapng file (named by its `if_name`, else `STEM#INDEX`). Interfaces
 //! with the same name in several sections of one file are one point.
 
+pub mod live;
+pub mod merge;
 pub mod write;
 
 use std::fmt;
@@ -26,6 +28,11 @@ pub struct Frame<'a> {
     /// Capture time in ns since the Unix epoch; `None` for pcapng Simple
     /// Packet Blocks, which carry no time.
     pub time_ns: Option<i64>,
+    /// The capture timestamp's resolution, ns (at least 1), as the file
+    /// format states it: 1,000 for a microsecond pcap, 1 for a nanosecond
+    /// one, from `if_tsresol` for pcapng; for live capture, what libpcap
+    /// delivers.
+    pub resolution_ns: u32,
     pub link: LinkType,
     pub data: &'a [u8],
     /// Length on the wire (larger than `data` when the capture was snapped).
@@ -60,9 +67,22 @@ impl Points {
         self.names.len()
     }
 
+    /// Every name, by index.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+}
+
+/// A capture file to read and the point name it was given, if any
+/// (`--point NAME=FILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub path: PathBuf,
+    pub name: Option<String>,
 }
 
 /// Why a capture file could not be read.
@@ -264,6 +284,15 @@ fn ts_resolution(tsresol: u8) -> u64 {
     }
 }
 
+/// A resolution in units per second as whole nanoseconds, rounded up, at
+/// least 1 (finer than a nanosecond counts as 1).
+fn resolution_ns(units_per_second: u64) -> u32 {
+    match units_per_second {
+        0 => u32::MAX,
+        u => u32::try_from(1_000_000_000u64.div_ceil(u)).unwrap_or(u32::MAX),
+    }
+}
+
 fn link_of(code: i32) -> Result<LinkType, i32> {
     LinkType::from_code(code).ok_or(code)
 }
@@ -287,6 +316,7 @@ fn emit_frame(
         point: iface.point,
         number: *st.number,
         time_ns,
+        resolution_ns: resolution_ns(iface.resolution),
         link,
         data,
         orig_len,
@@ -431,7 +461,7 @@ mod tests {
         h.extend_from_slice(data);
     }
 
-    type Seen = Vec<(String, u64, Option<i64>, usize)>;
+    type Seen = Vec<(String, u64, Option<i64>, usize, u32)>;
 
     fn collect(path: &Path) -> (Seen, Result<(), CaptureError>) {
         let mut points = Points::default();
@@ -442,6 +472,7 @@ mod tests {
                 f.number,
                 f.time_ns,
                 f.data.len(),
+                f.resolution_ns,
             ))
         });
         (v, r)
@@ -467,7 +498,8 @@ mod tests {
                     format!("t-{magic:x}-{be}"),
                     1,
                     Some(1_700_000_000_000_000_000 + frac),
-                    20
+                    20,
+                    if ns { 1 } else { 1000 }
                 )]
             );
         }
@@ -583,9 +615,10 @@ mod tests {
         assert_eq!(
             v,
             [
-                ("tc-in".into(), 1, Some(1_500_000_000_000_000_001), 14),
-                ("lab#1".into(), 2, Some(102_000_001_000), 14),
-                ("tc-in".into(), 3, Some(3_500_000_000), 14),
+                // if_tsresol 9: ns; absent: µs; 0x80|20: 2^-20 s, 954 ns up.
+                ("tc-in".into(), 1, Some(1_500_000_000_000_000_001), 14, 1),
+                ("lab#1".into(), 2, Some(102_000_001_000), 14, 1000),
+                ("tc-in".into(), 3, Some(3_500_000_000), 14, 954),
             ]
         );
     }

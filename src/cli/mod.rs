@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::capture::Input;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -52,13 +53,6 @@ pub struct DecodeArgs {
     /// Also treat this UDP port as PTP, besides 319 and 320 (repeatable).
     #[arg(long = "udp-port", value_name = "PORT")]
     pub udp_port: Vec<u16>,
-}
-
-/// A capture file to read and the point name it was given, if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
-    pub path: PathBuf,
-    pub name: Option<String>,
 }
 
 /// Validates `--point NAME=FILE` and plain file arguments into inputs.

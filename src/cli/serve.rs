@@ -1,21 +1,18 @@
-//! `ptpscope serve` (capture -> analysis -> estimate -> published clock and
-//! metrics) and `ptpscope time` (read the published clock).
+//! `ptpscope serve`: flags validated into a [`DaemonConfig`] for
+//! `serve::daemon` (capture -> analysis -> estimate -> published clock and
+//! metrics); `ptpscope time`: the published clock, read and printed.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
-use ptpscope_clock::{ClockReader, ClockWriter, DEFAULT_PATH, Snapshot, monotonic_ns, realtime_ns};
+use ptpscope_clock::{ClockReader, DEFAULT_PATH, realtime_ns};
 
-use super::analyze::{AnalyzeArgs, Pipeline};
-use crate::analysis::Summary;
-use crate::capture::{self, Frame, Points};
-use crate::estimate::Estimate;
-use crate::serve::metrics::{self, Metrics};
-use crate::serve::{Config, Publisher};
+use crate::capture::live::stop_on_signals;
+use crate::pipeline;
+use crate::serve::Config;
+use crate::serve::daemon::{self, DaemonConfig, Source};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -71,71 +68,8 @@ fn seconds(what: &str, v: f64) -> anyhow::Result<i64> {
     Ok((v * 1e9) as i64)
 }
 
-/// Everything one published estimate goes through.
-struct Server {
-    pipeline: Pipeline,
-    publisher: Publisher,
-    writer: ClockWriter,
-    metrics: Metrics,
-    names: Vec<String>,
-    next_summary: Instant,
-    verbose: bool,
-    published: u64,
-}
-
-impl Server {
-    fn publish(&mut self, s: &Snapshot, e: Option<&Estimate>) {
-        self.writer.publish(s);
-        self.published += 1;
-        if let Some(e) = e {
-            self.metrics.estimate(e);
-        }
-        self.metrics.status(s.status, s.disruptions);
-        if self.verbose {
-            eprintln!(
-                "ptpscope: {} offset {} ns, bound {} ns, freq {:.1} ppb",
-                s.status, s.offset_ns, s.bound_ns, s.freq_ppb
-            );
-        }
-    }
-
-    /// One frame; `shift` puts capture times on CLOCK_REALTIME.
-    fn frame(&mut self, f: &Frame<'_>, name: &str, shift: i64) {
-        let Some(e) = self.pipeline.frame(f, name) else {
-            return;
-        };
-        let Some((key, track)) = self.pipeline.estimator.last_track() else {
-            return;
-        };
-        let (master, conflicts) = (key.4, track.conflicts);
-        let now = f.time_ns.unwrap_or(e.time_ns).saturating_add(shift);
-        let mono = monotonic_ns() - (realtime_ns() - now).max(0);
-        if let Some(s) = self
-            .publisher
-            .estimate(&e, master, conflicts, now, mono, shift)
-        {
-            self.publish(&s, Some(&e));
-        }
-    }
-
-    /// Holdover and the periodic metrics; `now` on CLOCK_REALTIME.
-    fn tick(&mut self, now: i64) {
-        if let Some(s) = self.publisher.tick(now) {
-            self.publish(&s, None);
-        }
-        if Instant::now() >= self.next_summary {
-            self.next_summary = Instant::now() + Duration::from_secs(1);
-            let names = &self.names;
-            let summary = Summary::new(&self.pipeline.analyzer, &|i| {
-                names.get(i).cloned().unwrap_or_default()
-            });
-            self.metrics.summary(&summary);
-        }
-    }
-}
-
 pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
-    let config = Config {
+    let publisher = Config {
         max_drift_ppm: args.max_drift_ppm,
         valid_ns: seconds("valid", args.valid)? as u64,
         holdover_after_ns: seconds("holdover-after", args.holdover_after)?,
@@ -146,134 +80,27 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         .map(|d| seconds("duration", d))
         .transpose()?
         .map(|ns| Duration::from_nanos(ns as u64));
-    if let Some(addr) = args.metrics {
-        metrics::loopback_only(addr)?;
-    }
-    // Options are checked (the drift bound by the pipeline) before the
-    // record is created.
-    let pipeline = Pipeline::new(&AnalyzeArgs::for_serve(args.max_drift_ppm))?;
-    let writer = ClockWriter::create(&args.clock).map_err(|e| anyhow::anyhow!("--clock: {e}"))?;
-    let metrics = Metrics::new();
-    if let Some(addr) = args.metrics {
-        let at = metrics::serve(addr, metrics.registry())?;
-        eprintln!("ptpscope: metrics at http://{at}/metrics");
-    }
-    eprintln!("ptpscope: publishing the clock at {}", args.clock.display());
-    let mut server = Server {
+    // Options are checked before the record is created.
+    super::analyze::validate_drift(args.max_drift_ppm)?;
+    let mut pipeline = pipeline::Config::default();
+    pipeline.estimate.max_drift_ppm = args.max_drift_ppm;
+    pipeline.estimate.enabled = true;
+    let config = DaemonConfig {
+        source: match &args.replay {
+            Some(path) => Source::Replay {
+                path: path.clone(),
+                fast: args.fast,
+            },
+            None => Source::Live(args.interface.clone()),
+        },
+        clock: args.clock.clone(),
+        metrics: args.metrics,
+        publisher,
         pipeline,
-        publisher: Publisher::new(config),
-        writer,
-        metrics,
-        names: Vec::new(),
-        next_summary: Instant::now(),
-        verbose: args.verbose,
-        published: 0,
-    };
-    let stop = super::live::stop_on_signals()?;
-    let start = Instant::now();
-    let status = match &args.replay {
-        Some(path) => replay(&mut server, path, args.fast, &stop, duration, start)?,
-        None => live(&mut server, args, stop, duration)?,
-    };
-    eprintln!(
-        "ptpscope: {} records published, {} disruptions; the record is removed",
-        server.published, server.publisher.disruptions
-    );
-    // Dropping the writer invalidates and removes the record.
-    drop(server);
-    Ok(status)
-}
-
-fn replay(
-    server: &mut Server,
-    path: &std::path::Path,
-    fast: bool,
-    stop: &AtomicBool,
-    duration: Option<Duration>,
-    start: Instant,
-) -> anyhow::Result<i32> {
-    let mut points = Points::default();
-    let real_start = realtime_ns();
-    let mut first: Option<i64> = None;
-    let result = capture::read_file(path, None, &mut points, |f, pts| {
-        if stop.load(Ordering::Relaxed) || duration.is_some_and(|d| start.elapsed() >= d) {
-            stop.store(true, Ordering::Relaxed);
-            return;
-        }
-        if pts.len() > server.names.len() {
-            server.names = (0..pts.len()).map(|i| pts.name(i).to_owned()).collect();
-            server.pipeline.analyzer.set_point_count(pts.len());
-        }
-        let Some(t) = f.time_ns else {
-            server.pipeline.frame(f, pts.name(f.point));
-            return;
-        };
-        let t0 = *first.get_or_insert(t);
-        let shift = real_start - t0;
-        if !fast {
-            // At the recorded speed, ticking while waiting.
-            loop {
-                let ahead = t + shift - realtime_ns();
-                if ahead <= 0 || stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                server.tick(realtime_ns());
-                std::thread::sleep(Duration::from_nanos(ahead.min(50_000_000) as u64));
-            }
-        }
-        server.frame(f, pts.name(f.point), shift);
-        server.tick(t + shift);
-    });
-    if let Err(e) = result {
-        eprintln!("ptpscope: error: {e}");
-        return Ok(1);
-    }
-    Ok(0)
-}
-
-#[cfg(feature = "live")]
-fn live(
-    server: &mut Server,
-    args: &ServeArgs,
-    stop: Arc<AtomicBool>,
-    duration: Option<Duration>,
-) -> anyhow::Result<i32> {
-    use super::live::{Event, LiveOpts, capture, default_filter};
-    let opts = LiveOpts {
-        interfaces: args.interface.clone(),
-        filter: default_filter(&[]),
-        tstamp_type: None,
         duration,
-        count: None,
-        write: None,
+        verbose: args.verbose,
     };
-    server.names = opts.interfaces.clone();
-    server
-        .pipeline
-        .analyzer
-        .set_point_count(opts.interfaces.len());
-    capture(&opts, stop, &mut |ev| {
-        match ev {
-            Event::Frame(f, name) => {
-                server.frame(f, name, 0);
-                server.tick(realtime_ns());
-            }
-            Event::Tick => server.tick(realtime_ns()),
-        }
-        Ok(())
-    })
-}
-
-#[cfg(not(feature = "live"))]
-fn live(
-    _server: &mut Server,
-    _args: &ServeArgs,
-    _stop: Arc<AtomicBool>,
-    _duration: Option<Duration>,
-) -> anyhow::Result<i32> {
-    anyhow::bail!(
-        "this ptpscope was built without live capture; rebuild with `cargo build --release --features live` (needs libpcap-dev), or use --replay FILE"
-    )
+    daemon::run(&config, stop_on_signals()?)
 }
 
 /// `ptpscope time`.

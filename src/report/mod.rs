@@ -6,6 +6,7 @@
 pub(crate) mod findings;
 pub mod folder;
 mod json;
+mod text;
 
 pub use findings::{Analysis, Finding, Severity, findings};
 
@@ -16,7 +17,7 @@ use serde::Serialize;
 
 use crate::wire::link::{Mac, PtpFrame};
 use crate::wire::message::v1::V1Message;
-use crate::wire::{Body, Error, Header, Message, MessageType, PortIdentity, Ptp, Timestamp, Tlv};
+use crate::wire::{Body, Header, Message, MessageType, PortIdentity, Ptp, Timestamp, Tlv};
 
 /// Output formats of `ptpscope decode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,15 +40,7 @@ pub struct Seen<'a> {
     pub time_ns: Option<i64>,
 }
 
-/// What the frame's payload turned out to be.
-#[derive(Debug, Clone, Copy)]
-pub enum Content<'a> {
-    Ptp(Ptp<'a>),
-    /// The PTP message failed to decode; the header, when it could be read.
-    Malformed(Error, Option<Header>),
-    /// The frame's headers failed on the way to a PTP payload.
-    LinkMalformed(crate::wire::link::LinkError),
-}
+pub use crate::pipeline::Content;
 
 /// One output record.
 pub struct Record<'a> {

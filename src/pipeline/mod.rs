@@ -1,0 +1,246 @@
+//! The pipeline as a library: capture sources (files, the interfaces of a
+//! pcapng file, live interfaces) → time-ordered merge → decode → analysis →
+//! estimate. `analyze`, `report` and `serve` all run it; the command line
+//! only builds its [`Config`] and chooses the output.
+//!
+//! - One file streams through three threads ([`threads`]): read and decode,
+//!   analyze, estimate, joined by bounded channels.
+//! - Several files are read on a thread each and merged by capture time
+//!   ([`crate::capture::merge`]) before decoding.
+//! - Live capture ([`crate::capture::live`], feature `live`) and `serve`
+//!   feed frames one at a time through [`Pipeline::frame`].
+//!
+//! Nothing here prints or formats output: results are the analyzer's and
+//! estimator's plain values, read by the output layer (`report`).
+
+pub mod decode;
+mod owned;
+mod threads;
+
+use std::fmt;
+
+use crate::analysis::Analyzer;
+use crate::capture::{self, CaptureError, Frame, Input, Points};
+use crate::estimate::{Estimate, Estimator};
+use crate::wire::link::PtpPorts;
+
+pub use decode::{Content, DecodeSummary, decode_frame};
+
+/// Everything a pipeline needs, validated by its builder (the command
+/// line, or `serve`).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub analysis: crate::analysis::Config,
+    pub estimate: crate::estimate::Config,
+    /// UDP ports carrying PTP besides 319 and 320.
+    pub udp_ports: Vec<u16>,
+    /// The capture points along the path messages take, by name
+    /// (transparent-clock ledger): only neighbours on it form hops.
+    pub path: Vec<String>,
+}
+
+/// Frame handling shared by files, live capture and `serve`.
+pub struct Pipeline {
+    pub analyzer: Analyzer,
+    pub estimator: Estimator,
+    pub ports: PtpPorts,
+    pub decode: DecodeSummary,
+    /// The current frame's message octets, reused from frame to frame.
+    arena: Vec<u8>,
+}
+
+impl Pipeline {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            analyzer: Analyzer::new(config.analysis),
+            estimator: Estimator::new(config.estimate.clone()),
+            ports: PtpPorts::with_extra(&config.udp_ports),
+            decode: DecodeSummary::default(),
+            arena: Vec::new(),
+        }
+    }
+
+    /// Peels, decodes and analyzes one frame; returns the estimate it
+    /// completed, if any (its track: [`Estimator::last_track`]).
+    pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) -> Option<Estimate> {
+        self.arena.clear();
+        let d = owned::decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
+        let name = |_| point_name;
+        let m = owned::apply(&mut self.analyzer, &d, &self.arena, &name)?;
+        if self.estimator.enabled {
+            self.estimator.observe(&m, &name)
+        } else {
+            None
+        }
+    }
+}
+
+/// A finished run over capture files.
+pub struct Run {
+    pub pipeline: Pipeline,
+    /// The capture points, by id.
+    pub points: Points,
+    /// Inputs that could not be read to their end (what was read before is
+    /// analyzed).
+    pub errors: Vec<CaptureError>,
+}
+
+/// Why a run's result does not answer what was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A point of [`Config::path`] saw no frame.
+    PathPointMissing { name: String, known: Vec<String> },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PathPointMissing { name, known } => write!(
+                f,
+                "--path: no frames at a capture point named {name:?}; the inputs' points are: {}",
+                known.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Runs capture files through a pipeline: one input streams through
+/// [`threads`]; several are merged by capture time. `progress` gets the
+/// bytes read so far.
+pub fn run_files(
+    config: &Config,
+    inputs: &[Input],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Run, Error> {
+    let mut p = Pipeline::new(config);
+    let mut points = Points::default();
+    // Path points first: reading gives the same names the same ids.
+    if !config.path.is_empty() {
+        let ids = config.path.iter().map(|n| points.intern(n)).collect();
+        p.analyzer.ledger.path = Some(ids);
+    }
+    let errors = if let [input] = inputs {
+        threads::read_one(input, &mut p, &mut points, progress)
+            .err()
+            .into_iter()
+            .collect()
+    } else {
+        capture::merge::read_merged(
+            inputs,
+            &mut points,
+            |f, pts| {
+                p.analyzer.set_point_count(pts.len());
+                p.frame(f, pts.name(f.point));
+            },
+            progress,
+        )
+    };
+    p.analyzer.finish();
+    for (i, n) in config.path.iter().enumerate() {
+        if p.analyzer.points.get(i).is_none_or(|s| s.frames == 0) {
+            return Err(Error::PathPointMissing {
+                name: n.clone(),
+                known: points.names()[config.path.len()..].to_vec(),
+            });
+        }
+    }
+    Ok(Run {
+        pipeline: p,
+        points,
+        errors,
+    })
+}
+
+/// Live capture through a pipeline until `stop`, the duration or the
+/// count of `opts`; `interim` is called every `every_ns` with the pipeline
+/// and the interfaces' names. Returns the pipeline, finished, and 1 when a
+/// capture failed, else 0.
+#[cfg(feature = "live")]
+pub fn run_live(
+    config: &Config,
+    opts: &capture::live::LiveOpts,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    every_ns: Option<u64>,
+    interim: &mut dyn FnMut(&Pipeline) -> anyhow::Result<()>,
+) -> anyhow::Result<(Pipeline, i32)> {
+    use std::time::{Duration, Instant};
+
+    use capture::live::{Event, capture};
+    let mut pipeline = Pipeline::new(config);
+    pipeline.analyzer.set_point_count(opts.interfaces.len());
+    let every = every_ns.map(Duration::from_nanos);
+    let mut next = every.map(|e| Instant::now() + e);
+    let status = capture(opts, stop, &mut |ev| {
+        match ev {
+            Event::Frame(f, name) => {
+                pipeline.frame(f, name);
+            }
+            Event::Tick => {
+                if let (Some(at), Some(e)) = (next, every)
+                    && Instant::now() >= at
+                {
+                    interim(&pipeline)?;
+                    next = Some(at + e);
+                }
+            }
+        }
+        Ok(())
+    })?;
+    pipeline.analyzer.finish();
+    Ok((pipeline, status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn capture(name: &str) -> Input {
+        Input {
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("captures")
+                .join(name),
+            name: None,
+        }
+    }
+
+    fn config() -> Config {
+        Config {
+            estimate: crate::estimate::Config {
+                enabled: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn several_files_are_points_of_one_analysis() {
+        let inputs = [
+            capture("lab-e2e-tc-gm-side.pcap"),
+            capture("lab-e2e-tc-slave-side.pcap"),
+        ];
+        let run = run_files(&config(), &inputs, &mut |_| {}).unwrap();
+        assert_eq!(
+            run.points.names(),
+            ["lab-e2e-tc-gm-side", "lab-e2e-tc-slave-side"]
+        );
+        assert!(run.pipeline.analyzer.points.iter().all(|p| p.frames > 0));
+    }
+
+    #[test]
+    fn a_path_point_that_saw_nothing_is_an_error_naming_the_known_points() {
+        let c = Config {
+            path: vec!["nowhere".into()],
+            ..config()
+        };
+        let e = run_files(&c, &[capture("lab-l2-e2e.pcap")], &mut |_| {})
+            .err()
+            .unwrap();
+        assert_eq!(
+            e.to_string(),
+            "--path: no frames at a capture point named \"nowhere\"; the inputs' points are: lab-l2-e2e"
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! One capture file on up to three threads: this one reads and decodes
+//! (into batches that own their bytes), a second analyzes, a third
+//! estimates. Bounded channels join them, and emptied batches go back to
+//! their sender so their memory is reused: memory stays flat in the
+//! capture's length.
+
+use std::sync::mpsc;
+use std::thread;
+
+use super::Pipeline;
+use super::owned::{Decoded, apply, decode_owned};
+use crate::analysis::Measurement;
+use crate::capture::{self, CaptureError, Input, Points};
+use crate::estimate::Relevant;
+
+/// Frames per batch from the reader to the analysis.
+const BATCH: usize = 1024;
+/// Measurements estimated at a time.
+const ESTIMATE_BATCH: usize = 4096;
+
+/// Decoded frames of one input, with the point names known so far.
+struct DecodedBatch {
+    items: Vec<Decoded>,
+    arena: Vec<u8>,
+    names: Vec<String>,
+}
+
+impl DecodedBatch {
+    fn new() -> Self {
+        Self {
+            items: Vec::with_capacity(BATCH),
+            arena: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+}
+
+/// Measurements for the estimator's thread, with the point names when
+/// they changed.
+struct Measured {
+    items: Vec<Measurement>,
+    names: Vec<String>,
+}
+
+impl Measured {
+    fn new() -> Self {
+        Self {
+            items: Vec::with_capacity(ESTIMATE_BATCH),
+            names: Vec::new(),
+        }
+    }
+}
+
+/// Reads one input through the pipeline; `progress` gets the file offset
+/// reached every 8,192 frames.
+pub(super) fn read_one(
+    input: &Input,
+    p: &mut Pipeline,
+    points: &mut Points,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), CaptureError> {
+    let (tx, rx) = mpsc::sync_channel::<DecodedBatch>(8);
+    let (back_tx, back_rx) = mpsc::sync_channel::<DecodedBatch>(16);
+    let ports = &p.ports;
+    let summary = &mut p.decode;
+    let analyzer = &mut p.analyzer;
+    let estimator = &mut p.estimator;
+    thread::scope(|s| {
+        // The estimator has a thread of its own, fed batches of
+        // measurements: on two cores the three threads share what the
+        // analysis alone left idle.
+        let (est_tx, est_rx) = mpsc::sync_channel::<Measured>(2);
+        let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(4);
+        let estimating = estimator.enabled;
+        if estimating {
+            s.spawn(move || {
+                let mut names: Vec<String> = Vec::new();
+                for mut b in est_rx {
+                    if b.names.len() > names.len() {
+                        names = std::mem::take(&mut b.names);
+                    }
+                    let name = |i: usize| names.get(i).map_or("", String::as_str);
+                    for m in &b.items {
+                        estimator.observe(m, &name);
+                    }
+                    b.items.clear();
+                    b.names.clear();
+                    let _ = est_back_tx.try_send(b);
+                }
+            });
+        } else {
+            drop(est_rx);
+        }
+        let worker = s.spawn(move || {
+            let mut names: Vec<String> = Vec::new();
+            let mut sent_names = 0;
+            let mut measured = Measured::new();
+            let mut relevant = Relevant::default();
+            for mut b in rx {
+                if b.names.len() > names.len() {
+                    names = std::mem::take(&mut b.names);
+                    analyzer.set_point_count(names.len());
+                }
+                let name = |i: usize| names.get(i).map_or("", String::as_str);
+                for d in &b.items {
+                    if let Some(m) = apply(analyzer, d, &b.arena, &name)
+                        && estimating
+                        && relevant.keep(&m)
+                    {
+                        measured.items.push(m);
+                    }
+                }
+                if measured.items.len() >= ESTIMATE_BATCH {
+                    let next = est_back_rx.try_recv().unwrap_or_else(|_| Measured::new());
+                    let mut full = std::mem::replace(&mut measured, next);
+                    if names.len() != sent_names {
+                        sent_names = names.len();
+                        full.names = names.clone();
+                    }
+                    let _ = est_tx.send(full);
+                }
+                b.items.clear();
+                b.arena.clear();
+                b.names.clear();
+                let _ = back_tx.try_send(b);
+            }
+            if !measured.items.is_empty() {
+                measured.names = names;
+                let _ = est_tx.send(measured);
+            }
+        });
+        let mut batch = DecodedBatch::new();
+        let mut gone = false;
+        let mut n = 0u64;
+        let mut sent_names = 0;
+        let r = capture::read_file(&input.path, input.name.as_deref(), points, |f, pts| {
+            if gone {
+                return;
+            }
+            let d = decode_owned(f, ports, summary, &mut batch.arena);
+            batch.items.push(d);
+            if batch.items.len() == BATCH {
+                let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());
+                let mut full = std::mem::replace(&mut batch, next);
+                if pts.len() != sent_names {
+                    sent_names = pts.len();
+                    full.names = pts.names().to_vec();
+                }
+                gone = tx.send(full).is_err();
+            }
+            n += 1;
+            if n.is_multiple_of(8192) {
+                progress(f.file_offset);
+            }
+        });
+        batch.names = points.names().to_vec();
+        let _ = tx.send(batch);
+        drop(tx);
+        let _ = worker.join();
+        r
+    })
+}

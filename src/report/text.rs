@@ -1,0 +1,74 @@
+//! The analysis as people read it on a terminal: the summary, the
+//! estimates and the findings, worst first (`analyze`'s text output).
+
+use super::{Analysis, Finding};
+use crate::analysis::Summary;
+use crate::estimate::EstimateJson;
+use crate::pipeline::Pipeline;
+
+impl Analysis {
+    /// The analysis of a pipeline so far, its points named by `names`.
+    pub fn of(p: &Pipeline, names: &dyn Fn(usize) -> String) -> Self {
+        Self::new(Summary::new(&p.analyzer, names), p.estimator.json(names))
+    }
+
+    /// `analyze`'s text output.
+    pub fn text(&self) -> String {
+        let mut o = self.summary.text();
+        o.push_str(&estimates_text(&self.estimates));
+        o.push_str(&findings_text(&self.findings));
+        o
+    }
+}
+
+fn findings_text(v: &[Finding]) -> String {
+    let mut o = String::new();
+    if !v.is_empty() {
+        o.push_str("\nFindings (worst first)\n");
+    }
+    for f in v {
+        o.push_str(&format!(
+            "  {:<8} {}: {}\n",
+            f.severity.name(),
+            f.subject,
+            f.text
+        ));
+    }
+    o
+}
+
+fn estimates_text(v: &[EstimateJson]) -> String {
+    use crate::analysis::summary::fmt_ns;
+    let mut o = String::new();
+    if !v.is_empty() {
+        o.push_str("\nEstimates (capture point clock vs grandmaster)\n");
+    }
+    let ns = |x: Option<i64>| x.map_or("-".into(), |x| fmt_ns(x as f64));
+    for e in v {
+        o.push_str(&format!(
+            "  {:<14} slave {:<22} {:>5} samples  offset median {} (rms {}, p99 |{}|)  delay min {} median {}  freq {}  bound hard {} / stat {} ({:.0}%)\n",
+            e.point,
+            e.port,
+            e.samples,
+            ns(e.offset_ns.median),
+            fmt_ns(e.offset_ns.rms),
+            ns(e.offset_ns.p99_abs.map(|x| x as i64)),
+            ns(e.path_delay_ns.min),
+            ns(e.path_delay_ns.median),
+            e.frequency_ppb.map_or("-".into(), |f| format!("{f:.0} ppb")),
+            ns(e.bound_ns.hard_median),
+            ns(e.bound_ns.stat_median),
+            e.bound_ns.confidence * 100.0
+        ));
+        if e.delay_asymmetry_ns != 0.0 {
+            o.push_str(&format!(
+                "    delay asymmetry {} applied (--delay-asymmetry)\n",
+                fmt_ns(e.delay_asymmetry_ns)
+            ));
+        }
+        if let Some(n) = e.note {
+            o.push_str(&format!("    ! {} of them: {n}\n", e.inconsistent_samples));
+        }
+    }
+    o
+}

@@ -1,0 +1,252 @@
+//! The daemon behind `ptpscope serve`: capture (live, or a replayed file)
+//! → the analysis pipeline → [`Publisher`] → the shared-memory clock
+//! record, with Prometheus metrics. It runs until a signal (SIGINT,
+//! SIGTERM, SIGHUP), its duration or the end of the replay; then dropping
+//! the writer invalidates and removes the record.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ptpscope_clock::{ClockWriter, Snapshot, monotonic_ns, realtime_ns};
+
+use super::metrics::{self, Metrics};
+use super::{Config, Publisher};
+use crate::analysis::Summary;
+use crate::capture::{self, Frame, Points};
+use crate::estimate::Estimate;
+use crate::pipeline::{self, Pipeline};
+
+/// Where the daemon's frames come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Live capture on these interfaces (feature `live`).
+    Live(Vec<String>),
+    /// A capture file, at its recorded speed or (`fast`) as fast as it
+    /// reads; its estimates are published as if made now.
+    Replay { path: PathBuf, fast: bool },
+}
+
+/// The daemon's settings, validated.
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    pub source: Source,
+    /// The shared-memory record to publish.
+    pub clock: PathBuf,
+    /// Prometheus metrics at this loopback address.
+    pub metrics: Option<SocketAddr>,
+    pub publisher: Config,
+    pub pipeline: pipeline::Config,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// A line per published estimate on stderr.
+    pub verbose: bool,
+}
+
+/// Everything one published estimate goes through.
+struct Server {
+    pipeline: Pipeline,
+    publisher: Publisher,
+    writer: ClockWriter,
+    metrics: Metrics,
+    names: Vec<String>,
+    next_summary: Instant,
+    verbose: bool,
+    published: u64,
+}
+
+impl Server {
+    fn publish(&mut self, s: &Snapshot, e: Option<&Estimate>) {
+        self.writer.publish(s);
+        self.published += 1;
+        if let Some(e) = e {
+            self.metrics.estimate(e);
+        }
+        self.metrics.status(s.status, s.disruptions);
+        if self.verbose {
+            eprintln!(
+                "ptpscope: {} offset {} ns, bound {} ns, freq {:.1} ppb",
+                s.status, s.offset_ns, s.bound_ns, s.freq_ppb
+            );
+        }
+    }
+
+    /// One frame; `shift` puts capture times on CLOCK_REALTIME.
+    fn frame(&mut self, f: &Frame<'_>, name: &str, shift: i64) {
+        let Some(e) = self.pipeline.frame(f, name) else {
+            return;
+        };
+        let Some((key, track)) = self.pipeline.estimator.last_track() else {
+            return;
+        };
+        let (master, conflicts) = (key.4, track.conflicts);
+        let now = f.time_ns.unwrap_or(e.time_ns).saturating_add(shift);
+        let mono = monotonic_ns() - (realtime_ns() - now).max(0);
+        if let Some(s) = self
+            .publisher
+            .estimate(&e, master, conflicts, now, mono, shift)
+        {
+            self.publish(&s, Some(&e));
+        }
+    }
+
+    /// Holdover and the periodic metrics; `now` on CLOCK_REALTIME.
+    fn tick(&mut self, now: i64) {
+        if let Some(s) = self.publisher.tick(now) {
+            self.publish(&s, None);
+        }
+        if Instant::now() >= self.next_summary {
+            self.next_summary = Instant::now() + Duration::from_secs(1);
+            let names = &self.names;
+            let summary = Summary::new(&self.pipeline.analyzer, &|i| {
+                names.get(i).cloned().unwrap_or_default()
+            });
+            self.metrics.summary(&summary);
+        }
+    }
+}
+
+/// Runs the daemon until `stop` (or its duration, or the replay's end);
+/// returns the process status: 1 when capture failed.
+pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> {
+    if let Some(addr) = config.metrics {
+        metrics::loopback_only(addr)?;
+    }
+    let pipeline = Pipeline::new(&config.pipeline);
+    let writer = ClockWriter::create(&config.clock).map_err(|e| anyhow::anyhow!("--clock: {e}"))?;
+    let metrics = Metrics::new();
+    if let Some(addr) = config.metrics {
+        let at = metrics::serve(addr, metrics.registry())?;
+        eprintln!("ptpscope: metrics at http://{at}/metrics");
+    }
+    eprintln!(
+        "ptpscope: publishing the clock at {}",
+        config.clock.display()
+    );
+    let mut server = Server {
+        pipeline,
+        publisher: Publisher::new(config.publisher),
+        writer,
+        metrics,
+        names: Vec::new(),
+        next_summary: Instant::now(),
+        verbose: config.verbose,
+        published: 0,
+    };
+    let start = Instant::now();
+    let status = match &config.source {
+        Source::Replay { path, fast } => {
+            replay(&mut server, path, *fast, &stop, config.duration, start)?
+        }
+        Source::Live(interfaces) => live(
+            &mut server,
+            interfaces,
+            &config.pipeline.udp_ports,
+            stop,
+            config.duration,
+        )?,
+    };
+    eprintln!(
+        "ptpscope: {} records published, {} disruptions; the record is removed",
+        server.published, server.publisher.disruptions
+    );
+    // Dropping the writer invalidates and removes the record.
+    drop(server);
+    Ok(status)
+}
+
+fn replay(
+    server: &mut Server,
+    path: &Path,
+    fast: bool,
+    stop: &AtomicBool,
+    duration: Option<Duration>,
+    start: Instant,
+) -> anyhow::Result<i32> {
+    let mut points = Points::default();
+    let real_start = realtime_ns();
+    let mut first: Option<i64> = None;
+    let result = capture::read_file(path, None, &mut points, |f, pts| {
+        if stop.load(Ordering::Relaxed) || duration.is_some_and(|d| start.elapsed() >= d) {
+            stop.store(true, Ordering::Relaxed);
+            return;
+        }
+        if pts.len() > server.names.len() {
+            server.names = pts.names().to_vec();
+            server.pipeline.analyzer.set_point_count(pts.len());
+        }
+        let Some(t) = f.time_ns else {
+            server.pipeline.frame(f, pts.name(f.point));
+            return;
+        };
+        let t0 = *first.get_or_insert(t);
+        let shift = real_start - t0;
+        if !fast {
+            // At the recorded speed, ticking while waiting.
+            loop {
+                let ahead = t + shift - realtime_ns();
+                if ahead <= 0 || stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                server.tick(realtime_ns());
+                std::thread::sleep(Duration::from_nanos(ahead.min(50_000_000) as u64));
+            }
+        }
+        server.frame(f, pts.name(f.point), shift);
+        server.tick(t + shift);
+    });
+    if let Err(e) = result {
+        eprintln!("ptpscope: error: {e}");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+#[cfg(feature = "live")]
+fn live(
+    server: &mut Server,
+    interfaces: &[String],
+    udp_ports: &[u16],
+    stop: Arc<AtomicBool>,
+    duration: Option<Duration>,
+) -> anyhow::Result<i32> {
+    use crate::capture::live::{Event, LiveOpts, capture, default_filter};
+    let opts = LiveOpts {
+        interfaces: interfaces.to_vec(),
+        filter: default_filter(udp_ports),
+        tstamp_type: None,
+        duration,
+        count: None,
+        write: None,
+    };
+    server.names = opts.interfaces.clone();
+    server
+        .pipeline
+        .analyzer
+        .set_point_count(opts.interfaces.len());
+    capture(&opts, stop, &mut |ev| {
+        match ev {
+            Event::Frame(f, name) => {
+                server.frame(f, name, 0);
+                server.tick(realtime_ns());
+            }
+            Event::Tick => server.tick(realtime_ns()),
+        }
+        Ok(())
+    })
+}
+
+#[cfg(not(feature = "live"))]
+fn live(
+    _server: &mut Server,
+    _interfaces: &[String],
+    _udp_ports: &[u16],
+    _stop: Arc<AtomicBool>,
+    _duration: Option<Duration>,
+) -> anyhow::Result<i32> {
+    anyhow::bail!(
+        "this ptpscope was built without live capture; rebuild with `cargo build --release --features live` (needs libpcap-dev), or use --replay FILE"
+    )
+}

@@ -1,0 +1,71 @@
+//! The pipeline as a library, over a simulated capture long enough to fill
+//! many batches: one file on its three threads gives what the same frames
+//! give fed one at a time on one thread.
+
+mod common;
+
+use common::{ptpscope, tmp};
+use ptpscope::capture::{Input, Points, read_file};
+use ptpscope::pipeline::{self, Config, Pipeline};
+
+#[test]
+fn one_file_on_threads_equals_frame_by_frame() {
+    let dir = tmp("placeholder", b"");
+    let pcap = dir.parent().unwrap().join("pipeline-p2p.pcapng");
+    let out = ptpscope(&[
+        "simulate",
+        "-s",
+        "p2p-tc",
+        "--duration",
+        "300",
+        "-o",
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut config = Config::default();
+    config.estimate.enabled = true;
+    let input = Input {
+        path: pcap.clone(),
+        name: None,
+    };
+    let mut progress = Vec::new();
+    let run = pipeline::run_files(&config, std::slice::from_ref(&input), &mut |at| {
+        progress.push(at)
+    })
+    .unwrap();
+    assert!(run.errors.is_empty());
+    let mut p = Pipeline::new(&config);
+    let mut points = Points::default();
+    read_file(&pcap, None, &mut points, |f, pts| {
+        p.analyzer.set_point_count(pts.len());
+        p.frame(f, pts.name(f.point));
+    })
+    .unwrap();
+    p.analyzer.finish();
+    let threaded = &run.pipeline;
+    // Many batches of 1,024 frames and 4,096 measurements went through.
+    assert!(threaded.decode.frames > 20_000, "{:?}", threaded.decode);
+    assert!(!progress.is_empty() && progress.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(threaded.decode, p.decode);
+    assert_eq!(run.points.names(), points.names());
+    let frames = |p: &Pipeline| {
+        p.analyzer
+            .points
+            .iter()
+            .map(|s| s.frames)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(frames(threaded), frames(&p));
+    assert!(!p.estimator.tracks.is_empty());
+    assert_eq!(threaded.estimator.tracks.len(), p.estimator.tracks.len());
+    for ((ka, a), (kb, b)) in threaded.estimator.tracks.iter().zip(&p.estimator.tracks) {
+        assert_eq!(ka, kb);
+        assert!(a.samples > 100);
+        assert_eq!(a.samples, b.samples);
+        assert_eq!(a.rms_ns(), b.rms_ns());
+    }
+}
