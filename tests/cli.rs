@@ -270,3 +270,41 @@ fn malformed_ptp_is_reported_in_place_and_decoding_goes_on() {
         "{text}"
     );
 }
+
+#[test]
+fn analyze_of_an_unreadable_input_prints_only_the_error() {
+    let dir = tmp("placeholder", b"");
+    let dir = dir.parent().unwrap();
+    let missing = dir.join("no-such-capture.pcap");
+    for (arg, says) in [
+        (
+            missing.to_str().unwrap(),
+            "no-such-capture.pcap: cannot open: No such file",
+        ),
+        (dir.to_str().unwrap(), ": cannot open: is a directory"),
+    ] {
+        for format in ["text", "json"] {
+            let out = ptpscope(&["analyze", "-f", format, arg]);
+            assert_eq!(out.status.code(), Some(1), "{arg}");
+            assert!(
+                out.stdout.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+            let err = String::from_utf8(out.stderr).unwrap();
+            assert!(err.contains(says), "{err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+    // One good input of two: the analysis of what was read, and the error.
+    let out = ptpscope(&[
+        "analyze",
+        "-f",
+        "json",
+        lab("lab-l2-e2e.pcap").to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["points"][0]["frames"], 103);
+}

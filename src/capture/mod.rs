@@ -183,6 +183,14 @@ pub fn read_file(
         offset,
         kind,
     };
+    // A directory opens on Linux and fails only at the first read.
+    if path.is_dir() {
+        return Err(error(
+            None,
+            0,
+            CaptureErrorKind::Open("is a directory".into()),
+        ));
+    }
     let file =
         File::open(path).map_err(|e| error(None, 0, CaptureErrorKind::Open(e.to_string())))?;
     let stem = path
@@ -621,6 +629,25 @@ mod tests {
                 ("tc-in".into(), 3, Some(3_500_000_000), 14, 954),
             ]
         );
+    }
+
+    #[test]
+    fn a_directory_or_a_missing_file_says_so() {
+        let dir = std::env::temp_dir().join(format!("ptpscope-capture-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let e = collect(&dir).1.unwrap_err();
+        assert_eq!(e.kind, CaptureErrorKind::Open("is a directory".into()));
+        assert!(
+            e.to_string().ends_with(": cannot open: is a directory"),
+            "{e}"
+        );
+        let e = collect(&dir.join("nothing.pcap")).1.unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("nothing.pcap: cannot open: No such file"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -220,6 +220,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     let run = pipeline::run_files(&config, &inputs, &mut |at| bar.set_position(at));
     bar.finish_and_clear();
     let run = run?;
+    // Nothing could be read at all: the errors alone, no empty analysis.
+    if run.pipeline.decode.frames == 0 && run.errors.len() == inputs.len() {
+        for e in &run.errors {
+            eprintln!("ptpscope: error: {e}");
+        }
+        return Ok(1);
+    }
     eprintln!("ptpscope: {}", run.pipeline.decode.line());
     for e in &run.errors {
         eprintln!("ptpscope: error: {e}");
