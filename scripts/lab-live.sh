@@ -5,7 +5,10 @@
 #   sudo scripts/lab-live.sh ptp4l SECONDS OUTDIR      grandmaster + slave (E2E, L2), analyze live
 #   sudo scripts/lab-live.sh blast RATE SECONDS OUTDIR  scripts/ptp-blast.py sends RATE Sync/s
 #   sudo scripts/lab-live.sh serve SECONDS OUTDIR       grandmaster + slave, `ptpscope serve -i sl0`
-#                                                       publishing OUTDIR/clock (metrics: OUTDIR/metrics.txt)
+#                                                       publishing OUTDIR/clock (metrics: OUTDIR/metrics.txt);
+#                                                       with chronyd installed, chronyd -x in the slave's
+#                                                       namespace takes serve's SOCK samples
+#                                                       (OUTDIR/chrony-sources.csv, chrony-tracking.csv)
 #   sudo scripts/lab-live.sh tap SECONDS OUTDIR         grandmaster + slave, tcpdump on the slave's
 #                                                       veth (OUTDIR/slave.pcap), ptp4l logs kept
 #   sudo scripts/lab-live.sh bridge SECONDS OUTDIR      grandmaster and slave joined by a Linux bridge in
@@ -75,12 +78,34 @@ serve)
   ptp4l_cfgs "$OUT"
   ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & PIDS+=($!)
   ip netns exec "$NS_SL" ptp4l -m -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
+  # chronyd, when installed, in the slave's namespace with serve as its SOCK
+  # reference clock: -x, so it never touches the clock; no NTP sources, no
+  # command port (chronyc talks to it over a Unix socket in OUT).
+  CHRONY_ARGS=()
+  if command -v chronyd > /dev/null; then
+    chmod 700 "$OUT"
+    cat > "$OUT/chrony.conf" <<CONF
+refclock SOCK $OUT/chrony.sock refid PTPS poll 0 filter 1
+pidfile $OUT/chronyd.pid
+bindcmdaddress $OUT/chronyc.sock
+cmdport 0
+CONF
+    ip netns exec "$NS_SL" chronyd -x -d -U -u root -f "$OUT/chrony.conf" > "$OUT/chronyd.log" 2>&1 & PIDS+=($!)
+    for _ in $(seq 50); do [ -S "$OUT/chrony.sock" ] && break; sleep 0.1; done
+    CHRONY_ARGS=(--chrony-sock "$OUT/chrony.sock")
+  fi
   ip netns exec "$NS_SL" "$BIN" serve -i sl0 --clock "$OUT/clock" --duration "$SECS" \
-    --metrics 127.0.0.1:9477 > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
+    --metrics 127.0.0.1:9477 "${CHRONY_ARGS[@]}" > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
   # The metrics page, from inside the slave's namespace, half way.
   sleep $((SECS / 2))
   ip netns exec "$NS_SL" python3 -c 'import urllib.request as u; print(u.urlopen("http://127.0.0.1:9477/metrics").read().decode())' \
     > "$OUT/metrics.txt" 2>&1 || true
+  # What chrony made of serve's samples, a second before serve stops.
+  if [ ${#CHRONY_ARGS[@]} -gt 0 ]; then
+    sleep $((SECS - SECS / 2 - 1))
+    chronyc -h "$OUT/chronyc.sock" -c sources > "$OUT/chrony-sources.csv" 2>&1 || true
+    chronyc -h "$OUT/chronyc.sock" -c tracking > "$OUT/chrony-tracking.csv" 2>&1 || true
+  fi
   wait "$SERVE"
   ;;
 tap)

@@ -412,7 +412,44 @@ fn live_serve_publishes_time_that_contains_the_truth() {
         );
     }
     assert!(!clock.exists(), "serve left its record behind");
+    if on_path("chronyd") {
+        check_chrony(&out);
+    } else {
+        eprintln!("chrony part skipped: chronyd not installed");
+    }
     std::fs::remove_dir_all(&out).ok();
+}
+
+/// chronyd -x took serve's SOCK samples: the source is reachable and
+/// selected, and chrony's view of the system clock's offset is near the
+/// truth (0: one CLOCK_REALTIME) and near what serve published.
+fn check_chrony(out: &Path) {
+    let sources = std::fs::read_to_string(out.join("chrony-sources.csv")).unwrap_or_default();
+    let tracking = std::fs::read_to_string(out.join("chrony-tracking.csv")).unwrap_or_default();
+    let log = std::fs::read_to_string(out.join("chronyd.log")).unwrap_or_default();
+    eprintln!("chronyc sources: {sources}chronyc tracking: {tracking}");
+    // `#,*,PTPS,0,0,377,...`: a reference clock, selected, reach register.
+    let row: Vec<&str> = sources
+        .lines()
+        .find(|l| l.contains(",PTPS,"))
+        .unwrap_or_else(|| panic!("no PTPS source: {sources}\n{log}"))
+        .split(',')
+        .collect();
+    assert_eq!(row[0], "#", "{row:?}");
+    assert!(row[1] == "*" || row[1] == "+", "not selected: {row:?}");
+    let reach = u32::from_str_radix(row[5], 8).unwrap();
+    assert!(reach.count_ones() >= 4, "reach {:o}", reach);
+    // Tracking field 5: the system clock's correction, s (true minus
+    // system time).
+    let t: Vec<&str> = tracking.trim().split(',').collect();
+    assert_eq!(t[1], "PTPS", "{tracking}");
+    let correction_ns = t[4].parse::<f64>().unwrap() * 1e9;
+    assert!(
+        correction_ns.abs() < 50_000.0,
+        "chrony sees the clock {correction_ns} ns off; the truth is 0"
+    );
+    let err = std::fs::read_to_string(out.join("serve.err")).unwrap_or_default();
+    assert!(err.contains(" samples sent, 0 failed"), "{err}");
 }
 
 /// ptp4l grandmaster and slave (free-running, software time stamps, one

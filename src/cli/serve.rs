@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at this loopback address (e.g. 127.0.0.1:9477).
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
+    /// Also send each estimate to chronyd as a SOCK reference-clock sample
+    /// (chrony.conf: `refclock SOCK PATH`).
+    #[arg(long, value_name = "PATH")]
+    pub chrony_sock: Option<PathBuf>,
     /// Bound on the frequency difference of this host's clock and the
     /// grandmaster's, ppm: bounds grow by it with age.
     #[arg(long, default_value_t = 200.0)]
@@ -95,6 +99,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         },
         clock: args.clock.clone(),
         metrics: args.metrics,
+        chrony_sock: args.chrony_sock.clone(),
         publisher,
         pipeline,
         duration,

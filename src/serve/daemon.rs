@@ -10,8 +10,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use ptpscope_clock::{ClockWriter, Snapshot, monotonic_ns, realtime_ns};
+use ptpscope_clock::{ClockWriter, Snapshot, Status, monotonic_ns, realtime_ns};
 
+use super::chrony::{ChronySock, Leap};
 use super::metrics::{self, Metrics};
 use super::{Config, Publisher};
 use crate::analysis::Summary;
@@ -37,6 +38,8 @@ pub struct DaemonConfig {
     pub clock: PathBuf,
     /// Prometheus metrics at this loopback address.
     pub metrics: Option<SocketAddr>,
+    /// chronyd's SOCK reference-clock socket, to send each estimate to.
+    pub chrony_sock: Option<PathBuf>,
     pub publisher: Config,
     pub pipeline: pipeline::Config,
     /// Stop after this long.
@@ -51,6 +54,7 @@ struct Server {
     publisher: Publisher,
     writer: ClockWriter,
     metrics: Metrics,
+    chrony: Option<ChronySock>,
     names: Vec<String>,
     next_summary: Instant,
     verbose: bool,
@@ -63,6 +67,18 @@ impl Server {
         self.published += 1;
         if let Some(e) = e {
             self.metrics.estimate(e);
+            // chrony takes new estimates only, while synchronized: a
+            // holdover record repeats an old one.
+            if let Some(c) = &mut self.chrony
+                && s.status == Status::Synchronized
+                && let Some(err) = c.send(s.real_ns, s.offset_ns, Leap::None)
+            {
+                eprintln!(
+                    "ptpscope: chrony socket {}: {err} (is chronyd running with `refclock SOCK {}`?)",
+                    c.path().display(),
+                    c.path().display()
+                );
+            }
         }
         self.metrics.status(s.status, s.disruptions);
         if self.verbose {
@@ -116,6 +132,12 @@ pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> 
     }
     let pipeline = Pipeline::new(&config.pipeline);
     let writer = ClockWriter::create(&config.clock).map_err(|e| anyhow::anyhow!("--clock: {e}"))?;
+    let chrony = match &config.chrony_sock {
+        Some(path) => {
+            Some(ChronySock::new(path).map_err(|e| anyhow::anyhow!("--chrony-sock: {e}"))?)
+        }
+        None => None,
+    };
     let metrics = Metrics::new();
     if let Some(addr) = config.metrics {
         let at = metrics::serve(addr, metrics.registry())?;
@@ -130,6 +152,7 @@ pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> 
         publisher: Publisher::new(config.publisher),
         writer,
         metrics,
+        chrony,
         names: Vec::new(),
         next_summary: Instant::now(),
         verbose: config.verbose,
@@ -152,6 +175,14 @@ pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> 
         "ptpscope: {} records published, {} disruptions; the record is removed",
         server.published, server.publisher.disruptions
     );
+    if let Some(c) = &server.chrony {
+        eprintln!(
+            "ptpscope: chrony socket {}: {} samples sent, {} failed",
+            c.path().display(),
+            c.sent,
+            c.failed
+        );
+    }
     // Dropping the writer invalidates and removes the record.
     drop(server);
     Ok(status)

@@ -14,6 +14,7 @@
 //!   causal intervals stopped intersecting: a conflict), for
 //!   `settle_samples` estimates; then `synchronized` again.
 
+pub mod chrony;
 pub mod daemon;
 pub mod metrics;
 
