@@ -11,6 +11,8 @@
 //!   from the analysis' measurements.
 //! - [`simulate`]: synthetic traffic with known truth, to test the
 //!   estimator against.
+//! - [`score`]: estimates against a simulation's truth (above both
+//!   estimate and simulate; the estimator knows nothing of truth).
 //! - [`report`]: turning decoded frames into text, JSON Lines and CSV.
 //! - [`cli`]: the command-line front end.
 
@@ -19,6 +21,7 @@ pub mod capture;
 pub mod cli;
 pub mod estimate;
 pub mod report;
+pub mod score;
 pub mod serve;
 pub mod simulate;
 pub mod wire;

@@ -16,10 +16,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::decode::{Summary as DecodeSummary, decode_frame};
 use super::{Input, inputs};
-use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation, Summary};
+use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation, PointId, Summary};
 use crate::capture::{self, Frame, Points};
-use crate::estimate::{Estimate, EstimateJson, Estimator, Relevant};
+use crate::estimate::{Estimate, Estimator, Relevant};
+use crate::report::estimates::{EstimateJson, estimates};
 use crate::report::{Analysis, Content, Finding, folder};
+use crate::score::Scorer;
+use crate::simulate::Truth;
 use crate::wire::link::{LinkType, Mac, PtpFrame, PtpPorts, Transport};
 use crate::wire::{Body, Header, Message, Ptp};
 
@@ -137,6 +140,12 @@ pub struct LiveArgs {
 pub struct Pipeline {
     pub analyzer: Analyzer,
     pub estimator: Estimator,
+    /// With `--truth`: scores the estimates against it.
+    pub scorer: Option<Scorer>,
+    /// `--delay-asymmetry POINT=NS`, told the estimator by point id when a
+    /// point is first seen (`named_points`).
+    point_delay_asymmetry: Vec<(String, f64)>,
+    named_points: Vec<bool>,
     pub ports: PtpPorts,
     pub decode: DecodeSummary,
     /// The current frame's message octets, reused from frame to frame.
@@ -176,7 +185,7 @@ impl Pipeline {
             match_timeout_ns: (args.match_timeout * 1e9) as i64,
             ..Default::default()
         };
-        let truth = match &args.truth {
+        let truth: Option<Truth> = match &args.truth {
             Some(path) => {
                 let text =
                     std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -186,19 +195,31 @@ impl Pipeline {
             }
             None => None,
         };
+        let asymmetry = args
+            .delay_asymmetry
+            .iter()
+            .map(|a| parse_asymmetry(a))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // The last for every point; the last for a point wins over it.
+        let every_point = asymmetry
+            .iter()
+            .rev()
+            .find(|(p, _)| p.is_none())
+            .map_or(0.0, |a| a.1);
         let estimator = Estimator::new(crate::estimate::Config {
             max_drift_ppm: args.max_drift_ppm,
-            truth,
             enabled: !args.no_estimates,
-            asymmetry: args
-                .delay_asymmetry
-                .iter()
-                .map(|a| parse_asymmetry(a))
-                .collect::<anyhow::Result<_>>()?,
+            delay_asymmetry_ns: every_point,
         });
         Ok(Self {
             analyzer: Analyzer::new(config),
             estimator,
+            scorer: truth.map(Scorer::new),
+            point_delay_asymmetry: asymmetry
+                .into_iter()
+                .filter_map(|(p, ns)| Some((p?, ns)))
+                .collect(),
+            named_points: Vec::new(),
             ports: PtpPorts::with_extra(&args.udp_port),
             decode: DecodeSummary::default(),
             arena: Vec::new(),
@@ -212,10 +233,25 @@ impl Pipeline {
         let d = decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
         let name = |_| point_name;
         let m = apply(&mut self.analyzer, &d, &self.arena, &name)?;
-        if self.estimator.enabled {
-            self.estimator.observe(&m, &name)
-        } else {
-            None
+        if !self.estimator.enabled {
+            return None;
+        }
+        self.name_point(frame.point, point_name);
+        observe(&mut self.estimator, self.scorer.as_mut(), &m, &name)
+    }
+
+    /// Tells the estimator the delayAsymmetry given for `point`, named
+    /// `name`, the first time it is seen.
+    fn name_point(&mut self, point: PointId, name: &str) {
+        if self.point_delay_asymmetry.is_empty() || self.named_points.get(point) == Some(&true) {
+            return;
+        }
+        if self.named_points.len() <= point {
+            self.named_points.resize(point + 1, false);
+        }
+        self.named_points[point] = true;
+        if let Some(ns) = delay_asymmetry_of(&self.point_delay_asymmetry, name) {
+            self.estimator.set_delay_asymmetry(point, ns);
         }
     }
 
@@ -223,7 +259,7 @@ impl Pipeline {
     pub fn analysis(&self, names: &dyn Fn(usize) -> String) -> Analysis {
         Analysis::new(
             Summary::new(&self.analyzer, names),
-            self.estimator.json(names),
+            estimates(&self.estimator, self.scorer.as_ref(), names),
         )
     }
 
@@ -258,6 +294,29 @@ impl Pipeline {
         }
         Ok(())
     }
+}
+
+/// The delayAsymmetry given for the capture point named `name` (the last
+/// one given for it), if any.
+fn delay_asymmetry_of(given: &[(String, f64)], name: &str) -> Option<f64> {
+    given.iter().rev().find(|(p, _)| p == name).map(|a| a.1)
+}
+
+/// Feeds a measurement to the estimator and, with `--truth`, the estimate
+/// it makes, with its track's key and point name, to the scorer.
+fn observe<'n>(
+    estimator: &mut Estimator,
+    scorer: Option<&mut Scorer>,
+    m: &Measurement,
+    name: &dyn Fn(PointId) -> &'n str,
+) -> Option<Estimate> {
+    let e = estimator.observe(m)?;
+    if let Some(scorer) = scorer
+        && let Some((key, _)) = estimator.last_track()
+    {
+        scorer.estimate(key, name(key.point), &e);
+    }
+    Some(e)
 }
 
 /// `--delay-asymmetry [POINT=]NS`.
@@ -605,6 +664,8 @@ fn read_one(
     let summary = &mut p.decode;
     let analyzer = &mut p.analyzer;
     let estimator = &mut p.estimator;
+    let scorer = &mut p.scorer;
+    let point_delay_asymmetry = &p.point_delay_asymmetry;
     let result = thread::scope(|s| {
         // The estimator has a thread of its own, fed batches of
         // measurements: on two cores the three threads share what the
@@ -619,11 +680,17 @@ fn read_one(
                 let mut names: Vec<String> = Vec::new();
                 for mut b in est_rx {
                     if b.names.len() > names.len() {
+                        let known = names.len();
                         names = std::mem::take(&mut b.names);
+                        for (point, n) in names.iter().enumerate().skip(known) {
+                            if let Some(ns) = delay_asymmetry_of(point_delay_asymmetry, n) {
+                                estimator.set_delay_asymmetry(point, ns);
+                            }
+                        }
                     }
                     let name = |i: usize| names.get(i).map_or("", String::as_str);
                     for m in &b.items {
-                        estimator.observe(m, &name);
+                        observe(estimator, scorer.as_mut(), m, &name);
                     }
                     b.items.clear();
                     b.names.clear();
