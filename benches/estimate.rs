@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
                 ..Default::default()
             });
             for m in &ms {
-                black_box(e.observe(m, &|_| "slave"));
+                black_box(e.observe(m));
             }
             e
         })

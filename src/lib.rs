@@ -19,6 +19,8 @@
 //!   `analyze`, `report` and `serve` alike.
 //! - [`simulate`]: synthetic traffic with known truth, to test the
 //!   estimator against.
+//! - [`score`]: estimates against a simulation's truth (above both
+//!   estimate and simulate; the estimator knows nothing of truth).
 //! - [`report`]: the one output layer: decoded records as text, JSON Lines
 //!   and CSV; the analysis as text and JSON, its findings, the report
 //!   folder.
@@ -37,6 +39,7 @@ pub mod cli;
 pub mod estimate;
 pub mod pipeline;
 pub mod report;
+pub mod score;
 pub mod serve;
 pub mod simulate;
 pub mod wire;

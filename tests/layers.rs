@@ -13,16 +13,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("capture", &["wire"]),
     ("analysis", &["wire"]),
     ("estimate", &["wire", "analysis"]),
-    ("pipeline", &["wire", "capture", "analysis", "estimate"]),
     ("simulate", &["wire", "capture", "analysis", "estimate"]),
+    ("score", &["wire", "analysis", "estimate", "simulate"]),
     (
-        "truth",
-        &["wire", "capture", "analysis", "estimate", "simulate"],
+        "pipeline",
+        &[
+            "wire", "capture", "analysis", "estimate", "simulate", "score",
+        ],
     ),
     (
         "report",
         &[
-            "wire", "capture", "analysis", "estimate", "pipeline", "simulate", "truth",
+            "wire", "capture", "analysis", "estimate", "pipeline", "simulate", "score",
         ],
     ),
     (
@@ -34,7 +36,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "wire", "capture", "analysis", "estimate", "pipeline", "simulate", "truth", "report",
+            "wire", "capture", "analysis", "estimate", "pipeline", "simulate", "score", "report",
             "serve",
         ],
     ),

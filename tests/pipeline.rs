@@ -64,8 +64,11 @@ fn one_file_on_threads_equals_frame_by_frame() {
     assert_eq!(threaded.estimator.tracks.len(), p.estimator.tracks.len());
     for ((ka, a), (kb, b)) in threaded.estimator.tracks.iter().zip(&p.estimator.tracks) {
         assert_eq!(ka, kb);
-        assert!(a.samples > 100);
-        assert_eq!(a.samples, b.samples);
-        assert_eq!(a.rms_ns(), b.rms_ns());
+        assert!(a.samples() > 100);
+        assert_eq!(a.samples(), b.samples());
+        assert_eq!(
+            a.statistics().offset_rms_ns(),
+            b.statistics().offset_rms_ns()
+        );
     }
 }

@@ -22,7 +22,7 @@ use super::HashMap;
 use super::stats::Stats;
 use super::{Config, Observation, PointId, capped_entry};
 use crate::wire::tlv::TlvBody;
-use crate::wire::{Body, Correction, Flags, PortIdentity, Timestamp};
+use crate::wire::{Body, Correction, Duration, Flags, PortIdentity, Timestamp};
 
 /// A Sync and, for a two-step master, its Follow_Up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -433,7 +433,8 @@ impl Exchanges {
                     self.delay_req_resp.matched += 1;
                     self.delay_req_resp.response.add(t - d.time_ns);
                     out.response_ns = Some(t - d.time_ns);
-                    let diff = (h.correction_field.0 as i128 - d.correction.0 as i128) >> 16;
+                    let diff = (Duration::from(h.correction_field) - Duration::from(d.correction))
+                        .floor_ns();
                     if let Some(s) =
                         capped_entry(&mut self.delay_correction_diff, o.point, 64, Stats::default)
                     {

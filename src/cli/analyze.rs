@@ -116,6 +116,17 @@ impl AnalyzeArgs {
             }
             None => None,
         };
+        let asymmetry = self
+            .delay_asymmetry
+            .iter()
+            .map(|a| parse_asymmetry(a))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // The last for every point; the last for a point wins over it.
+        let every_point = asymmetry
+            .iter()
+            .rev()
+            .find(|(p, _)| p.is_none())
+            .map_or(0.0, |a| a.1);
         Ok(pipeline::Config {
             analysis: crate::analysis::Config {
                 match_timeout_ns: (self.match_timeout * 1e9) as i64,
@@ -123,14 +134,14 @@ impl AnalyzeArgs {
             },
             estimate: crate::estimate::Config {
                 max_drift_ppm: self.max_drift_ppm,
-                truth,
                 enabled: !self.no_estimates,
-                asymmetry: self
-                    .delay_asymmetry
-                    .iter()
-                    .map(|a| parse_asymmetry(a))
-                    .collect::<anyhow::Result<_>>()?,
+                delay_asymmetry_ns: every_point,
             },
+            point_delay_asymmetry: asymmetry
+                .into_iter()
+                .filter_map(|(p, ns)| Some((p?, ns)))
+                .collect(),
+            truth,
             udp_ports: self.udp_port.clone(),
             path: self.path.clone(),
         })

@@ -1,8 +1,9 @@
 use proptest::prelude::*;
 
+use super::baseline::MovingMedian;
 use super::*;
-use crate::analysis::{DelayExchange, SyncExchange};
-use crate::wire::Timestamp;
+use crate::analysis::{DelayExchange, Measurement, PdelayExchange, SyncExchange};
+use crate::wire::{Correction, Duration, PortIdentity, Timestamp};
 
 const S: i64 = 1_000_000_000;
 
@@ -64,16 +65,12 @@ fn exchange(
     }
 }
 
-fn names(_: PointId) -> &'static str {
-    "p"
-}
-
 #[test]
 fn symmetric_path_gives_the_true_offset_and_delay() {
     let s = e2e_sample(&exchange(0, 1234, 1234, 5000, 5000, 300, 700)).unwrap();
     assert_eq!(s.offset_ns, 1234.0);
-    assert_eq!(s.delay_ns, 5000.0);
-    assert_eq!((s.lo_ns, s.hi_ns), (1234.0 - 5000.0, 1234.0 + 5000.0));
+    assert_eq!(s.mean_path_delay_ns, 5000.0);
+    assert_eq!((s.lower_ns, s.upper_ns), (1234.0 - 5000.0, 1234.0 + 5000.0));
 }
 
 #[test]
@@ -85,7 +82,7 @@ fn residence_the_delay_req_carried_at_the_point_is_not_on_its_path() {
         delay.req_correction = Correction(700 << 16);
     }
     let s = e2e_sample(&m).unwrap();
-    assert_eq!(s.delay_ns, 5350.0);
+    assert_eq!(s.mean_path_delay_ns, 5350.0);
 }
 
 #[test]
@@ -93,8 +90,8 @@ fn asymmetry_is_inside_the_hard_bound() {
     // 2 µs of asymmetry: offset off by 1 µs, within the 6 µs delay.
     let s = e2e_sample(&exchange(0, 0, 0, 7000, 5000, 0, 0)).unwrap();
     assert_eq!(s.offset_ns, 1000.0);
-    assert_eq!(s.delay_ns, 6000.0);
-    let mut t = Track::new(1.0, 200.0);
+    assert_eq!(s.mean_path_delay_ns, 6000.0);
+    let mut t = Track::new(DelayMechanism::E2e, 1.0, 200.0);
     let e = t.add(s);
     assert!(e.offset_ns.abs() <= e.hard_bound_ns);
 }
@@ -114,7 +111,7 @@ fn frequency_and_offset_from_a_drifting_clock_with_queueing() {
         let offset2 = offset + 50;
         let q = if i % 5 == 0 { 200_000 } else { 0 };
         let m = exchange(time, offset, offset2, 20_000 + q, 20_000, 0, 0);
-        last = Some((est.observe(&m, &names).unwrap(), offset));
+        last = Some((est.observe(&m).unwrap(), offset));
     }
     let (e, truth) = last.unwrap();
     assert!(
@@ -128,15 +125,15 @@ fn frequency_and_offset_from_a_drifting_clock_with_queueing() {
         e.offset_ns
     );
     assert!((e.offset_ns - truth as f64).abs() <= e.hard_bound_ns);
-    assert!((e.delay_ns - 20_000.0).abs() < 30.0);
+    assert!((e.mean_path_delay_ns - 20_000.0).abs() < 30.0);
     let t = &est.tracks[0].1;
-    assert_eq!(t.samples, 200);
-    assert_eq!(t.series.as_slice().len(), 200);
+    assert_eq!(t.samples(), 200);
+    assert_eq!(t.statistics().series.as_slice().len(), 200);
 }
 
 #[test]
 fn a_step_restarts_the_causal_intersection() {
-    let mut t = Track::new(1.0, 200.0);
+    let mut t = Track::new(DelayMechanism::E2e, 1.0, 200.0);
     for i in 0..40i64 {
         let offset = if i < 20 { 0 } else { 500_000 };
         let s = e2e_sample(&exchange(i * S / 8, offset, offset, 1000, 1000, 0, 0)).unwrap();
@@ -148,7 +145,7 @@ fn a_step_restarts_the_causal_intersection() {
             e.hard_bound_ns
         );
     }
-    assert!(t.conflicts >= 1);
+    assert!(t.conflicts() >= 1);
 }
 
 #[test]
@@ -170,11 +167,15 @@ fn p2p_link_delay_from_one_and_two_step_responders() {
         resp_correction: Correction(0),
         follow_up_correction: Some(Correction(0)),
     };
-    assert_eq!(link_delay(&x), Some((5000 << 16, 10_000 << 16)));
+    let want = PeerDelay {
+        mean_link_delay: Duration::from_ns(5000),
+        round_trip: Duration::from_ns(10_000),
+    };
+    assert_eq!(peer_delay(&x), want);
     x.t3 = None;
     x.follow_up_correction = None;
     x.resp_correction = Correction(30_000 << 16);
-    assert_eq!(link_delay(&x), Some((5000 << 16, 10_000 << 16)));
+    assert_eq!(peer_delay(&x), want);
 }
 
 proptest! {
@@ -195,11 +196,11 @@ proptest! {
             let offset = offset0 + time * drift_ppb / 1_000_000_000;
             let offset2 = offset + 1_000_000 * drift_ppb / 1_000_000_000;
             let m = exchange(time, offset, offset2, d1, d2, r1, r2);
-            if let Some(e) = est.observe(&m, &names) {
+            if let Some(e) = est.observe(&m) {
                 let err = (e.offset_ns - offset as f64).abs();
                 prop_assert!(err <= e.hard_bound_ns + 1e-6,
                     "sample {i}: error {err} > hard {}", e.hard_bound_ns);
-                prop_assert!(e.stat_bound_ns <= e.hard_bound_ns + 1e-9);
+                prop_assert!(e.statistical_bound_ns <= e.hard_bound_ns + 1e-9);
             }
         }
     }
@@ -231,78 +232,53 @@ fn moving_median_of_the_last_ten() {
     }
 }
 
-/// The measurements of a simulated scenario, as `analyze` makes them.
-fn simulated(name: &str, secs: f64) -> Vec<Measurement> {
-    use crate::analysis::{Analyzer, Observation};
-    use crate::simulate::{self, Captured, Scenario};
-    use crate::wire::link::{LinkType, Peeled, PtpPorts, peel};
-    use crate::wire::{Ptp, decode};
-    let mut s = Scenario::load(name).expect("named scenario");
-    s.duration_s = secs;
-    let mut frames = Vec::new();
-    simulate::run(&s, &mut |f: Captured<'_>| {
-        frames.push((f.point, f.time_ns, f.data.to_vec()))
-    });
-    let mut a = Analyzer::new(crate::analysis::Config::default());
-    a.set_point_count(8);
-    let mut out = Vec::new();
-    let ports = PtpPorts::default();
-    for (i, (point, t, data)) in frames.iter().enumerate() {
-        let Ok(Peeled::Ptp(link)) = peel(LinkType::Ethernet, data, &ports) else {
-            continue;
-        };
-        let Ok(Ptp::V2(message)) = decode(link.payload) else {
-            continue;
-        };
-        let len = usize::from(message.header.message_length).min(link.payload.len());
-        a.frame(*point, Some(*t));
-        out.extend(a.observe(&Observation {
-            point: *point,
-            frame: i as u64 + 1,
-            time_ns: *t,
-            link: &link,
-            message: &message,
-            bytes: &link.payload[..len],
-        }));
+#[test]
+fn the_estimator_and_the_baseline_are_interchangeable_filters() {
+    // A constant offset; every third exchange queued 40 µs both ways, the
+    // last one not: both filters find the offset at it, and only the
+    // estimator states a frequency and a bound.
+    let mut filters: Vec<(Box<dyn Filter>, bool)> = vec![
+        (Box::new(LineFit::new(DelayMechanism::E2e)), true),
+        (Box::new(Baseline::new(DelayMechanism::E2e)), false),
+    ];
+    for (filter, bounded) in &mut filters {
+        let mut last = None;
+        for i in 0..64i64 {
+            let q = if i % 3 == 1 { 40_000 } else { 0 };
+            let m = exchange(i * S / 8, 700, 700, 10_000 + q, 10_000 + q, 0, 0);
+            last = Some(filter.sample(&e2e_sample(&m).unwrap()));
+        }
+        let u = last.unwrap();
+        assert!((u.offset_ns - 700.0).abs() < 1.0, "{u:?}");
+        assert_eq!(u.frequency_ppb.is_some(), *bounded);
+        assert_eq!(u.statistical_bound_ns.is_some(), *bounded);
+        filter.restart();
     }
-    out
 }
 
 #[test]
-fn only_irrelevant_measurements_are_filtered_out() {
-    for scenario in ["p2p-tc", "tc-chain"] {
-        let ms = simulated(scenario, 60.0);
-        let mut relevant = Relevant::default();
-        let kept: Vec<_> = ms.iter().filter(|m| relevant.keep(m)).collect();
-        let syncs = |v: &mut dyn Iterator<Item = &Measurement>| {
-            v.filter(|m| matches!(m, Measurement::Sync(_))).count()
-        };
-        let (all_syncs, kept_syncs) = (syncs(&mut ms.iter()), syncs(&mut kept.iter().copied()));
-        let config = || Config {
-            enabled: true,
-            ..Config::default()
-        };
-        let (mut a, mut b) = (Estimator::new(config()), Estimator::new(config()));
-        for m in &ms {
-            a.observe(m, &names);
+fn delay_asymmetry_by_point_over_the_one_of_every_point() {
+    let mut est = Estimator::new(Config {
+        enabled: true,
+        delay_asymmetry_ns: 100.0,
+        ..Config::default()
+    });
+    est.set_delay_asymmetry(1, -40.0);
+    let at = |point| {
+        let mut m = exchange(0, 0, 0, 5000, 5000, 0, 0);
+        if let Measurement::E2e { sync, delay } = &mut m {
+            sync.point = point;
+            delay.point = point;
         }
-        for m in &kept {
-            b.observe(m, &names);
-        }
-        let point = |p: PointId| p.to_string();
-        let json = |e: &Estimator| serde_json::to_string(&e.json(&point)).unwrap();
-        assert!(!a.tracks.is_empty(), "{scenario}: no estimates");
-        assert_eq!(json(&a), json(&b), "{scenario}");
-        if scenario == "p2p-tc" {
-            // Syncs before the first Pdelay exchange at a point, and at
-            // points that see none, are all that goes.
-            assert!(
-                kept_syncs > 0 && kept_syncs < all_syncs,
-                "{kept_syncs} of {all_syncs}"
-            );
-        } else {
-            assert_eq!(kept_syncs, 0, "E2E: no Sync is of use");
-            assert!(all_syncs > 0);
-        }
-    }
+        m
+    };
+    assert_eq!(est.observe(&at(0)).unwrap().offset_ns, -100.0);
+    assert_eq!(est.observe(&at(1)).unwrap().offset_ns, 40.0);
+    let asymmetry = |point| {
+        est.tracks
+            .iter()
+            .find(|(k, _)| k.point == point)
+            .map(|(_, t)| t.delay_asymmetry_ns)
+    };
+    assert_eq!((asymmetry(0), asymmetry(1)), (Some(100.0), Some(-40.0)));
 }

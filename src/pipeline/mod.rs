@@ -19,9 +19,11 @@ mod threads;
 
 use std::fmt;
 
-use crate::analysis::Analyzer;
+use crate::analysis::{Analyzer, Measurement, PointId};
 use crate::capture::{self, CaptureError, Frame, Input, Points};
 use crate::estimate::{Estimate, Estimator};
+use crate::score::Scorer;
+use crate::simulate::Truth;
 use crate::wire::link::PtpPorts;
 
 pub use decode::{Content, DecodeSummary, decode_frame};
@@ -31,7 +33,13 @@ pub use decode::{Content, DecodeSummary, decode_frame};
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub analysis: crate::analysis::Config,
+    /// The estimator's settings; its `delay_asymmetry_ns` holds for every
+    /// point not named in [`Config::point_delay_asymmetry`].
     pub estimate: crate::estimate::Config,
+    /// IEEE 1588 delayAsymmetry (§16.8) of capture points by name, ns.
+    pub point_delay_asymmetry: Vec<(String, f64)>,
+    /// A simulation's truth to score the estimates against.
+    pub truth: Option<Truth>,
     /// UDP ports carrying PTP besides 319 and 320.
     pub udp_ports: Vec<u16>,
     /// The capture points along the path messages take, by name
@@ -43,6 +51,12 @@ pub struct Config {
 pub struct Pipeline {
     pub analyzer: Analyzer,
     pub estimator: Estimator,
+    /// With a truth: scores the estimates against it.
+    pub scorer: Option<Scorer>,
+    /// delayAsymmetry by point name, told the estimator by point id when a
+    /// point is first seen (`named_points`).
+    point_delay_asymmetry: Vec<(String, f64)>,
+    named_points: Vec<bool>,
     pub ports: PtpPorts,
     pub decode: DecodeSummary,
     /// The current frame's message octets, reused from frame to frame.
@@ -54,6 +68,9 @@ impl Pipeline {
         Self {
             analyzer: Analyzer::new(config.analysis),
             estimator: Estimator::new(config.estimate.clone()),
+            scorer: config.truth.clone().map(Scorer::new),
+            point_delay_asymmetry: config.point_delay_asymmetry.clone(),
+            named_points: Vec::new(),
             ports: PtpPorts::with_extra(&config.udp_ports),
             decode: DecodeSummary::default(),
             arena: Vec::new(),
@@ -67,12 +84,50 @@ impl Pipeline {
         let d = owned::decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
         let name = |_| point_name;
         let m = owned::apply(&mut self.analyzer, &d, &self.arena, &name)?;
-        if self.estimator.enabled {
-            self.estimator.observe(&m, &name)
-        } else {
-            None
+        if !self.estimator.enabled {
+            return None;
+        }
+        self.name_point(frame.point, point_name);
+        observe(&mut self.estimator, self.scorer.as_mut(), &m, &name)
+    }
+
+    /// Tells the estimator the delayAsymmetry given for `point`, named
+    /// `name`, the first time it is seen.
+    fn name_point(&mut self, point: PointId, name: &str) {
+        if self.point_delay_asymmetry.is_empty() || self.named_points.get(point) == Some(&true) {
+            return;
+        }
+        if self.named_points.len() <= point {
+            self.named_points.resize(point + 1, false);
+        }
+        self.named_points[point] = true;
+        if let Some(ns) = delay_asymmetry_of(&self.point_delay_asymmetry, name) {
+            self.estimator.set_delay_asymmetry(point, ns);
         }
     }
+}
+
+/// The delayAsymmetry given for the capture point named `name` (the last
+/// one given for it), if any.
+fn delay_asymmetry_of(given: &[(String, f64)], name: &str) -> Option<f64> {
+    given.iter().rev().find(|(p, _)| p == name).map(|a| a.1)
+}
+
+/// Feeds a measurement to the estimator and, with a truth, the estimate it
+/// makes, with its track's key and point name, to the scorer.
+fn observe<'n>(
+    estimator: &mut Estimator,
+    scorer: Option<&mut Scorer>,
+    m: &Measurement,
+    name: &dyn Fn(PointId) -> &'n str,
+) -> Option<Estimate> {
+    let e = estimator.observe(m)?;
+    if let Some(scorer) = scorer
+        && let Some((key, _)) = estimator.last_track()
+    {
+        scorer.estimate(key, name(key.point), &e);
+    }
+    Some(e)
 }
 
 /// A finished run over capture files.

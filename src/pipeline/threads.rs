@@ -7,8 +7,8 @@
 use std::sync::mpsc;
 use std::thread;
 
-use super::Pipeline;
 use super::owned::{Decoded, apply, decode_owned};
+use super::{Pipeline, delay_asymmetry_of, observe};
 use crate::analysis::Measurement;
 use crate::capture::{self, CaptureError, Input, Points};
 use crate::estimate::Relevant;
@@ -65,6 +65,8 @@ pub(super) fn read_one(
     let summary = &mut p.decode;
     let analyzer = &mut p.analyzer;
     let estimator = &mut p.estimator;
+    let scorer = &mut p.scorer;
+    let point_delay_asymmetry = &p.point_delay_asymmetry;
     thread::scope(|s| {
         // The estimator has a thread of its own, fed batches of
         // measurements: on two cores the three threads share what the
@@ -77,11 +79,17 @@ pub(super) fn read_one(
                 let mut names: Vec<String> = Vec::new();
                 for mut b in est_rx {
                     if b.names.len() > names.len() {
+                        let known = names.len();
                         names = std::mem::take(&mut b.names);
+                        for (point, n) in names.iter().enumerate().skip(known) {
+                            if let Some(ns) = delay_asymmetry_of(point_delay_asymmetry, n) {
+                                estimator.set_delay_asymmetry(point, ns);
+                            }
+                        }
                     }
                     let name = |i: usize| names.get(i).map_or("", String::as_str);
                     for m in &b.items {
-                        estimator.observe(m, &name);
+                        observe(estimator, scorer.as_mut(), m, &name);
                     }
                     b.items.clear();
                     b.names.clear();

@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::analysis::Summary;
 use crate::analysis::ledger as flag;
 use crate::analysis::summary::fmt_ns;
-use crate::estimate::EstimateJson;
+use crate::report::estimates::EstimateJson;
 
 /// Everything `analyze` found.
 #[derive(Debug, Clone, Serialize)]

@@ -3,6 +3,7 @@
 //! "JSON record"; [`Record`] is its single source). Of an analysis: the
 //! [`Analysis`] with its findings, and the report folder ([`folder`]).
 
+pub mod estimates;
 pub(crate) mod findings;
 pub mod folder;
 mod json;

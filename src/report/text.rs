@@ -1,15 +1,18 @@
 //! The analysis as people read it on a terminal: the summary, the
 //! estimates and the findings, worst first (`analyze`'s text output).
 
+use super::estimates::{EstimateJson, estimates};
 use super::{Analysis, Finding};
 use crate::analysis::Summary;
-use crate::estimate::EstimateJson;
 use crate::pipeline::Pipeline;
 
 impl Analysis {
     /// The analysis of a pipeline so far, its points named by `names`.
     pub fn of(p: &Pipeline, names: &dyn Fn(usize) -> String) -> Self {
-        Self::new(Summary::new(&p.analyzer, names), p.estimator.json(names))
+        Self::new(
+            Summary::new(&p.analyzer, names),
+            estimates(&p.estimator, p.scorer.as_ref(), names),
+        )
     }
 
     /// `analyze`'s text output.

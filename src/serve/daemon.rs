@@ -97,7 +97,7 @@ impl Server {
         let Some((key, track)) = self.pipeline.estimator.last_track() else {
             return;
         };
-        let (master, conflicts) = (key.4, track.conflicts);
+        let (master, conflicts) = (key.master_port_identity, track.conflicts());
         let now = f.time_ns.unwrap_or(e.time_ns).saturating_add(shift);
         let mono = monotonic_ns() - (realtime_ns() - now).max(0);
         if let Some(s) = self

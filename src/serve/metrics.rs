@@ -118,11 +118,13 @@ impl Metrics {
 
     pub fn estimate(&self, e: &Estimate) {
         self.offset.set(e.offset_ns);
-        self.delay.set(e.delay_ns);
+        self.delay.set(e.mean_path_delay_ns);
         self.frequency.set(e.frequency_ppb);
         let kind = |k: &str| vec![("kind".to_string(), k.to_string())];
         self.bound.get_or_create(&kind("hard")).set(e.hard_bound_ns);
-        self.bound.get_or_create(&kind("stat")).set(e.stat_bound_ns);
+        self.bound
+            .get_or_create(&kind("stat"))
+            .set(e.statistical_bound_ns);
         self.estimates.inc();
     }
 
@@ -224,13 +226,12 @@ mod tests {
         m.estimate(&Estimate {
             time_ns: 1,
             offset_ns: -250.0,
-            delay_ns: 1500.0,
+            mean_path_delay_ns: 1500.0,
             frequency_ppb: 3.5,
             hard_bound_ns: 2000.0,
-            stat_bound_ns: 90.0,
+            statistical_bound_ns: 90.0,
             samples_used: 8,
             baseline_offset_ns: 0.0,
-            truth_ns: None,
         });
         m.status(Status::Holdover, 2);
         let page = render(&m.registry());

@@ -184,13 +184,12 @@ mod tests {
         Estimate {
             time_ns: t,
             offset_ns: 1234.4,
-            delay_ns: 500.0,
+            mean_path_delay_ns: 500.0,
             frequency_ppb: 12.0,
             hard_bound_ns: 800.2,
-            stat_bound_ns: 40.0,
+            statistical_bound_ns: 40.0,
             samples_used: 8,
             baseline_offset_ns: 1200.0,
-            truth_ns: None,
         }
     }
 

@@ -17,6 +17,7 @@
 //! IEEE 1588-2002 (PTPv1) messages are recognised by their version and decoded
 //! as far as their header and principal timestamp ([`message::v1`]).
 
+pub mod duration;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod header;
@@ -34,6 +35,7 @@ use std::fmt;
 use nom::error::{ErrorKind as NomErrorKind, ParseError};
 use nom::{IResult, Parser};
 
+pub use duration::Duration;
 pub use header::{Flags, Header, MessageType};
 pub use message::{Body, Message, Ptp, decode};
 pub use time::{Correction, Timestamp};

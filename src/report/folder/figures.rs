@@ -14,8 +14,8 @@ use super::plot::{
 };
 use crate::analysis::health::EventKind;
 use crate::analysis::summary::fmt_ns;
-use crate::estimate::{Estimate, EstimateJson};
 use crate::report::Analysis;
+use crate::report::estimates::{EstimateJson, EstimatePointJson};
 
 /// Colours of series told apart by colour only.
 const SERIES: [usize; 8] = [BLUE, ORANGE, GREEN, PURPLE, SKY, RED, BLACK_, GREY];
@@ -177,7 +177,7 @@ fn estimate(i: usize, e: &EstimateJson, epoch: &Epoch) -> Figure {
         .fold(0.0, f64::max);
     let (div, u) = unit(max_off);
     // offset ± a bound, as a band.
-    let band = |label: String, color, bound: fn(&Estimate) -> f64| {
+    let band = |label: String, color, bound: fn(&EstimatePointJson) -> f64| {
         Layer::band(
             label,
             color,

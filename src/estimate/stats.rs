@@ -1,0 +1,95 @@
+//! What a track's estimates add up to, for the output layer: running
+//! statistics while the estimates come, and a [`Summary`] of plain numbers
+//! at the end (no names, no sentences: the report words them).
+
+use crate::analysis::stats::{Series, Stats};
+
+use super::Estimate;
+
+/// Series points kept per track (decimated beyond).
+pub const MAX_SERIES: usize = 2048;
+
+/// `x` rounded to the nearest integer, halves away from zero (what
+/// `f64::round` does, without its libm call), saturating.
+pub fn nearest(x: f64) -> i64 {
+    (x + 0.5f64.copysign(x)) as i64
+}
+
+/// Why samples of a track were set aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inconsistency {
+    /// E2E samples whose mean path delay came out negative: the
+    /// corrections exceed the transit seen at the point, so the point is
+    /// not where the slave's port timestamps (e.g. it is before a TC's
+    /// egress timestamp), and causality does not bound their offsets.
+    NegativeMeanPathDelay,
+}
+
+/// Running statistics of a track's estimates.
+#[derive(Debug, Clone, Default)]
+pub struct Statistics {
+    /// Estimates made (one per sample taken).
+    pub samples: u64,
+    pub offsets: Stats,
+    offset_sum_of_squares: f64,
+    /// The samples' own mean path delays.
+    pub mean_path_delays: Stats,
+    pub hard_bounds: Stats,
+    pub statistical_bounds: Stats,
+    pub last: Option<Estimate>,
+    pub series: Series<Estimate, MAX_SERIES>,
+}
+
+impl Statistics {
+    /// Counts `e`, made from a sample with mean path delay
+    /// `sample_delay_ns`.
+    pub fn add(&mut self, e: Estimate, sample_delay_ns: f64) {
+        self.samples += 1;
+        self.offsets.add(nearest(e.offset_ns));
+        self.offset_sum_of_squares += e.offset_ns * e.offset_ns;
+        self.mean_path_delays.add(nearest(sample_delay_ns));
+        self.hard_bounds.add(nearest(e.hard_bound_ns));
+        self.statistical_bounds.add(nearest(e.statistical_bound_ns));
+        self.last = Some(e);
+        self.series.push(e);
+    }
+
+    /// Root mean square of the offsets, ns (0 without any).
+    pub fn offset_rms_ns(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            (self.offset_sum_of_squares / self.samples as f64).sqrt()
+        }
+    }
+}
+
+/// A track at the end, in numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary<'a> {
+    /// Samples used.
+    pub samples: u64,
+    /// Samples set aside, and why.
+    pub inconsistent_samples: u64,
+    pub inconsistency: Option<Inconsistency>,
+    /// Times the causal intervals stopped intersecting (a step).
+    pub conflicts: u64,
+    pub offset_median_ns: Option<i64>,
+    pub offset_rms_ns: f64,
+    pub offset_p99_abs_ns: Option<u64>,
+    pub mean_path_delay_min_ns: Option<i64>,
+    pub mean_path_delay_median_ns: Option<i64>,
+    /// The last estimate's.
+    pub frequency_ppb: Option<f64>,
+    pub hard_bound_median_ns: Option<i64>,
+    pub statistical_bound_median_ns: Option<i64>,
+    /// Confidence of the statistical bound.
+    pub confidence: f64,
+    /// The drift bound the hard bound assumes.
+    pub max_drift_ppm: f64,
+    pub timestamp_resolution_ns: f64,
+    /// The path asymmetry applied (delayAsymmetry, §7.4.2), ns.
+    pub delay_asymmetry_ns: f64,
+    /// Estimates over time, decimated to at most [`MAX_SERIES`].
+    pub series: &'a [Estimate],
+}

@@ -1,0 +1,132 @@
+//! The estimator of one [`TrackKey`](super::TrackKey): each sample goes to
+//! the hard bound, the estimator's filter and the baseline, and their
+//! results make one [`Estimate`].
+
+use super::baseline::Baseline;
+use super::causal::CausalBound;
+use super::fit::{CONFIDENCE, LineFit};
+use super::stats::{Inconsistency, Statistics, Summary};
+use super::{DelayMechanism, Filter, Sample};
+
+/// One estimate, at a sample's time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Capture time of the sample's Sync.
+    pub time_ns: i64,
+    /// offsetFromMaster (§11.2): the point's clock minus the grandmaster's,
+    /// clamped into the hard bound.
+    pub offset_ns: f64,
+    /// The meanPathDelay (§11.3) or link delay (§11.4) of the fit.
+    pub mean_path_delay_ns: f64,
+    /// The point's clock's frequency error (NaN if the filter estimates
+    /// none).
+    pub frequency_ppb: f64,
+    /// Half-width of the interval causality allows about the offset.
+    pub hard_bound_ns: f64,
+    /// Half-width of the [`CONFIDENCE`] interval, at most the hard one.
+    pub statistical_bound_ns: f64,
+    pub samples_used: usize,
+    /// The ptp4l-like baseline's offset for the same sample.
+    pub baseline_offset_ns: f64,
+}
+
+/// The estimator of one capture point, slave port and master.
+#[derive(Debug, Clone)]
+pub struct Track {
+    delay_mechanism: DelayMechanism,
+    causal: CausalBound,
+    filter: LineFit,
+    baseline: Baseline,
+    statistics: Statistics,
+    /// Timestamp resolution of the capture, ns.
+    pub resolution_ns: f64,
+    /// The path asymmetry applied (delayAsymmetry, §7.4.2), ns.
+    pub delay_asymmetry_ns: f64,
+    /// Samples set aside (see [`Inconsistency`]), not used.
+    pub inconsistent: u64,
+}
+
+impl Track {
+    pub fn new(delay_mechanism: DelayMechanism, resolution_ns: f64, max_drift_ppm: f64) -> Self {
+        Self {
+            delay_mechanism,
+            causal: CausalBound::new(max_drift_ppm),
+            filter: LineFit::new(delay_mechanism),
+            baseline: Baseline::new(delay_mechanism),
+            statistics: Statistics::default(),
+            resolution_ns,
+            delay_asymmetry_ns: 0.0,
+            inconsistent: 0,
+        }
+    }
+
+    /// Adds a sample; returns the estimate at it.
+    pub fn add(&mut self, s: Sample) -> Estimate {
+        let baseline = self.baseline.sample(&s);
+        let interval = self.causal.add(&s);
+        if interval.restarted {
+            self.filter.restart();
+        }
+        let fitted = self.filter.sample(&s);
+        let offset = fitted.offset_ns.clamp(interval.lower_ns, interval.upper_ns);
+        let hard =
+            (offset - interval.lower_ns).max(interval.upper_ns - offset) + self.resolution_ns;
+        let statistical = fitted
+            .statistical_bound_ns
+            .map_or(hard, |b| (b + self.resolution_ns).min(hard));
+        let e = Estimate {
+            time_ns: s.time_ns,
+            offset_ns: offset,
+            mean_path_delay_ns: fitted.mean_path_delay_ns,
+            frequency_ppb: fitted.frequency_ppb.unwrap_or(f64::NAN),
+            hard_bound_ns: hard,
+            statistical_bound_ns: statistical,
+            samples_used: fitted.samples_used,
+            baseline_offset_ns: baseline.offset_ns,
+        };
+        self.statistics.add(e, s.mean_path_delay_ns);
+        e
+    }
+
+    pub fn delay_mechanism(&self) -> DelayMechanism {
+        self.delay_mechanism
+    }
+
+    /// Times the causal intervals stopped intersecting (a step).
+    pub fn conflicts(&self) -> u64 {
+        self.causal.conflicts
+    }
+
+    /// Samples taken (each made an estimate).
+    pub fn samples(&self) -> u64 {
+        self.statistics.samples
+    }
+
+    pub fn statistics(&self) -> &Statistics {
+        &self.statistics
+    }
+
+    /// The track in numbers.
+    pub fn summary(&self) -> Summary<'_> {
+        let s = &self.statistics;
+        Summary {
+            samples: s.samples,
+            inconsistent_samples: self.inconsistent,
+            inconsistency: (self.inconsistent > 0).then_some(Inconsistency::NegativeMeanPathDelay),
+            conflicts: self.causal.conflicts,
+            offset_median_ns: s.offsets.quantile(0.5),
+            offset_rms_ns: s.offset_rms_ns(),
+            offset_p99_abs_ns: s.offsets.abs_quantile(0.99),
+            mean_path_delay_min_ns: s.mean_path_delays.min(),
+            mean_path_delay_median_ns: s.mean_path_delays.quantile(0.5),
+            frequency_ppb: s.last.map(|e| e.frequency_ppb),
+            hard_bound_median_ns: s.hard_bounds.quantile(0.5),
+            statistical_bound_median_ns: s.statistical_bounds.quantile(0.5),
+            confidence: CONFIDENCE,
+            max_drift_ppm: self.causal.max_drift_ppb / 1000.0,
+            timestamp_resolution_ns: self.resolution_ns,
+            delay_asymmetry_ns: self.delay_asymmetry_ns,
+            series: s.series.as_slice(),
+        }
+    }
+}

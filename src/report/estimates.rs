@@ -1,0 +1,212 @@
+//! The `estimates` of `analyze --format json` and of the report's
+//! `summary.json`: the estimator's plain results, with the truth scores
+//! when there is a truth, as JSON, their points named and their notes
+//! worded here.
+
+use serde::Serialize;
+
+use crate::analysis::PointId;
+use crate::estimate::{DelayMechanism, Estimate, Estimator, Inconsistency};
+use crate::score::{ErrorSummary, Scorer};
+
+/// Why samples were set aside, in words.
+pub fn inconsistency_note(i: Inconsistency) -> &'static str {
+    match i {
+        Inconsistency::NegativeMeanPathDelay => {
+            "samples with a negative path delay were set aside: the corrections exceed the transit seen at this point (it is not where the slave's port timestamps, e.g. before a TC's egress timestamp); their offsets are not bounded by causality"
+        }
+    }
+}
+
+/// The estimator's tracks in key order, scored by `scorer` with `--truth`.
+pub fn estimates(
+    estimator: &Estimator,
+    scorer: Option<&Scorer>,
+    name: &dyn Fn(PointId) -> String,
+) -> Vec<EstimateJson> {
+    estimator
+        .summaries()
+        .into_iter()
+        .map(|(key, t)| {
+            let point = name(key.point);
+            let score = scorer.map(|s| s.track(&key, &point));
+            let truth_at = |i: usize| {
+                score
+                    .as_ref()
+                    .and_then(|s| s.truth_ns.get(i).copied().flatten())
+            };
+            let series = t
+                .series
+                .iter()
+                .enumerate()
+                .map(|(i, e)| EstimatePointJson::new(e, truth_at(i)))
+                .collect();
+            EstimateJson {
+                major_sdo_id: key.major_sdo_id,
+                domain: key.domain_number,
+                port: key.requesting_port_identity.to_string(),
+                master: key.master_port_identity.to_string(),
+                mechanism: match key.delay_mechanism {
+                    DelayMechanism::E2e => "E2E",
+                    DelayMechanism::P2p => "P2P",
+                },
+                samples: t.samples,
+                inconsistent_samples: t.inconsistent_samples,
+                conflicts: t.conflicts,
+                note: t.inconsistency.map(inconsistency_note),
+                offset_ns: OffsetJson {
+                    median: t.offset_median_ns,
+                    rms: t.offset_rms_ns,
+                    p99_abs: t.offset_p99_abs_ns,
+                },
+                path_delay_ns: DelayJson {
+                    min: t.mean_path_delay_min_ns,
+                    median: t.mean_path_delay_median_ns,
+                },
+                frequency_ppb: t.frequency_ppb,
+                bound_ns: BoundJson {
+                    hard_median: t.hard_bound_median_ns,
+                    stat_median: t.statistical_bound_median_ns,
+                    confidence: t.confidence,
+                    max_drift_ppm: t.max_drift_ppm,
+                },
+                timestamp_resolution_ns: t.timestamp_resolution_ns,
+                delay_asymmetry_ns: t.delay_asymmetry_ns,
+                truth: score.map(|s| TruthJson {
+                    found: s.found,
+                    outside_span: s.outside_span,
+                    ours: ErrorJson::from(s.ours),
+                    baseline: ErrorJson::from(s.baseline),
+                }),
+                series,
+                point,
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OffsetJson {
+    pub median: Option<i64>,
+    pub rms: f64,
+    pub p99_abs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DelayJson {
+    pub min: Option<i64>,
+    pub median: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundJson {
+    pub hard_median: Option<i64>,
+    pub stat_median: Option<i64>,
+    /// Confidence of the statistical bound.
+    pub confidence: f64,
+    /// The drift bound the hard bound assumes.
+    pub max_drift_ppm: f64,
+}
+
+/// Errors against the truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorJson {
+    pub samples: u64,
+    pub rms_ns: Option<f64>,
+    pub p99_ns: Option<i64>,
+    pub max_ns: Option<f64>,
+    /// Share of estimates whose bound contains the truth (null for the
+    /// baseline, which states no bound, as ptp4l).
+    pub hard_coverage: Option<f64>,
+    pub stat_coverage: Option<f64>,
+}
+
+impl From<ErrorSummary> for ErrorJson {
+    fn from(e: ErrorSummary) -> Self {
+        Self {
+            samples: e.samples,
+            rms_ns: e.rms_ns,
+            p99_ns: e.p99_ns,
+            max_ns: e.max_ns,
+            hard_coverage: e.hard_coverage,
+            stat_coverage: e.statistical_coverage,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TruthJson {
+    /// Whether the truth has this point and grandmaster.
+    pub found: bool,
+    /// Estimates outside the truth's time span.
+    pub outside_span: u64,
+    pub ours: ErrorJson,
+    pub baseline: ErrorJson,
+}
+
+/// One estimate of a series.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct EstimatePointJson {
+    pub time_ns: i64,
+    pub offset_ns: f64,
+    /// Mean path delay (E2E) or link delay (P2P).
+    pub delay_ns: f64,
+    pub frequency_ppb: f64,
+    pub hard_bound_ns: f64,
+    pub stat_bound_ns: f64,
+    pub samples_used: usize,
+    /// The ptp4l-like baseline's offset for the same sample.
+    pub baseline_offset_ns: f64,
+    /// The true offset, with `--truth`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truth_ns: Option<f64>,
+}
+
+impl EstimatePointJson {
+    fn new(e: &Estimate, truth_ns: Option<f64>) -> Self {
+        Self {
+            time_ns: e.time_ns,
+            offset_ns: e.offset_ns,
+            delay_ns: e.mean_path_delay_ns,
+            frequency_ppb: e.frequency_ppb,
+            hard_bound_ns: e.hard_bound_ns,
+            stat_bound_ns: e.statistical_bound_ns,
+            samples_used: e.samples_used,
+            baseline_offset_ns: e.baseline_offset_ns,
+            truth_ns,
+        }
+    }
+}
+
+/// The `estimates` entries of `analyze --format json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateJson {
+    pub point: String,
+    pub major_sdo_id: u8,
+    pub domain: u8,
+    /// The slave port whose exchanges were used (P2P: the Pdelay
+    /// requester whose link delay was used).
+    pub port: String,
+    /// The master port whose Syncs were used.
+    pub master: String,
+    pub mechanism: &'static str,
+    /// Samples used.
+    pub samples: u64,
+    /// Samples set aside (negative path delay); see `note`.
+    pub inconsistent_samples: u64,
+    /// Times the causal intervals stopped intersecting (a step).
+    pub conflicts: u64,
+    pub note: Option<&'static str>,
+    pub offset_ns: OffsetJson,
+    pub path_delay_ns: DelayJson,
+    pub frequency_ppb: Option<f64>,
+    pub bound_ns: BoundJson,
+    pub timestamp_resolution_ns: f64,
+    /// The path asymmetry applied (`--delay-asymmetry`), ns.
+    pub delay_asymmetry_ns: f64,
+    /// With `--truth`: errors and bound coverage, ours and the baseline's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truth: Option<TruthJson>,
+    /// Model estimates over time, decimated to at most 2048.
+    pub series: Vec<EstimatePointJson>,
+}
