@@ -106,3 +106,65 @@ fn serve_refuses_bad_options() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--max-drift-ppm 0"));
     assert!(!std::path::Path::new(clock).exists());
 }
+
+/// The offsets `serve -v` published for a fast replay of `capture`.
+fn published_offsets(capture: &str, extra: &[&str]) -> Vec<i64> {
+    let clock = std::env::temp_dir().join(format!(
+        "ptpscope-serve-asym-{}-{}",
+        std::process::id(),
+        extra.len()
+    ));
+    let mut args = vec!["serve", "--fast", "-v", "--clock", clock.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let lab = lab(capture);
+    args.extend(["--replay", lab.to_str().unwrap()]);
+    let out = ptpscope(&args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    err.lines()
+        .filter(|l| l.starts_with("ptpscope: synchronized offset "))
+        .map(|l| l.split(' ').nth(3).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn serve_applies_a_known_delay_asymmetry() {
+    // E2E: the Sync's leg is the mean path delay plus delayAsymmetry, so
+    // the offset moves by minus it (IEEE 1588-2019 §11.3, §16.8).
+    let plain = published_offsets("lab-l2-e2e.pcap", &[]);
+    let moved = published_offsets("lab-l2-e2e.pcap", &["--delay-asymmetry", "3000"]);
+    let named = published_offsets(
+        "lab-l2-e2e.pcap",
+        &[
+            "--delay-asymmetry",
+            "lab-l2-e2e=-500",
+            "--delay-asymmetry",
+            "9",
+        ],
+    );
+    assert!(plain.len() > 5, "{plain:?}");
+    assert_eq!(plain.len(), moved.len());
+    assert_eq!(plain.len(), named.len());
+    // Each offset moves by the asymmetry, except where the estimator
+    // clamps it into the causal interval, which assumes no asymmetry: then
+    // it moves less, never the other way.
+    let check = |v: &[i64], by: i64| {
+        let exact = plain
+            .iter()
+            .zip(v)
+            .filter(|(p, m)| (*p + by - *m).abs() <= 1)
+            .count();
+        assert!(exact * 10 >= plain.len() * 7, "{by}: {plain:?} {v:?}");
+        for (p, m) in plain.iter().zip(v) {
+            let d = m - p;
+            assert!(
+                d * by.signum() >= 0 && d.abs() <= by.abs() + 1,
+                "{by}: {p} {m}"
+            );
+        }
+    };
+    check(&moved, -3000);
+    check(&named, 500);
+    let out = ptpscope(&["serve", "--replay", "x.pcap", "--delay-asymmetry", "a=b"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--delay-asymmetry a=b"));
+}

@@ -116,17 +116,7 @@ impl AnalyzeArgs {
             }
             None => None,
         };
-        let asymmetry = self
-            .delay_asymmetry
-            .iter()
-            .map(|a| parse_asymmetry(a))
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        // The last for every point; the last for a point wins over it.
-        let every_point = asymmetry
-            .iter()
-            .rev()
-            .find(|(p, _)| p.is_none())
-            .map_or(0.0, |a| a.1);
+        let (every_point, point_delay_asymmetry) = delay_asymmetries(&self.delay_asymmetry)?;
         Ok(pipeline::Config {
             analysis: crate::analysis::Config {
                 match_timeout_ns: (self.match_timeout * 1e9) as i64,
@@ -137,10 +127,7 @@ impl AnalyzeArgs {
                 enabled: !self.no_estimates,
                 delay_asymmetry_ns: every_point,
             },
-            point_delay_asymmetry: asymmetry
-                .into_iter()
-                .filter_map(|(p, ns)| Some((p?, ns)))
-                .collect(),
+            point_delay_asymmetry,
             truth,
             udp_ports: self.udp_port.clone(),
             path: self.path.clone(),
@@ -182,6 +169,25 @@ fn finish(
         );
     }
     Ok(())
+}
+
+/// `--delay-asymmetry [POINT=]NS...`: the value for every point (the last
+/// one given without a name, else 0) and those given by name.
+pub fn delay_asymmetries(args: &[String]) -> anyhow::Result<(f64, Vec<(String, f64)>)> {
+    let asymmetry = args
+        .iter()
+        .map(|a| parse_asymmetry(a))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let every_point = asymmetry
+        .iter()
+        .rev()
+        .find(|(p, _)| p.is_none())
+        .map_or(0.0, |a| a.1);
+    let named = asymmetry
+        .into_iter()
+        .filter_map(|(p, ns)| Some((p?, ns)))
+        .collect();
+    Ok((every_point, named))
 }
 
 /// `--delay-asymmetry [POINT=]NS`.

@@ -37,6 +37,15 @@ pub struct ServeArgs {
     /// (chrony.conf: `refclock SOCK PATH`).
     #[arg(long, value_name = "PATH")]
     pub chrony_sock: Option<PathBuf>,
+    /// A known path asymmetry, IEEE 1588's delayAsymmetry (§16.8), ns, for
+    /// every capture point or, as NAME=NS, for one (repeatable), as for
+    /// `analyze`.
+    #[arg(
+        long = "delay-asymmetry",
+        value_name = "[POINT=]NS",
+        allow_hyphen_values = true
+    )]
+    pub delay_asymmetry: Vec<String>,
     /// Bound on the frequency difference of this host's clock and the
     /// grandmaster's, ppm: bounds grow by it with age.
     #[arg(long, default_value_t = 200.0)]
@@ -86,9 +95,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         .map(|ns| Duration::from_nanos(ns as u64));
     // Options are checked before the record is created.
     super::analyze::validate_drift(args.max_drift_ppm)?;
-    let mut pipeline = pipeline::Config::default();
+    let (every_point, point_delay_asymmetry) =
+        super::analyze::delay_asymmetries(&args.delay_asymmetry)?;
+    let mut pipeline = pipeline::Config {
+        point_delay_asymmetry,
+        ..Default::default()
+    };
     pipeline.estimate.max_drift_ppm = args.max_drift_ppm;
     pipeline.estimate.enabled = true;
+    pipeline.estimate.delay_asymmetry_ns = every_point;
     let config = DaemonConfig {
         source: match &args.replay {
             Some(path) => Source::Replay {

@@ -134,14 +134,15 @@ impl Publisher {
         }
         self.last_at = real_now;
         let real_ref = e.time_ns.saturating_add(shift);
+        let (offset_ns, bound_ns) = whole_ns_outward(e.offset_ns, e.hard_bound_ns);
         let snap = Snapshot {
             real_ns: real_ref,
             // The reference instant on the monotonic clock: as long ago
             // as the capture is behind real time.
             mono_ns: mono_now.saturating_sub(real_now.saturating_sub(real_ref).max(0)),
-            offset_ns: e.offset_ns.round() as i64,
+            offset_ns: offset_ns as i64,
             freq_ppb: e.frequency_ppb,
-            bound_ns: e.hard_bound_ns.max(0.0).ceil() as u64,
+            bound_ns,
             drift_ppb: (self.config.max_drift_ppm * 1000.0).ceil() as u64,
             valid_ns: self.config.valid_ns,
             status: self.status,
@@ -168,9 +169,40 @@ impl Publisher {
     }
 }
 
+/// An offset ± bound in whole ns whose interval contains the given one:
+/// the offset rounded to the nearest ns, the bound grown by what that
+/// rounding moved and rounded up.
+fn whole_ns_outward(offset_ns: f64, bound_ns: f64) -> (f64, u64) {
+    let rounded = offset_ns.round();
+    let bound = (bound_ns.max(0.0) + (offset_ns - rounded).abs()).ceil();
+    (rounded, bound as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_published_interval_contains_the_estimators() {
+        for (offset, bound) in [
+            (10.4, 5.3),
+            (10.5, 5.0),
+            (-10.5, 0.0),
+            (-3.49, 0.51),
+            (0.0, 0.0),
+            (1e9 + 0.75, 12_345.25),
+        ] {
+            let (o, b) = whole_ns_outward(offset, bound);
+            assert_eq!(o, o.round());
+            let b = b as f64;
+            assert!(
+                o - b <= offset - bound && o + b >= offset + bound,
+                "{offset} ± {bound} -> {o} ± {b}"
+            );
+            // Never wider than the rounding needs.
+            assert!(b <= bound + 1.5, "{offset} ± {bound} -> {o} ± {b}");
+        }
+    }
     use crate::wire::ClockIdentity;
 
     fn port(n: u8) -> PortIdentity {
