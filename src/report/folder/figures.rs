@@ -10,7 +10,8 @@
 
 use super::Epoch;
 use super::plot::{
-    BLACK_, BLUE, Figure, GREEN, GREY, Layer, ORANGE, PURPLE, Panel, RED, SKY, Shape, unit,
+    BLACK_, BLUE, FINDING, Figure, GREEN, GREY, Layer, ORANGE, PURPLE, Panel, RED, SKY, Shape,
+    unit,
 };
 use crate::analysis::health::EventKind;
 use crate::analysis::summary::fmt_ns;
@@ -22,9 +23,6 @@ const SERIES: [usize; 8] = [BLUE, ORANGE, GREEN, PURPLE, SKY, RED, BLACK_, GREY]
 
 /// Streams drawn on the interval panel at most (the busiest).
 const MAX_INTERVAL_STREAMS: usize = 6;
-
-/// Notes that start so are drawn as findings (in colour).
-pub const FINDING: &str = "TC finding: ";
 
 pub fn figures(a: &Analysis, epoch: &Epoch) -> Vec<Figure> {
     let mut v: Vec<Figure> = a
