@@ -16,8 +16,6 @@
 //! exchange from the same master at the same point into an E2E measurement
 //! (as ptp4l pairs them).
 
-use serde::Serialize;
-
 use super::HashMap;
 use super::stats::Stats;
 use super::{Config, Observation, PointId, capped_entry};
@@ -25,7 +23,7 @@ use crate::wire::tlv::TlvBody;
 use crate::wire::{Body, Correction, Flags, PortIdentity, Timestamp};
 
 /// A Sync and, for a two-step master, its Follow_Up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncExchange {
     pub point: PointId,
     pub major_sdo_id: u8,
@@ -44,7 +42,7 @@ pub struct SyncExchange {
 }
 
 /// A Delay_Req and its Delay_Resp.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DelayExchange {
     pub point: PointId,
     pub major_sdo_id: u8,
@@ -64,7 +62,7 @@ pub struct DelayExchange {
 }
 
 /// A Pdelay_Req, its Pdelay_Resp and (two-step) Pdelay_Resp_Follow_Up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PdelayExchange {
     pub point: PointId,
     pub major_sdo_id: u8,
@@ -89,8 +87,7 @@ pub struct PdelayExchange {
 }
 
 /// A completed exchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Measurement {
     Sync(SyncExchange),
     /// t1, t2 from the latest Sync; t3, t4 from the Delay exchange.
@@ -110,8 +107,8 @@ pub struct Outcome {
     pub measurement: Option<Measurement>,
 }
 
-/// Counts of one kind of exchange (its JSON form too).
-#[derive(Debug, Clone, Default, Serialize)]
+/// Counts of one kind of exchange.
+#[derive(Debug, Clone, Default)]
 pub struct Counts {
     /// Completed exchanges.
     pub matched: u64,
@@ -126,10 +123,8 @@ pub struct Counts {
     /// One-step Syncs, one-step Pdelay_Resps, unicast denials.
     pub one_step: u64,
     /// Time from request to answer, for matched exchanges.
-    #[serde(rename = "response_ns")]
     pub response: Stats,
     /// How long late answers came after their request.
-    #[serde(rename = "late_wait_ns")]
     pub late_wait: Stats,
 }
 

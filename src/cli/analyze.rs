@@ -16,10 +16,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::decode::{Summary as DecodeSummary, decode_frame};
 use super::{Input, inputs};
-use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation, Summary};
+use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation};
 use crate::capture::{self, Frame, Points};
 use crate::estimate::{Estimate, EstimateJson, Estimator, Relevant};
-use crate::report::{Analysis, Content, Finding, folder};
+use crate::report::{Analysis, Content, Finding, Summary, folder};
 use crate::wire::link::{LinkType, Mac, PtpFrame, PtpPorts, Transport};
 use crate::wire::{Body, Header, Message, Ptp};
 
@@ -211,7 +211,7 @@ impl Pipeline {
         self.arena.clear();
         let d = decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
         let name = |_| point_name;
-        let m = apply(&mut self.analyzer, &d, &self.arena, &name)?;
+        let m = apply(&mut self.analyzer, &d, &self.arena)?;
         if self.estimator.enabled {
             self.estimator.observe(&m, &name)
         } else {
@@ -310,7 +310,7 @@ fn findings_text(v: &[Finding]) -> String {
 }
 
 fn estimates_text(v: &[EstimateJson]) -> String {
-    use crate::analysis::summary::fmt_ns;
+    use crate::report::fmt_ns;
     let mut o = String::new();
     if !v.is_empty() {
         o.push_str("\nEstimates (capture point clock vs grandmaster)\n");
@@ -513,12 +513,7 @@ fn decode_owned(
 
 /// Feeds one decoded frame to the analyzer; returns the measurement it
 /// completed, for the estimator.
-fn apply<'n>(
-    a: &mut Analyzer,
-    d: &Decoded,
-    arena: &[u8],
-    name: &dyn Fn(usize) -> &'n str,
-) -> Option<Measurement> {
+fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measurement> {
     a.frame(d.point, d.time_ns);
     match &d.item {
         Item::Frame => None,
@@ -563,7 +558,6 @@ fn apply<'n>(
         } => {
             a.malformed(MalformedRecord {
                 point_id: d.point,
-                point: name(d.point).to_owned(),
                 frame: d.frame,
                 field,
                 offset: *offset,
@@ -643,9 +637,8 @@ fn read_one(
                     names = std::mem::take(&mut b.names);
                     analyzer.set_point_count(names.len());
                 }
-                let name = |i: usize| names.get(i).map_or("", String::as_str);
                 for d in &b.items {
-                    if let Some(m) = apply(analyzer, d, &b.arena, &name)
+                    if let Some(m) = apply(analyzer, d, &b.arena)
                         && estimating
                         && relevant.keep(&m)
                     {

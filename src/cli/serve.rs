@@ -11,9 +11,9 @@ use anyhow::Context;
 use ptpscope_clock::{ClockReader, ClockWriter, DEFAULT_PATH, Snapshot, monotonic_ns, realtime_ns};
 
 use super::analyze::{AnalyzeArgs, Pipeline};
-use crate::analysis::Summary;
 use crate::capture::{self, Frame, Points};
 use crate::estimate::Estimate;
+use crate::report::Summary;
 use crate::serve::metrics::{self, Metrics};
 use crate::serve::{Config, Publisher};
 
