@@ -301,6 +301,24 @@ pub(crate) mod testing {
     pub fn frame() -> PtpFrame<'static> {
         PtpFrame::bare(crate::wire::link::Transport::L2)
     }
+
+    /// Observes `m` over link `f` at point 0, frame 1, capture time `t`.
+    pub fn see(
+        a: &mut super::Analyzer,
+        m: &Message<'static>,
+        f: &PtpFrame<'static>,
+        t: i64,
+    ) -> Option<super::Measurement> {
+        a.frame(0, Some(t));
+        a.observe(&super::Observation {
+            point: 0,
+            frame: 1,
+            time_ns: t,
+            link: f,
+            message: m,
+            bytes: &[],
+        })
+    }
 }
 
 #[cfg(test)]

@@ -191,8 +191,8 @@ impl Summary {
                 sync_follow_up: (&e.sync_follow_up).into(),
                 delay_req_resp: (&e.delay_req_resp).into(),
                 pdelay: (&e.pdelay).into(),
-                unicast_negotiation: (&e.unicast).into(),
-                e2e_measurements: e.e2e,
+                unicast_negotiation: (&e.unicast_negotiation).into(),
+                e2e_measurements: e.e2e_measurements,
             },
             clocks: clocks::clocks(&a.inventory, point_name),
             grandmasters: clocks::grandmasters(&a.inventory),
@@ -202,7 +202,7 @@ impl Summary {
             hops: hops::hops(&a.ledger, point_name),
             corrections: streams::corrections(&a.health, point_name),
             delay_correction_consistency: {
-                let mut v: Vec<_> = e.delay_correction_diff.iter().collect();
+                let mut v: Vec<_> = e.delay_resp_minus_req_correction.iter().collect();
                 v.sort_by_key(|(p, _)| **p);
                 v.into_iter()
                     .map(|(p, s)| DelayConsistencyJson {
