@@ -19,7 +19,7 @@ pub struct PointCorrections {
     /// The correctionField, whole ns.
     pub correction: Stats,
     last: Option<i64>,
-    /// The first [`MAX_JUMPS`] jumps.
+    /// The first `MAX_JUMPS` (16) jumps.
     pub jumps: Vec<Jump>,
     pub jump_count: u64,
 }

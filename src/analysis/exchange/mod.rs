@@ -2,10 +2,10 @@
 //!
 //! | exchange | IEEE 1588-2019 | matched by (at one capture point, per majorSdoId and domainNumber) | file |
 //! |---|---|---|---|
-//! | Sync → Follow_Up (two-step) | §11.3, §13.6, §13.7 | sourcePortIdentity, sequenceId | [`sync`] |
-//! | Delay_Req → Delay_Resp | §11.3, §13.6, §13.8 | Delay_Resp.requestingPortIdentity = Delay_Req.sourcePortIdentity, sequenceId | [`delay`] |
-//! | Pdelay_Req → Pdelay_Resp → Pdelay_Resp_Follow_Up | §11.4, §13.9–§13.11 | requestingPortIdentity = requester, sequenceId | [`pdelay`] |
-//! | Signaling REQUEST → GRANT_UNICAST_TRANSMISSION | §16.1, §13.12 | GRANT's targetPortIdentity = requester, messageType in the TLV | [`unicast`] |
+//! | Sync → Follow_Up (two-step) | §11.3, §13.6, §13.7 | sourcePortIdentity, sequenceId | `sync.rs` |
+//! | Delay_Req → Delay_Resp | §11.3, §13.6, §13.8 | Delay_Resp.requestingPortIdentity = Delay_Req.sourcePortIdentity, sequenceId | `delay.rs` |
+//! | Pdelay_Req → Pdelay_Resp → Pdelay_Resp_Follow_Up | §11.4, §13.9–§13.11 | requestingPortIdentity = requester, sequenceId | `pdelay.rs` |
+//! | Signaling REQUEST → GRANT_UNICAST_TRANSMISSION | §16.1, §13.12 | GRANT's targetPortIdentity = requester, messageType in the TLV | `unicast.rs` |
 //!
 //! The timestamps the standard keeps off the wire — t2 of a Sync, t3 of a
 //! Delay_Req, t1 and t4 of a Pdelay_Req — are the capture times at the

@@ -1,7 +1,7 @@
 //! The result of an analysis as one serializable value: the `analyze
 //! --format json` schema (documented in the README), built from the
 //! trackers' plain results with the capture points' names; its text form
-//! is in [`text`].
+//! is in `text.rs` ([`Summary::text`]).
 //!
 //! - [`clocks`]: clocks, ports, grandmasters and grandmaster changes;
 //! - [`streams`]: per stream health, and the correctionField per stream;
