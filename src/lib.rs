@@ -11,7 +11,8 @@
 //!   memory), live interfaces (feature `live`), and the time-ordered merge
 //!   of several files.
 //! - [`analysis`]: sans-IO trackers over decoded messages: inventory,
-//!   exchanges (measurements), stream health, the transparent-clock ledger.
+//!   exchanges (measurements), stream health, the transparent-clock
+//!   ledger. Plain values out: points are ids, findings are enums.
 //! - [`estimate`]: offset, path delay and frequency with error bounds,
 //!   from the analysis' measurements.
 //! - [`pipeline`]: capture → merge → decode → analysis → estimate on

@@ -1,4 +1,6 @@
-//! Per port and message type: is the stream what it says it is?
+//! Per port and message type: is the stream what it says it is? Against
+//! the timing attributes of IEEE 1588-2019 §7.7 (logMessageInterval,
+//! receipt timeouts) and the sequenceId of the common header (§13.3).
 //!
 //! A stream is one sender port's messages of one type at one capture point
 //! (for Delay_Resp, Pdelay_Resp and Pdelay_Resp_Follow_Up, per requesting
@@ -13,10 +15,9 @@
 //! - flags that change mid-stream;
 //! - for answers, the time since the message they answer.
 
-use serde::Serialize;
-
 use super::HashMap;
-use super::stats::{Series, Stats, Summary};
+use super::correction::PointCorrections;
+use super::stats::{Series, Stats};
 use super::{Config, Observation, PointId, capped_entry, log_interval_ns};
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
 
@@ -30,8 +31,7 @@ const MAX_EVENTS: usize = 64;
 const MAX_INTERVAL_SERIES: usize = 1024;
 
 /// What happened to a stream at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     /// `count` sequenceIds skipped.
     Gap,
@@ -44,7 +44,7 @@ pub enum EventKind {
 }
 
 /// A sequence or timeout event, where it happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     pub time_ns: i64,
     pub frame: u64,
@@ -52,30 +52,25 @@ pub struct Event {
     pub count: u64,
 }
 
+/// What a stream is: ordered by point, then as the header orders them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StreamKey {
     pub point: PointId,
     pub major_sdo_id: u8,
-    pub domain: u8,
-    pub port: PortIdentity,
+    pub domain_number: u8,
+    pub source_port_identity: PortIdentity,
     pub message_type: MessageType,
-    /// The requesting port, for answers.
-    pub peer: Option<PortIdentity>,
+    /// The requestingPortIdentity, for answers.
+    pub requesting_port_identity: Option<PortIdentity>,
 }
 
 /// A change of the flag field between consecutive messages of a stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlagChange {
     pub time_ns: i64,
     pub frame: u64,
-    #[serde(serialize_with = "ser_flags")]
     pub from: Flags,
-    #[serde(serialize_with = "ser_flags")]
     pub to: Flags,
-}
-
-fn ser_flags<S: serde::Serializer>(f: &Flags, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(f.names().map(|n| n.to_string()))
 }
 
 #[derive(Debug, Clone)]
@@ -103,7 +98,7 @@ pub struct Stream {
     /// Set by [`Health::finish`]: silent for longer than its timeout at the end.
     pub silent_at_end_ns: Option<i64>,
     /// The correctionField this stream carries.
-    pub corrections: super::ledger::PointCorrections,
+    pub corrections: PointCorrections,
     /// (capture time, interval ns) of consecutive messages, decimated.
     pub interval_series: Series<(i64, i64), MAX_INTERVAL_SERIES>,
     /// The first [`MAX_EVENTS`] events.
@@ -231,7 +226,7 @@ impl Health {
 
     pub fn observe(&mut self, o: &Observation<'_, '_>, response_ns: Option<i64>) {
         let h = &o.message.header;
-        let peer = match o.message.body {
+        let requesting_port_identity = match o.message.body {
             Body::DelayResp(_) | Body::PdelayResp(_) | Body::PdelayRespFollowUp(_) => {
                 o.message.body.requesting_port_identity()
             }
@@ -240,10 +235,10 @@ impl Health {
         let key = StreamKey {
             point: o.point,
             major_sdo_id: h.major_sdo_id,
-            domain: h.domain_number,
-            port: h.source_port_identity,
+            domain_number: h.domain_number,
+            source_port_identity: h.source_port_identity,
             message_type: h.message_type,
-            peer,
+            requesting_port_identity,
         };
         let t = o.time_ns;
         let mut created = false;
@@ -312,71 +307,6 @@ impl Health {
             if s.timeout_ns(k.message_type, n).is_some_and(|l| silence > l) {
                 s.silent_at_end_ns = Some(silence);
             }
-        }
-    }
-}
-
-/// The JSON form of a stream.
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamJson {
-    pub point: String,
-    pub major_sdo_id: u8,
-    pub domain: u8,
-    pub port: String,
-    pub message_type: String,
-    pub peer: Option<String>,
-    pub count: u64,
-    pub first_ns: i64,
-    pub last_ns: i64,
-    pub interval_ns: Option<Summary>,
-    pub advertised_log_interval: i8,
-    pub advertised_interval_ns: Option<i64>,
-    pub advertised_changes: u64,
-    pub gaps: u64,
-    pub duplicates: u64,
-    pub reordered: u64,
-    pub restarts: u64,
-    pub timeouts: u64,
-    pub longest_silence_ns: i64,
-    pub silent_at_end_ns: Option<i64>,
-    pub flag_change_count: u64,
-    pub flag_changes: Vec<FlagChange>,
-    pub response_ns: Option<Summary>,
-    /// (capture time, interval ns), decimated to at most 1024 for plots.
-    pub interval_series: Vec<(i64, i64)>,
-    /// Gaps, duplicates, reordering, restarts and timeouts with their
-    /// times: the first 64.
-    pub events: Vec<Event>,
-}
-
-impl StreamJson {
-    pub fn new(k: &StreamKey, s: &Stream, point: String) -> Self {
-        Self {
-            point,
-            major_sdo_id: k.major_sdo_id,
-            domain: k.domain,
-            port: k.port.to_string(),
-            message_type: k.message_type.to_string(),
-            peer: k.peer.map(|p| p.to_string()),
-            count: s.count,
-            first_ns: s.first_ns,
-            last_ns: s.last_ns,
-            interval_ns: s.intervals.summary(),
-            advertised_log_interval: s.advertised_log_interval,
-            advertised_interval_ns: log_interval_ns(s.advertised_log_interval),
-            advertised_changes: s.advertised_changes,
-            gaps: s.gaps,
-            duplicates: s.duplicates,
-            reordered: s.reordered,
-            restarts: s.restarts,
-            timeouts: s.timeouts,
-            longest_silence_ns: s.longest_silence_ns,
-            silent_at_end_ns: s.silent_at_end_ns,
-            flag_change_count: s.flag_change_count,
-            flag_changes: s.flag_changes.clone(),
-            response_ns: s.response.as_ref().and_then(|r| r.summary()),
-            interval_series: s.interval_series.as_slice().to_vec(),
-            events: s.events.clone(),
         }
     }
 }

@@ -1,5 +1,7 @@
-//! Who is on the network: clocks and ports per majorSdoId and domain, what
-//! each port sends (hence its role), and the grandmasters announced.
+//! Who is on the network: clocks and ports per majorSdoId and domainNumber,
+//! what each port sends (hence its role), and the grandmasters announced
+//! in Announce messages (IEEE 1588-2019 §13.5), chosen among as the best
+//! master clock algorithm's dataset comparison does (§9.3.4).
 //!
 //! Roles come from what a port sends: Announce, Sync, Follow_Up or
 //! Delay_Resp make it a master; Delay_Req or a unicast REQUEST a slave;
@@ -16,8 +18,6 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use serde::Serialize;
-
 use super::HashMap;
 use super::{Config, Observation, capped_entry, has_room, log_interval_ns};
 use crate::wire::link::Mac;
@@ -29,8 +29,8 @@ const MAX_ADDRESSES: usize = 4;
 /// Grandmaster changes kept (more are counted).
 const MAX_CHANGES: usize = 1000;
 
-/// A grandmaster as its Announce messages describe it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A grandmaster as its Announce messages describe it (§13.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dataset {
     pub grandmaster_identity: ClockIdentity,
     pub priority1: u8,
@@ -121,9 +121,24 @@ pub struct Port {
     pub points: u64,
 }
 
+/// What a port's messages show it doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Sends Announce, Sync, Follow_Up or Delay_Resp.
+    Master,
+    /// Sends Delay_Req or requests unicast transmission.
+    Slave,
+    /// Sends only Pdelay messages: a P2P transparent clock, or a port in
+    /// neither master nor slave state.
+    PeerDelayOnly,
+    /// Sends only Management messages.
+    Management,
+    Unknown,
+}
+
 impl Port {
-    /// Role names, from what the port sent.
-    pub fn roles(&self) -> Vec<&'static str> {
+    /// Its roles, from what the port sent.
+    pub fn roles(&self) -> Vec<Role> {
         let sent = |t: MessageType| self.sent[usize::from(t.0)] > 0;
         let master = sent(MessageType::ANNOUNCE)
             || sent(MessageType::SYNC)
@@ -133,19 +148,19 @@ impl Port {
         let pdelay = sent(MessageType::PDELAY_REQ) || sent(MessageType::PDELAY_RESP);
         let mut v = Vec::new();
         if master {
-            v.push("master");
+            v.push(Role::Master);
         }
         if slave {
-            v.push("slave");
+            v.push(Role::Slave);
         }
         if v.is_empty() && pdelay {
-            v.push("peer-delay only");
+            v.push(Role::PeerDelayOnly);
         }
         if v.is_empty() && sent(MessageType::MANAGEMENT) {
-            v.push("management");
+            v.push(Role::Management);
         }
         if v.is_empty() {
-            v.push("unknown");
+            v.push(Role::Unknown);
         }
         v
     }
@@ -176,16 +191,28 @@ struct Announcer {
     timeout_ns: i64,
 }
 
+/// Why a domain's best grandmaster changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GmChangeReason {
+    /// The domain's first grandmaster.
+    First,
+    /// A better one was announced.
+    Better,
+    /// The previous one now announces a worse dataset than another.
+    Worse,
+    /// The previous one fell silent past its announce receipt timeout.
+    Timeout,
+}
+
 /// A change of a domain's best grandmaster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GmChange {
     pub time_ns: i64,
     pub major_sdo_id: u8,
     pub domain: u8,
     pub from: Option<ClockIdentity>,
     pub to: Option<ClockIdentity>,
-    /// "first", "better", "worse", or "timeout" (the previous one fell silent).
-    pub reason: &'static str,
+    pub reason: GmChangeReason,
 }
 
 /// Clocks and grandmasters of one majorSdoId and domain.
@@ -337,18 +364,18 @@ impl Inventory {
             return;
         }
         let reason = match (d.current, best) {
-            (None, _) => "first",
-            (Some(_), None) => "timeout",
+            (None, _) => GmChangeReason::First,
+            (Some(_), None) => GmChangeReason::Timeout,
             (Some(old), Some(new)) => match d.grandmasters.get(&old) {
-                Some(g) if new.dataset.rank() < g.dataset.rank() => "better",
+                Some(g) if new.dataset.rank() < g.dataset.rank() => GmChangeReason::Better,
                 _ if !d
                     .announcers
                     .values()
                     .any(|a| a.dataset.grandmaster_identity == old) =>
                 {
-                    "timeout"
+                    GmChangeReason::Timeout
                 }
-                _ => "worse",
+                _ => GmChangeReason::Worse,
             },
         };
         let change = GmChange {
@@ -421,9 +448,9 @@ mod tests {
         let d = &a.inventory.domains[&(0, 0)];
         let clocks = &a.inventory.clocks()[&(0, 0)];
         let role = |c: u8| clocks[&port(c, 1).clock_identity].ports[&1].roles();
-        assert_eq!(role(1), ["master"]);
-        assert_eq!(role(2), ["slave"]);
-        assert_eq!(role(3), ["peer-delay only"]);
+        assert_eq!(role(1), [Role::Master]);
+        assert_eq!(role(2), [Role::Slave]);
+        assert_eq!(role(3), [Role::PeerDelayOnly]);
         let gm = &d.grandmasters[&port(1, 0).clock_identity];
         assert_eq!(gm.dataset.priority1, 128);
         assert_eq!(gm.dataset.clock_class, 248);
@@ -447,9 +474,9 @@ mod tests {
         let ids = |c: &GmChange| (c.from, c.to, c.reason);
         let gm = |n| Some(port(n, 0).clock_identity);
         assert_eq!(c.len(), 3, "{c:?}");
-        assert_eq!(ids(&c[0]), (None, gm(1), "first"));
-        assert_eq!(ids(&c[1]), (gm(1), gm(2), "better"));
-        assert_eq!(ids(&c[2]), (gm(2), gm(1), "timeout"));
+        assert_eq!(ids(&c[0]), (None, gm(1), GmChangeReason::First));
+        assert_eq!(ids(&c[1]), (gm(1), gm(2), GmChangeReason::Better));
+        assert_eq!(ids(&c[2]), (gm(2), gm(1), GmChangeReason::Timeout));
         assert!(
             c[2].time_ns > 12 * S && c[2].time_ns <= 13 * S,
             "{}",

@@ -234,13 +234,6 @@ impl Stats {
     }
 }
 
-/// Serialized as its [`Summary`], or null when empty.
-impl Serialize for Stats {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.summary().serialize(s)
-    }
-}
-
 /// A time series of at most `CAP` points: every sample while there is
 /// room; when full, every other one is dropped and from then on only every
 /// second (fourth, …) sample is kept, so the series spans the whole run.

@@ -83,7 +83,7 @@ impl Pipeline {
         self.arena.clear();
         let d = owned::decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
         let name = |_| point_name;
-        let m = owned::apply(&mut self.analyzer, &d, &self.arena, &name)?;
+        let m = owned::apply(&mut self.analyzer, &d, &self.arena)?;
         if !self.estimator.enabled {
             return None;
         }

@@ -112,12 +112,7 @@ pub(crate) fn decode_owned(
 
 /// Feeds one decoded frame to the analyzer; returns the measurement it
 /// completed, for the estimator.
-pub(crate) fn apply<'n>(
-    a: &mut Analyzer,
-    d: &Decoded,
-    arena: &[u8],
-    name: &dyn Fn(usize) -> &'n str,
-) -> Option<Measurement> {
+pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measurement> {
     a.frame(d.point, d.time_ns);
     match &d.item {
         Item::Frame => None,
@@ -162,7 +157,6 @@ pub(crate) fn apply<'n>(
         } => {
             a.malformed(MalformedRecord {
                 point_id: d.point,
-                point: name(d.point).to_owned(),
                 frame: d.frame,
                 field,
                 offset: *offset,

@@ -109,9 +109,8 @@ pub(super) fn read_one(
                     names = std::mem::take(&mut b.names);
                     analyzer.set_point_count(names.len());
                 }
-                let name = |i: usize| names.get(i).map_or("", String::as_str);
                 for d in &b.items {
-                    if let Some(m) = apply(analyzer, d, &b.arena, &name)
+                    if let Some(m) = apply(analyzer, d, &b.arena)
                         && estimating
                         && relevant.keep(&m)
                     {

@@ -1,15 +1,20 @@
-//! Outputs. Of decoded messages: one record per PTP message, as concise
-//! text, JSON Lines or CSV (the record schema is documented in the README,
-//! "JSON record"; [`Record`] is its single source). Of an analysis: the
-//! [`Analysis`] with its findings, and the report folder ([`folder`]).
+//! Outputs: the one layer that names capture points, words findings and
+//! owns the schemas. Of decoded messages: one record per PTP message, as
+//! concise text, JSON Lines or CSV (the record schema is documented in the
+//! README, "JSON record"; [`Record`] is its single source). Of an analysis:
+//! the [`Summary`] (JSON schema and text) built from the trackers' plain
+//! results, the [`Analysis`] with its findings, and the report folder
+//! ([`folder`]).
 
 pub mod estimates;
 pub(crate) mod findings;
 pub mod folder;
 mod json;
+pub mod summary;
 mod text;
 
 pub use findings::{Analysis, Finding, Severity, findings};
+pub use summary::{Summary, fmt_ns};
 
 use std::io::{self, Write};
 use std::net::IpAddr;

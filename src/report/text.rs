@@ -2,8 +2,7 @@
 //! estimates and the findings, worst first (`analyze`'s text output).
 
 use super::estimates::{EstimateJson, estimates};
-use super::{Analysis, Finding};
-use crate::analysis::Summary;
+use super::{Analysis, Finding, Summary, fmt_ns};
 use crate::pipeline::Pipeline;
 
 impl Analysis {
@@ -41,7 +40,6 @@ fn findings_text(v: &[Finding]) -> String {
 }
 
 fn estimates_text(v: &[EstimateJson]) -> String {
-    use crate::analysis::summary::fmt_ns;
     let mut o = String::new();
     if !v.is_empty() {
         o.push_str("\nEstimates (capture point clock vs grandmaster)\n");

@@ -15,10 +15,10 @@ use ptpscope_clock::{ClockWriter, Snapshot, Status, monotonic_ns, realtime_ns};
 use super::chrony::{ChronySock, Leap};
 use super::metrics::{self, Metrics};
 use super::{Config, Publisher};
-use crate::analysis::Summary;
 use crate::capture::{self, Frame, Points};
 use crate::estimate::Estimate;
 use crate::pipeline::{self, Pipeline};
+use crate::report::Summary;
 
 /// Where the daemon's frames come from.
 #[derive(Debug, Clone)]

@@ -13,8 +13,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use ptpscope_clock::Status;
 
-use crate::analysis::Summary;
 use crate::estimate::Estimate;
+use crate::report::Summary;
 
 type Labels = Vec<(String, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;

@@ -33,7 +33,7 @@ use crate::wire::message::{
     Announce, DelayReq, DelayResp, FollowUp, PdelayReq, PdelayResp, PdelayRespFollowUp, Sync,
 };
 use crate::wire::{
-    Body, ClockIdentity, ClockQuality, Correction, Flags, Header, Message, MessageType,
+    Body, ClockIdentity, ClockQuality, Correction, Duration, Flags, Header, Message, MessageType,
     PortIdentity, Timestamp,
 };
 pub use scenario::{ClockSpec, Mechanism, Pdv, Point, Scenario, Side};
@@ -41,7 +41,8 @@ pub use scenario::{ClockSpec, Mechanism, Pdv, Point, Scenario, Side};
 /// Clock frequencies change (random walk) every this many ns.
 pub const KNOT_NS: i64 = 250_000_000;
 /// 2^-16 ns per ns.
-const K: i128 = 65536;
+/// Units of the correctionField per ns.
+const K: i128 = Duration::SCALE;
 
 /// A clock against true time, piecewise linear between knots.
 #[derive(Debug, Clone)]

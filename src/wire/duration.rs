@@ -19,8 +19,8 @@ pub struct Duration(i128);
 
 impl Duration {
     pub const ZERO: Duration = Duration(0);
-    /// Units per nanosecond.
-    const SCALE: i128 = 1 << 16;
+    /// Units per nanosecond: 2^16.
+    pub const SCALE: i128 = 1 << 16;
 
     /// `ns` nanoseconds.
     pub fn from_ns(ns: impl Into<i128>) -> Self {

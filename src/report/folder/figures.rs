@@ -10,21 +10,19 @@
 
 use super::Epoch;
 use super::plot::{
-    BLACK_, BLUE, Figure, GREEN, GREY, Layer, ORANGE, PURPLE, Panel, RED, SKY, Shape, unit,
+    BLACK_, BLUE, FINDING, Figure, GREEN, GREY, Layer, ORANGE, PURPLE, Panel, RED, SKY, Shape, unit,
 };
 use crate::analysis::health::EventKind;
-use crate::analysis::summary::fmt_ns;
-use crate::report::Analysis;
 use crate::report::estimates::{EstimateJson, EstimatePointJson};
+use crate::report::summary::hops::hop_text;
+use crate::report::summary::{StreamJson, streams::event_name};
+use crate::report::{Analysis, fmt_ns};
 
 /// Colours of series told apart by colour only.
 const SERIES: [usize; 8] = [BLUE, ORANGE, GREEN, PURPLE, SKY, RED, BLACK_, GREY];
 
 /// Streams drawn on the interval panel at most (the busiest).
 const MAX_INTERVAL_STREAMS: usize = 6;
-
-/// Notes that start so are drawn as findings (in colour).
-pub const FINDING: &str = "TC finding: ";
 
 pub fn figures(a: &Analysis, epoch: &Epoch) -> Vec<Figure> {
     let mut v: Vec<Figure> = a
@@ -39,7 +37,11 @@ pub fn figures(a: &Analysis, epoch: &Epoch) -> Vec<Figure> {
         if !drawn {
             continue;
         }
-        let notes: Vec<String> = h.flags.iter().map(|f| format!("{FINDING}{f}")).collect();
+        let notes: Vec<String> = h
+            .flags
+            .iter()
+            .map(|&f| format!("{FINDING}{}", hop_text(f)))
+            .collect();
         let title = format!("Transparent clock between {} and {}", h.from, h.to);
         // Residence over time, one layer per message type.
         let max = h
@@ -291,9 +293,7 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
     streams.sort_by_key(|h| std::cmp::Reverse(h.count));
     let hidden = streams.len().saturating_sub(MAX_INTERVAL_STREAMS);
     streams.truncate(MAX_INTERVAL_STREAMS);
-    let name = |h: &crate::analysis::health::StreamJson| {
-        format!("{} {} {}", h.point, h.port, h.message_type)
-    };
+    let name = |h: &StreamJson| format!("{} {} {}", h.point, h.port, h.message_type);
     // Deviation from the advertised interval (or the median, when none is).
     let max = streams
         .iter()
@@ -342,7 +342,7 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
             .flat_map(|(lane, h)| {
                 h.events
                     .iter()
-                    .filter(move |e| e.kind == kind)
+                    .filter(move |e| e.kind == event_name(kind))
                     .map(move |e| (epoch.secs(e.time_ns), lane as f64))
             })
             .collect();
@@ -353,7 +353,7 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
     let changes: Vec<(f64, f64)> = s
         .grandmaster_changes
         .iter()
-        .map(|c| (epoch.secs(c.change.time_ns), gm_lane))
+        .map(|c| (epoch.secs(c.time_ns), gm_lane))
         .collect();
     if !changes.is_empty() {
         events.push(Layer::new(
@@ -410,6 +410,6 @@ fn timeline(a: &Analysis, epoch: &Epoch) -> Option<Figure> {
 }
 
 /// The interval a stream is compared with: the advertised one.
-fn reference(h: &crate::analysis::health::StreamJson) -> i64 {
+fn reference(h: &StreamJson) -> i64 {
     h.advertised_interval_ns.unwrap_or(0)
 }

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use super::plot::Figure;
 use super::tables::{self, Table};
 use super::{Context, Epoch};
-use crate::analysis::summary::fmt_ns;
 use crate::report::Analysis;
+use crate::report::fmt_ns;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

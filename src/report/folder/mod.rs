@@ -166,5 +166,5 @@ pub fn write(dir: &Path, a: &Analysis, cx: &Context) -> anyhow::Result<Written> 
 
 /// A nanosecond figure for tables.
 pub(crate) fn ns(v: Option<i64>) -> String {
-    v.map_or("–".into(), |v| crate::analysis::summary::fmt_ns(v as f64))
+    v.map_or("–".into(), |v| super::fmt_ns(v as f64))
 }

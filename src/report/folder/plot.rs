@@ -16,6 +16,9 @@ const TITLE_HEIGHT: u32 = 40;
 const NOTE_HEIGHT: u32 = 20;
 
 const FONT: &str = "sans-serif";
+
+/// Notes that start so are drawn as findings (in colour).
+pub const FINDING: &str = "TC finding: ";
 // Font sizes are even: plotters places each glyph at half the size plus its
 // pixel-rounded top, truncated, so an odd size shifts some glyphs (the
 // period) a pixel off the baseline.
@@ -160,7 +163,7 @@ impl Figure {
         let (_, h) = root.dim_in_pixel();
         let (plots, notes) = root.split_vertically(h.saturating_sub(notes_h));
         for (i, n) in self.notes.iter().enumerate() {
-            let ink = if n.starts_with(super::figures::FINDING) {
+            let ink = if n.starts_with(FINDING) {
                 RGBColor(179, 38, 30)
             } else {
                 RGBColor(60, 60, 60)

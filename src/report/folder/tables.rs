@@ -2,9 +2,9 @@
 //! `summary.md` render the same ones.
 
 use super::{Epoch, ns};
-use crate::analysis::Summary;
-use crate::analysis::summary::fmt_ns;
 use crate::report::Analysis;
+use crate::report::summary::hops::hop_text;
+use crate::report::{Summary, fmt_ns};
 
 /// A header row (none for a key–value table) and the rows.
 pub struct Table {
@@ -147,7 +147,6 @@ pub fn grandmaster_changes(s: &Summary, epoch: &Epoch) -> Table {
             .grandmaster_changes
             .iter()
             .map(|c| {
-                let c = &c.change;
                 vec![
                     format!("{:.3}", epoch.secs(c.time_ns)),
                     c.from.map_or("–".into(), |x| x.to_string()),
@@ -249,7 +248,11 @@ pub fn hops(s: &Summary) -> Table {
                         "kept"
                     }
                     .into(),
-                    h.flags.join("; "),
+                    h.flags
+                        .iter()
+                        .map(|&f| hop_text(f))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ]
             })
             .collect(),

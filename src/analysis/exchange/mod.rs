@@ -1,0 +1,485 @@
+//! Matching the messages of one exchange into a [`Measurement`].
+//!
+//! | exchange | IEEE 1588-2019 | matched by (at one capture point, per majorSdoId and domainNumber) | file |
+//! |---|---|---|---|
+//! | Sync → Follow_Up (two-step) | §11.3, §13.6, §13.7 | sourcePortIdentity, sequenceId | `sync.rs` |
+//! | Delay_Req → Delay_Resp | §11.3, §13.6, §13.8 | Delay_Resp.requestingPortIdentity = Delay_Req.sourcePortIdentity, sequenceId | `delay.rs` |
+//! | Pdelay_Req → Pdelay_Resp → Pdelay_Resp_Follow_Up | §11.4, §13.9–§13.11 | requestingPortIdentity = requester, sequenceId | `pdelay.rs` |
+//! | Signaling REQUEST → GRANT_UNICAST_TRANSMISSION | §16.1, §13.12 | GRANT's targetPortIdentity = requester, messageType in the TLV | `unicast.rs` |
+//!
+//! The timestamps the standard keeps off the wire — t2 of a Sync, t3 of a
+//! Delay_Req, t1 and t4 of a Pdelay_Req — are the capture times at the
+//! point, which stands in for the receiving or sending port. A Follow_Up
+//! that arrives before its Sync (reordering) waits for it as well.
+//!
+//! A completed Delay_Req/Delay_Resp exchange is paired with the latest Sync
+//! exchange from the same master at the same point into an E2E measurement
+//! (as ptp4l pairs them).
+//!
+//! Requests wait [`Config::match_timeout_ns`] for their answer; then they
+//! are unmatched, and remembered for two sweeps more so that a late answer
+//! is told from an orphan.
+
+mod delay;
+mod pdelay;
+mod sync;
+mod unicast;
+
+use super::HashMap;
+use super::stats::Stats;
+use super::{Config, Observation, PointId};
+use crate::wire::{Body, Correction, PortIdentity, Timestamp};
+
+/// A Sync and, for a two-step master, its Follow_Up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncExchange {
+    pub point: PointId,
+    pub major_sdo_id: u8,
+    pub domain: u8,
+    pub master: PortIdentity,
+    pub sequence_id: u16,
+    pub one_step: bool,
+    /// originTimestamp (one-step) or the Follow_Up's preciseOriginTimestamp.
+    pub t1: Timestamp,
+    /// Capture time of the Sync.
+    pub t2_capture_ns: i64,
+    pub sync_correction: Correction,
+    /// Zero for one-step.
+    pub follow_up_correction: Correction,
+    pub sync_frame: u64,
+}
+
+/// A Delay_Req and its Delay_Resp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelayExchange {
+    pub point: PointId,
+    pub major_sdo_id: u8,
+    pub domain: u8,
+    pub slave: PortIdentity,
+    pub master: PortIdentity,
+    pub sequence_id: u16,
+    /// The Delay_Req's originTimestamp (the slave's estimate of t3; may be 0).
+    pub t3_origin: Timestamp,
+    /// Capture time of the Delay_Req.
+    pub t3_capture_ns: i64,
+    /// The Delay_Resp's receiveTimestamp.
+    pub t4: Timestamp,
+    pub req_correction: Correction,
+    pub resp_correction: Correction,
+    pub resp_capture_ns: i64,
+}
+
+/// A Pdelay_Req, its Pdelay_Resp and (two-step) Pdelay_Resp_Follow_Up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PdelayExchange {
+    pub point: PointId,
+    pub major_sdo_id: u8,
+    pub domain: u8,
+    pub requester: PortIdentity,
+    pub responder: PortIdentity,
+    pub sequence_id: u16,
+    /// The Pdelay_Req's originTimestamp.
+    pub t1_origin: Timestamp,
+    /// Capture time of the Pdelay_Req.
+    pub t1_capture_ns: i64,
+    /// requestReceiptTimestamp (zero when a one-step responder puts the
+    /// turnaround in the correction instead).
+    pub t2: Timestamp,
+    /// responseOriginTimestamp of the follow-up (two-step only).
+    pub t3: Option<Timestamp>,
+    /// Capture time of the Pdelay_Resp.
+    pub t4_capture_ns: i64,
+    pub req_correction: Correction,
+    pub resp_correction: Correction,
+    pub follow_up_correction: Option<Correction>,
+}
+
+/// A completed exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measurement {
+    Sync(SyncExchange),
+    /// t1, t2 from the latest Sync; t3, t4 from the Delay exchange.
+    E2e {
+        sync: SyncExchange,
+        delay: DelayExchange,
+    },
+    Pdelay(PdelayExchange),
+}
+
+/// What one observation did to the exchanges.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Outcome {
+    /// For a Follow_Up, Delay_Resp or Pdelay_Resp(_Follow_Up) that matched:
+    /// the time since the message it answers.
+    pub response_ns: Option<i64>,
+    pub measurement: Option<Measurement>,
+}
+
+/// Counts of one kind of exchange.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Completed exchanges.
+    pub matched: u64,
+    /// Requests (or Syncs) never answered within the timeout.
+    pub unmatched: u64,
+    /// Answers to nothing seen.
+    pub orphans: u64,
+    /// Answers that came after their request was evicted.
+    pub late: u64,
+    /// A request seen twice while pending (same key).
+    pub duplicates: u64,
+    /// One-step Syncs, one-step Pdelay_Resps, unicast denials.
+    pub one_step: u64,
+    /// Time from request to answer, for matched exchanges.
+    pub response: Stats,
+    /// How long late answers came after their request.
+    pub late_wait: Stats,
+}
+
+impl Counts {
+    /// An answer whose request is not pending: late when that request was
+    /// evicted lately, else an orphan.
+    fn unanswered<K: std::hash::Hash + Eq>(&mut self, evicted: &mut Evicted<K>, k: &K, t: i64) {
+        match evicted.take(k) {
+            Some(at) => {
+                self.late += 1;
+                self.late_wait.add(t - at);
+            }
+            None => self.orphans += 1,
+        }
+    }
+}
+
+/// One exchange at one point: the port whose sequenceIds it follows (the
+/// Sync's sender, the requester) and the sequenceId.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    point: PointId,
+    major_sdo_id: u8,
+    domain_number: u8,
+    port_identity: PortIdentity,
+    sequence_id: u16,
+}
+
+impl Key {
+    /// The key of the exchange `o` belongs to, followed by `port_identity`.
+    fn new(o: &Observation<'_, '_>, port_identity: PortIdentity) -> Self {
+        let h = &o.message.header;
+        Self {
+            point: o.point,
+            major_sdo_id: h.major_sdo_id,
+            domain_number: h.domain_number,
+            port_identity,
+            sequence_id: h.sequence_id,
+        }
+    }
+}
+
+/// A master at one point: its latest Sync exchange pairs with the
+/// Delay_Resps it sends there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct MasterKey {
+    point: PointId,
+    major_sdo_id: u8,
+    domain_number: u8,
+    master: PortIdentity,
+}
+
+/// Keys evicted in the last two sweeps, to tell late answers from orphans.
+#[derive(Debug)]
+struct Evicted<K> {
+    current: HashMap<K, i64>,
+    previous: HashMap<K, i64>,
+}
+
+impl<K> Default for Evicted<K> {
+    fn default() -> Self {
+        Self {
+            current: HashMap::default(),
+            previous: HashMap::default(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Evicted<K> {
+    fn rotate(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+    fn take(&mut self, k: &K) -> Option<i64> {
+        self.current.remove(k).or_else(|| self.previous.remove(k))
+    }
+}
+
+/// The exchange matcher.
+#[derive(Debug)]
+pub struct Exchanges {
+    config: Config,
+    pub sync_follow_up: Counts,
+    pub delay_req_resp: Counts,
+    pub pdelay: Counts,
+    pub unicast_negotiation: Counts,
+    /// E2E measurements (Delay exchanges paired with a Sync).
+    pub e2e_measurements: u64,
+    /// Pending entries dropped because the tables were full.
+    pub dropped: u64,
+    /// Per point: Delay_Resp correctionField minus its Delay_Req's, ns.
+    /// Equal at the master; downstream of a two-step E2E TC, its residence.
+    pub delay_resp_minus_req_correction: HashMap<PointId, Stats>,
+    syncs: HashMap<Key, sync::PendingSync>,
+    early_follow_ups: HashMap<Key, sync::PendingFollowUp>,
+    delay_reqs: HashMap<Key, delay::PendingDelayReq>,
+    pdelay_reqs: HashMap<Key, pdelay::PendingPdelayReq>,
+    /// REQUEST_UNICAST_TRANSMISSION TLVs: when each was sent.
+    unicast_requests: HashMap<unicast::UnicastKey, i64>,
+    last_sync: HashMap<MasterKey, SyncExchange>,
+    evicted_syncs: Evicted<Key>,
+    evicted_delay_reqs: Evicted<Key>,
+    evicted_pdelay_reqs: Evicted<Key>,
+    last_sweep_ns: Option<i64>,
+}
+
+/// Files a request (or a two-step Sync) under `k`: a duplicate when one is
+/// pending already, dropped when the tables are full.
+fn file<K: std::hash::Hash + Eq, V>(
+    map: &mut HashMap<K, V>,
+    k: K,
+    v: V,
+    full: bool,
+    duplicates: &mut u64,
+    dropped: &mut u64,
+) {
+    use std::collections::hash_map::Entry;
+    match map.entry(k) {
+        Entry::Occupied(_) => *duplicates += 1,
+        Entry::Vacant(_) if full => *dropped += 1,
+        Entry::Vacant(e) => {
+            e.insert(v);
+        }
+    }
+}
+
+/// Removes the entries of `map` whose time (`time`) is `old`, telling
+/// `gone` each key and time.
+fn evict_old<K: Copy, V>(
+    map: &mut HashMap<K, V>,
+    time: impl Fn(&V) -> i64,
+    old: &impl Fn(i64) -> bool,
+    mut gone: impl FnMut(K, i64),
+) {
+    map.retain(|k, v| {
+        let t = time(v);
+        if old(t) {
+            gone(*k, t);
+        }
+        !old(t)
+    });
+}
+
+impl Exchanges {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            sync_follow_up: Counts::default(),
+            delay_req_resp: Counts::default(),
+            pdelay: Counts::default(),
+            unicast_negotiation: Counts::default(),
+            e2e_measurements: 0,
+            dropped: 0,
+            delay_resp_minus_req_correction: HashMap::default(),
+            syncs: HashMap::default(),
+            early_follow_ups: HashMap::default(),
+            delay_reqs: HashMap::default(),
+            pdelay_reqs: HashMap::default(),
+            unicast_requests: HashMap::default(),
+            last_sync: HashMap::default(),
+            evicted_syncs: Evicted::default(),
+            evicted_delay_reqs: Evicted::default(),
+            evicted_pdelay_reqs: Evicted::default(),
+            last_sweep_ns: None,
+        }
+    }
+
+    /// Pending entries of every kind (for tests of boundedness).
+    pub fn pending(&self) -> usize {
+        self.syncs.len()
+            + self.early_follow_ups.len()
+            + self.delay_reqs.len()
+            + self.pdelay_reqs.len()
+            + self.unicast_requests.len()
+    }
+
+    fn full(&self) -> bool {
+        self.pending() >= self.config.max_streams * 16
+    }
+
+    pub fn observe(&mut self, o: &Observation<'_, '_>, now_ns: i64) -> Outcome {
+        self.sweep(now_ns);
+        let full = self.full();
+        match &o.message.body {
+            Body::Sync(s) => self.sync(o, s, full),
+            Body::FollowUp(f) => self.follow_up(o, f, full),
+            Body::DelayReq(d) => {
+                self.delay_req(o, d, full);
+                Outcome::default()
+            }
+            Body::DelayResp(r) => self.delay_resp(o, r),
+            Body::PdelayReq(p) => {
+                self.pdelay_req(o, p, full);
+                Outcome::default()
+            }
+            Body::PdelayResp(r) => self.pdelay_resp(o, r),
+            Body::PdelayRespFollowUp(f) => self.pdelay_resp_follow_up(o, f),
+            Body::Signaling(s) => {
+                self.signaling(o, s);
+                Outcome::default()
+            }
+            _ => Outcome::default(),
+        }
+    }
+
+    /// Evicts what waited longer than the timeout, at most twice per timeout.
+    fn sweep(&mut self, now: i64) {
+        let timeout = self.config.match_timeout_ns;
+        match self.last_sweep_ns {
+            None => {
+                self.last_sweep_ns = Some(now);
+                return;
+            }
+            Some(last) if now - last < timeout / 2 => return,
+            _ => {}
+        }
+        self.last_sweep_ns = Some(now);
+        self.evict(Some(now - timeout));
+    }
+
+    /// Evicts entries older than `before` (everything when `None`).
+    fn evict(&mut self, before: Option<i64>) {
+        let old = |t: i64| before.is_none_or(|b| t < b);
+        for e in [
+            &mut self.evicted_syncs,
+            &mut self.evicted_delay_reqs,
+            &mut self.evicted_pdelay_reqs,
+        ] {
+            e.rotate();
+        }
+        // Unanswered requests are unmatched, and remembered a while so that
+        // a late answer is told from an orphan.
+        let (c, e) = (&mut self.sync_follow_up, &mut self.evicted_syncs);
+        evict_old(
+            &mut self.syncs,
+            |s| s.capture_ns,
+            &old,
+            |k, t| {
+                c.unmatched += 1;
+                e.current.insert(k, t);
+            },
+        );
+        evict_old(
+            &mut self.early_follow_ups,
+            |f| f.capture_ns,
+            &old,
+            |_, _| c.orphans += 1,
+        );
+        let (c, e) = (&mut self.delay_req_resp, &mut self.evicted_delay_reqs);
+        evict_old(
+            &mut self.delay_reqs,
+            |d| d.capture_ns,
+            &old,
+            |k, t| {
+                c.unmatched += 1;
+                e.current.insert(k, t);
+            },
+        );
+        let (c, e) = (&mut self.pdelay, &mut self.evicted_pdelay_reqs);
+        evict_old(
+            &mut self.pdelay_reqs,
+            |p| p.capture_ns,
+            &old,
+            |k, t| {
+                c.unmatched += 1;
+                e.current.insert(k, t);
+            },
+        );
+        let c = &mut self.unicast_negotiation;
+        evict_old(
+            &mut self.unicast_requests,
+            |t| *t,
+            &old,
+            |_, _| c.unmatched += 1,
+        );
+        // A master silent for many timeouts no longer pairs with Delay_Resps.
+        let stale = before.map(|b| b - 7 * self.config.match_timeout_ns);
+        self.last_sync
+            .retain(|_, s| stale.is_some_and(|b| s.t2_capture_ns >= b));
+    }
+
+    /// End of input: everything still pending is unmatched.
+    pub fn finish(&mut self) {
+        self.evict(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::{Analyzer, Config};
+    use crate::wire::Flags;
+
+    const MS: i64 = 1_000_000;
+
+    #[test]
+    fn unanswered_requests_are_evicted_and_late_answers_counted() {
+        let f = frame();
+        let (gm, sl) = (port(1, 1), port(2, 1));
+        let mut a = Analyzer::default();
+        let req = message(0x1, sl, 1, 0, 0x7f, &ts(0, 0));
+        see(&mut a, &req, &f, 0);
+        // Unrelated traffic moves time past the timeout.
+        for i in 0..40 {
+            let s = message(0x0, gm, i, 0, 0, &ts(0, 0));
+            see(&mut a, &s, &f, i64::from(i) * 100 * MS);
+        }
+        assert_eq!(a.exchanges.delay_req_resp.unmatched, 1);
+        assert_eq!(a.exchanges.pending(), 0);
+        let mut rb = ts(0, 0);
+        sl.emit(&mut rb);
+        see(&mut a, &message(0x9, gm, 1, 0, 0, &rb), &f, 4000 * MS);
+        assert_eq!(a.exchanges.delay_req_resp.late, 1);
+        assert_eq!(a.exchanges.delay_req_resp.late_wait.max(), Some(4000 * MS));
+    }
+
+    #[test]
+    fn requests_beyond_the_tables_are_dropped_and_counted() {
+        let f = frame();
+        let mut a = Analyzer::new(Config {
+            max_streams: 1,
+            ..Default::default()
+        });
+        // Room for 16 pending requests; 20 slaves ask at once.
+        for slave in 0..20u8 {
+            let req = message(0x1, port(slave, 1), 1, 0, 0x7f, &ts(0, 0));
+            see(&mut a, &req, &f, MS);
+        }
+        assert_eq!(a.exchanges.pending(), 16);
+        assert_eq!(a.exchanges.dropped, 4);
+        // The same request again is a duplicate, not a drop.
+        let again = message(0x1, port(0, 1), 1, 0, 0x7f, &ts(0, 0));
+        see(&mut a, &again, &f, MS);
+        assert_eq!(a.exchanges.delay_req_resp.duplicates, 1);
+        assert_eq!(a.exchanges.dropped, 4);
+    }
+
+    #[test]
+    fn pending_state_stays_bounded_over_a_long_stream() {
+        let f = frame();
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        // Two-step Syncs whose Follow_Ups are all lost, 8 per second.
+        for i in 0..100_000u32 {
+            let s = message(0x0, gm, i as u16, Flags::TWO_STEP, -3, &ts(0, 0));
+            see(&mut a, &s, &f, i64::from(i) * 125 * MS);
+        }
+        assert!(a.exchanges.pending() <= 40, "{}", a.exchanges.pending());
+        assert!(a.exchanges.sync_follow_up.unmatched >= 99_960);
+    }
+}
