@@ -27,6 +27,10 @@
 //! any number of readers in other processes, readers wait-free while no
 //! write is in progress. This is the only crate of ptpscope with `unsafe`:
 //! the memory mapping, each use argued in a SAFETY comment.
+//!
+//! With the `writer` feature, `clockbound` also writes the same estimate
+//! as AWS ClockBound's shared-memory segment (layout version 2), for
+//! unmodified ClockBound 2.x clients.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -35,10 +39,15 @@ compile_error!(
     "ptpscope-clock needs 64-bit Linux (lock-free 64-bit atomics in shared memory, 64-bit time_t)"
 );
 
+#[cfg(all(feature = "writer", not(loom)))]
+pub mod clockbound;
 pub mod lease;
+mod mapping;
 mod record;
 pub mod seqlock;
 
+#[cfg(all(feature = "writer", not(loom)))]
+pub use clockbound::{ClockBoundRecord, ClockBoundStatus, ClockBoundWriter};
 pub use lease::{Lease, MonotonicLease, TimeSource, commit_wait};
 #[cfg(feature = "writer")]
 pub use record::ClockWriter;
@@ -120,6 +129,12 @@ impl std::error::Error for Error {}
 #[inline]
 pub fn monotonic_ns() -> i64 {
     clock_ns(libc::CLOCK_MONOTONIC)
+}
+
+/// CLOCK_MONOTONIC_COARSE, ns: CLOCK_MONOTONIC as of the last kernel
+/// tick (what ClockBound's clients measure age on).
+pub fn monotonic_coarse_ns() -> i64 {
+    clock_ns(libc::CLOCK_MONOTONIC_COARSE)
 }
 
 /// CLOCK_REALTIME, ns since the Unix epoch.

@@ -4,6 +4,7 @@ use std::path::Path;
 #[cfg(feature = "writer")]
 use std::path::PathBuf;
 
+use crate::mapping::Mapping;
 use crate::seqlock::SeqLock;
 use crate::{Error, TimeInterval, monotonic_ns};
 
@@ -210,17 +211,9 @@ impl Snapshot {
 }
 
 /// A shared mapping of a record file.
-struct Mapping {
-    ptr: *mut libc::c_void,
-}
+struct RecordMapping(Mapping);
 
-// SAFETY: the mapping is only ever accessed through `&Record`, whose
-// fields are atomics: sharing it between threads is what they are for.
-unsafe impl Send for Mapping {}
-// SAFETY: as above.
-unsafe impl Sync for Mapping {}
-
-impl Mapping {
+impl RecordMapping {
     /// Maps the first [`RECORD_SIZE`] bytes of `path` (which must have
     /// at least that many), read-only or read-write.
     fn open(path: &Path, write: bool) -> Result<(Self, std::fs::File), Error> {
@@ -241,65 +234,34 @@ impl Mapping {
                 path.display()
             )));
         }
-        use std::os::fd::AsRawFd;
-        let prot = if write {
-            libc::PROT_READ | libc::PROT_WRITE
-        } else {
-            libc::PROT_READ
-        };
-        // SAFETY: a fresh shared mapping of RECORD_SIZE bytes of an open
-        // file at least that long; the kernel chooses the address. The
-        // result is checked before use.
-        let ptr = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                RECORD_SIZE,
-                prot,
-                libc::MAP_SHARED,
-                file.as_raw_fd(),
-                0,
-            )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(io(std::io::Error::last_os_error()));
-        }
-        Ok((Mapping { ptr }, file))
+        let map = Mapping::new(&file, RECORD_SIZE, write).map_err(io)?;
+        Ok((RecordMapping(map), file))
     }
 
     fn record(&self) -> &Record {
-        // SAFETY: `ptr` is a page-aligned (so 8-aligned) mapping of
-        // RECORD_SIZE bytes, valid until `self` is dropped, which outlives
-        // the returned borrow. `Record` is `repr(C)` of AtomicU64 only
-        // (size and alignment pinned by the compile-time asserts), for
-        // which every bit pattern is valid, and every access to it is
+        // SAFETY: the mapping is page-aligned (so 8-aligned) and
+        // RECORD_SIZE bytes long, valid until `self` is dropped, which
+        // outlives the returned borrow. `Record` is `repr(C)` of AtomicU64
+        // only (size and alignment pinned by the compile-time asserts),
+        // for which every bit pattern is valid, and every access to it is
         // atomic, so other processes writing the same memory concurrently
         // is not a data race. A read-only mapping is only ever loaded
         // from: 64-bit atomic loads are plain loads on the targets with
         // 64-bit atomics this crate builds on, never a read-modify-write.
-        unsafe { &*(self.ptr as *const Record) }
-    }
-}
-
-impl Drop for Mapping {
-    fn drop(&mut self) {
-        // SAFETY: `ptr` came from a successful mmap of RECORD_SIZE bytes
-        // and no borrow of it outlives `self`.
-        unsafe {
-            libc::munmap(self.ptr, RECORD_SIZE);
-        }
+        unsafe { &*(self.0.as_ptr() as *const Record) }
     }
 }
 
 /// Reads the published clock. Cheap to share across threads (`&self`).
 pub struct ClockReader {
-    map: Mapping,
+    map: RecordMapping,
     _file: std::fs::File,
 }
 
 impl ClockReader {
     /// Opens the record at `path` (read-only).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
-        let (map, file) = Mapping::open(path.as_ref(), false)?;
+        let (map, file) = RecordMapping::open(path.as_ref(), false)?;
         Ok(Self { map, _file: file })
     }
 
@@ -342,7 +304,7 @@ impl crate::TimeSource for ClockReader {
 /// record is invalidated and the file removed.
 #[cfg(feature = "writer")]
 pub struct ClockWriter {
-    map: Mapping,
+    map: RecordMapping,
     path: PathBuf,
     _file: std::fs::File,
 }
@@ -356,7 +318,7 @@ impl ClockWriter {
         use std::os::unix::fs::PermissionsExt;
         let path = path.as_ref();
         let io = |e: std::io::Error| Error::Io(format!("{}: {e}", path.display()));
-        let (map, file) = Mapping::open(path, true)?;
+        let (map, file) = RecordMapping::open(path, true)?;
         // SAFETY: flock on an open descriptor; no memory is involved.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             return Err(Error::Io(format!(

@@ -18,11 +18,114 @@
 //! Release store), every word it reads is from write k or later. Both
 //! together: all words are from write k. The words are atomics, so a
 //! racing read is a valid (discarded) value, never undefined behaviour.
+//!
+//! The protocol is [`write_words`] and [`try_read_words`], over any
+//! [`Sequence`] word: [`SeqLock`] (this crate's own record) drives a
+//! 64-bit `seq` in front of its words; AWS ClockBound's segment
+//! (`crate::clockbound`) drives the 16-bit `generation` of its header.
+//! The sequence wraps at its width and skips 0 when it does: 0 is what a
+//! segment that was never written holds (ClockBound's readers refuse it),
+//! so once written a lock never reads 0 again. A 16-bit sequence wraps
+//! after 32,768 writes: a reader stalled between its two reads for
+//! exactly a multiple of that many writes would take a torn copy for a
+//! good one, a risk that only a writer far faster than its readers makes
+//! real.
 
 #[cfg(loom)]
-use loom::sync::atomic::{AtomicU64, Ordering, fence};
+use loom::sync::atomic::{AtomicU16, AtomicU64, Ordering, fence};
 #[cfg(not(loom))]
-use std::sync::atomic::{AtomicU64, Ordering, fence};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering, fence};
+
+/// The word a seqlock's writer makes odd while writing and even after.
+pub trait Sequence {
+    /// The values the word holds: `0..=MASK`.
+    const MASK: u64;
+    /// Loads it, widened to 64 bits.
+    fn load_sequence(&self, order: Ordering) -> u64;
+    /// Stores `value` (at most [`Self::MASK`]).
+    fn store_sequence(&self, value: u64, order: Ordering);
+}
+
+impl Sequence for AtomicU64 {
+    const MASK: u64 = u64::MAX;
+    #[inline]
+    fn load_sequence(&self, order: Ordering) -> u64 {
+        self.load(order)
+    }
+    #[inline]
+    fn store_sequence(&self, value: u64, order: Ordering) {
+        self.store(value, order);
+    }
+}
+
+impl Sequence for AtomicU16 {
+    const MASK: u64 = u16::MAX as u64;
+    #[inline]
+    fn load_sequence(&self, order: Ordering) -> u64 {
+        u64::from(self.load(order))
+    }
+    #[inline]
+    fn store_sequence(&self, value: u64, order: Ordering) {
+        // Within MASK by the caller's contract: the cast drops nothing.
+        self.store(value as u16, order);
+    }
+}
+
+/// The odd value that opens the write after `seq` (after a writer that
+/// died mid-write, too): `seq + 1` rounded up to odd, wrapping at the
+/// width.
+#[inline]
+fn next_odd<S: Sequence>(seq: u64) -> u64 {
+    (seq.wrapping_add(1) | 1) & S::MASK
+}
+
+/// The even value that closes the write opened by `odd`: `odd + 1`,
+/// wrapping at the width, and 2 instead of 0.
+#[inline]
+fn next_even<S: Sequence>(odd: u64) -> u64 {
+    match odd.wrapping_add(1) & S::MASK {
+        0 => 2,
+        even => even,
+    }
+}
+
+/// One read attempt of the first `K` of `words` (`K <= words.len()`),
+/// guarded by `seq`: the words, or `None` when a write was in progress or
+/// happened meanwhile. Wait-free.
+#[inline]
+pub fn try_read_words<S: Sequence, const K: usize>(
+    seq: &S,
+    words: &[AtomicU64],
+) -> Option<[u64; K]> {
+    debug_assert!(K <= words.len());
+    let s1 = seq.load_sequence(Ordering::Acquire);
+    if s1 & 1 == 1 {
+        return None;
+    }
+    let mut out = [0u64; K];
+    for (o, w) in out.iter_mut().zip(words) {
+        *o = w.load(Ordering::Relaxed);
+    }
+    fence(Ordering::Acquire);
+    let s2 = seq.load_sequence(Ordering::Relaxed);
+    (s1 == s2).then_some(out)
+}
+
+/// Replaces `words` with `values` (of the same length), `seq` odd while
+/// it does. Only one writer may ever call this on a given `seq` (the
+/// caller's contract: each writer of this crate holds an exclusive file
+/// lock); it never waits for readers.
+#[inline]
+pub fn write_words<S: Sequence>(seq: &S, words: &[AtomicU64], values: &[u64]) {
+    debug_assert_eq!(words.len(), values.len());
+    let odd = next_odd::<S>(seq.load_sequence(Ordering::Relaxed));
+    seq.store_sequence(odd, Ordering::Relaxed);
+    fence(Ordering::Release);
+    for (w, v) in words.iter().zip(values) {
+        w.store(*v, Ordering::Relaxed);
+    }
+    seq.store_sequence(next_even::<S>(odd), Ordering::Release);
+}
 
 /// `seq` and `N` words, laid out in that order (`repr(C)`).
 #[repr(C)]
@@ -57,17 +160,8 @@ impl<const N: usize> SeqLock<N> {
     /// guarantee for them, fewer loads.
     #[inline]
     pub fn try_read_prefix<const K: usize>(&self) -> Option<[u64; K]> {
-        let s1 = self.seq.load(Ordering::Acquire);
-        if s1 & 1 == 1 {
-            return None;
-        }
-        let mut out = [0u64; K];
-        for (o, w) in out.iter_mut().zip(&self.words) {
-            *o = w.load(Ordering::Relaxed);
-        }
-        fence(Ordering::Acquire);
-        let s2 = self.seq.load(Ordering::Relaxed);
-        (s1 == s2).then_some(out)
+        const { assert!(K <= N) };
+        try_read_words(&self.seq, &self.words)
     }
 
     /// Up to `tries` attempts.
@@ -104,14 +198,7 @@ impl<const N: usize> SeqLock<N> {
     /// lock (the caller's contract: [`crate::ClockWriter`] holds an
     /// exclusive file lock); it never waits for readers.
     pub fn write(&self, words: &[u64; N]) {
-        // The next odd value (after a writer that died mid-write, too).
-        let odd = self.seq.load(Ordering::Relaxed).wrapping_add(1) | 1;
-        self.seq.store(odd, Ordering::Relaxed);
-        fence(Ordering::Release);
-        for (w, v) in self.words.iter().zip(words) {
-            w.store(*v, Ordering::Relaxed);
-        }
-        self.seq.store(odd.wrapping_add(1), Ordering::Release);
+        write_words(&self.seq, &self.words, words);
     }
 
     /// The sequence number: even when no write is in progress.
@@ -122,9 +209,16 @@ impl<const N: usize> SeqLock<N> {
 
 #[cfg(all(test, loom))]
 mod loom_tests {
-    use super::SeqLock;
+    use super::{SeqLock, try_read_words, write_words};
     use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicU16, AtomicU64, Ordering};
     use loom::thread;
+
+    /// ClockBound's header and payload: a 16-bit generation and words.
+    struct Segment {
+        generation: AtomicU16,
+        words: [AtomicU64; 2],
+    }
 
     /// Every write puts the same value in all words: a torn read would
     /// show two different ones.
@@ -160,11 +254,43 @@ mod loom_tests {
             assert_eq!(reader.join().unwrap(), Some([7, 7]));
         });
     }
+
+    /// ClockBound's generation protocol across the wrap of its 16-bit
+    /// generation (65534, 65535, then 2, skipping 0): a reader never takes
+    /// a torn copy and never sees a generation of 0, which ClockBound's
+    /// readers take for a segment never written.
+    #[test]
+    fn a_16_bit_generation_wraps_without_tearing_or_zero() {
+        loom::model(|| {
+            let seg = Arc::new(Segment {
+                generation: AtomicU16::new(65534),
+                words: [AtomicU64::new(0), AtomicU64::new(0)],
+            });
+            let w = seg.clone();
+            let writer = thread::spawn(move || {
+                for k in 1..=2u64 {
+                    write_words(&w.generation, &w.words, &[k; 2]);
+                }
+            });
+            assert_ne!(seg.generation.load(Ordering::Acquire), 0);
+            if let Some(v) = try_read_words::<_, 2>(&seg.generation, &seg.words) {
+                assert_eq!(v[0], v[1], "torn: {v:?}");
+            }
+            assert_ne!(seg.generation.load(Ordering::Acquire), 0);
+            writer.join().unwrap();
+            assert_eq!(seg.generation.load(Ordering::Relaxed), 4);
+            assert_eq!(
+                try_read_words::<_, 2>(&seg.generation, &seg.words),
+                Some([2; 2])
+            );
+        });
+    }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::SeqLock;
+    use super::{SeqLock, Sequence, try_read_words, write_words};
+    use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 
     #[test]
     fn write_then_read() {
@@ -189,5 +315,37 @@ mod tests {
         l.write(&[9]);
         assert_eq!(l.try_read(), Some([9]));
         assert_eq!(l.sequence(), 6);
+    }
+
+    /// A 16-bit sequence wraps from 65535 to 2, never to 0; a writer that
+    /// died mid-write (odd) is recovered from, at the wrap too.
+    #[test]
+    fn a_16_bit_sequence_wraps_past_zero() {
+        let seq = AtomicU16::new(65532);
+        let words = [AtomicU64::new(0)];
+        let mut seen = Vec::new();
+        for k in 0..4 {
+            write_words(&seq, &words, &[k]);
+            seen.push(seq.load_sequence(Ordering::Relaxed));
+            assert_eq!(try_read_words::<_, 1>(&seq, &words), Some([k]));
+        }
+        assert_eq!(seen, [65534, 2, 4, 6]);
+        seq.store(65535, Ordering::Relaxed);
+        assert_eq!(try_read_words::<_, 1>(&seq, &words), None);
+        write_words(&seq, &words, &[9]);
+        assert_eq!(seq.load(Ordering::Relaxed), 2);
+        assert_eq!(try_read_words::<_, 1>(&seq, &words), Some([9]));
+    }
+
+    /// The same rule at 64 bits (never reached in practice).
+    #[test]
+    fn a_64_bit_sequence_wraps_past_zero() {
+        let seq = AtomicU64::new(u64::MAX - 1);
+        let words = [AtomicU64::new(0)];
+        write_words(&seq, &words, &[1]);
+        assert_eq!(seq.load(Ordering::Relaxed), 2);
+        seq.store(u64::MAX, Ordering::Relaxed);
+        write_words(&seq, &words, &[2]);
+        assert_eq!(seq.load(Ordering::Relaxed), 2);
     }
 }
