@@ -5,7 +5,8 @@
 #   sudo scripts/lab-live.sh ptp4l SECONDS OUTDIR      grandmaster + slave (E2E, L2), analyze live
 #   sudo scripts/lab-live.sh blast RATE SECONDS OUTDIR  scripts/ptp-blast.py sends RATE Sync/s
 #   sudo scripts/lab-live.sh serve SECONDS OUTDIR       grandmaster + slave, `ptpscope serve -i sl0`
-#                                                       publishing OUTDIR/clock (metrics: OUTDIR/metrics.txt);
+#                                                       publishing OUTDIR/clock and the ClockBound segment
+#                                                       OUTDIR/clockbound/shm0 (metrics: OUTDIR/metrics.txt);
 #                                                       with chronyd installed, chronyd -x in the slave's
 #                                                       namespace takes serve's SOCK samples
 #                                                       (OUTDIR/chrony-sources.csv, chrony-tracking.csv)
@@ -95,7 +96,8 @@ CONF
     CHRONY_ARGS=(--chrony-sock "$OUT/chrony.sock")
   fi
   ip netns exec "$NS_SL" "$BIN" serve -i sl0 --clock "$OUT/clock" --duration "$SECS" \
-    --metrics 127.0.0.1:9477 "${CHRONY_ARGS[@]}" > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
+    --metrics 127.0.0.1:9477 --clockbound "$OUT/clockbound/shm0" "${CHRONY_ARGS[@]}" \
+    > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
   # The metrics page, from inside the slave's namespace, half way.
   sleep $((SECS / 2))
   ip netns exec "$NS_SL" python3 -c 'import urllib.request as u; print(u.urlopen("http://127.0.0.1:9477/metrics").read().decode())' \

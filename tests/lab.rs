@@ -348,13 +348,37 @@ fn live_serve_publishes_time_that_contains_the_truth() {
         .spawn()
         .expect("run scripts/lab-live.sh");
     let clock = out.join("clock");
+    let segment = out.join("clockbound").join("shm0");
     let start = std::time::Instant::now();
     let mut reader = None;
+    // The same time through the unmodified ClockBound 2.x client.
+    let mut cb_client = None;
+    let (mut cb_reads, mut cb_contained) = (0u64, 0u64);
+    let mut cb_bounds = Vec::new();
     let (mut reads, mut contained, mut errors_after_first) = (0u64, 0u64, 0u64);
     let mut bounds = Vec::new();
     let mut first_error = None;
     while lab.try_wait().unwrap().is_none() && start.elapsed().as_secs() < secs + 30 {
         std::thread::sleep(std::time::Duration::from_millis(5));
+        if cb_client.is_none() {
+            cb_client =
+                clock_bound_client::ClockBoundClient::new_with_path(segment.to_str().unwrap()).ok();
+        } else if let Some(c) = cb_client.as_mut()
+            && let before = ptpscope_clock::realtime_ns()
+            && let Ok(n) = c.now()
+            && n.clock_status == clock_bound_client::ClockStatus::Synchronized
+        {
+            let after = ptpscope_clock::realtime_ns();
+            let e = n.earliest.tv_sec() * 1_000_000_000 + n.earliest.tv_nsec();
+            let l = n.latest.tv_sec() * 1_000_000_000 + n.latest.tv_nsec();
+            cb_reads += 1;
+            cb_bounds.push((l - e) / 2);
+            if e <= after && l >= before {
+                cb_contained += 1;
+            } else {
+                eprintln!("clockbound: not contained: {e}..{l}, realtime {before}..{after}");
+            }
+        }
         if reader.is_none() {
             reader = ptpscope_clock::ClockReader::open(&clock).ok();
             continue;
@@ -398,6 +422,13 @@ fn live_serve_publishes_time_that_contains_the_truth() {
         "too few reads: {reads}; serve said: {err}"
     );
     assert_eq!(contained, reads, "a read missed the truth");
+    cb_bounds.sort_unstable();
+    eprintln!(
+        "clockbound client: {cb_reads} synchronized reads, {cb_contained} contained CLOCK_REALTIME, half-width median {} ns",
+        cb_bounds.get(cb_bounds.len() / 2).copied().unwrap_or(-1)
+    );
+    assert!(cb_reads > secs * 50, "too few ClockBound reads: {cb_reads}");
+    assert_eq!(cb_contained, cb_reads, "a ClockBound read missed the truth");
     assert_eq!(errors_after_first, 0, "{first_error:?}");
     let metrics = std::fs::read_to_string(out.join("metrics.txt")).unwrap_or_default();
     for m in [

@@ -168,3 +168,118 @@ fn serve_applies_a_known_delay_asymmetry() {
     let out = ptpscope(&["serve", "--replay", "x.pcap", "--delay-asymmetry", "a=b"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--delay-asymmetry a=b"));
 }
+
+/// The truth file's offset series of the first point, [(time, ns)].
+fn truth_series(truth: &std::path::Path) -> Vec<(i64, f64)> {
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    t["points"][0]["offsets"][0]["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_i64().unwrap(), p[1].as_f64().unwrap()))
+        .collect()
+}
+
+/// `serve --replay --clockbound` of a simulated capture whose clock runs
+/// 25 µs and more ahead of the grandmaster, drifting 8 ppm: the unmodified
+/// ClockBound 2.x client reads the segment, and every interval it gives
+/// contains the true time (CLOCK_REALTIME minus the true offset at the
+/// replayed instant), so the bound it carries covers |offset|.
+#[test]
+fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
+    let dir = std::env::temp_dir().join(format!("ptpscope-serve-cb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("q.pcapng"), dir.join("q.truth.json"));
+    let out = ptpscope(&[
+        "simulate",
+        "-s",
+        "quiet-lan",
+        "--duration",
+        "8",
+        "-o",
+        pcap.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let series = truth_series(&truth);
+    let first_capture_ns = series[0].0;
+    let segment = dir.join("clockbound").join("shm0");
+    let start_real = ptpscope_clock::realtime_ns();
+    let serve = Command::new(env!("CARGO_BIN_EXE_ptpscope"))
+        .args(["serve", "--replay"])
+        .arg(&pcap)
+        .arg("--clock")
+        .arg(dir.join("clock"))
+        .arg("--clockbound")
+        .arg(&segment)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut client = None;
+    let (mut reads, mut contained, mut synchronized) = (0u64, 0u64, 0u64);
+    let mut half_widths = Vec::new();
+    while start_real + 7_500_000_000 > ptpscope_clock::realtime_ns() {
+        std::thread::sleep(Duration::from_millis(2));
+        if client.is_none() {
+            client =
+                clock_bound_client::ClockBoundClient::new_with_path(segment.to_str().unwrap()).ok();
+            continue;
+        }
+        let Ok(now) = client.as_mut().unwrap().now() else {
+            continue;
+        };
+        if now.clock_status != clock_bound_client::ClockStatus::Synchronized {
+            continue;
+        }
+        synchronized += 1;
+        let real = ptpscope_clock::realtime_ns();
+        let earliest = now.earliest.tv_sec() * 1_000_000_000 + now.earliest.tv_nsec();
+        let latest = now.latest.tv_sec() * 1_000_000_000 + now.latest.tv_nsec();
+        half_widths.push((latest - earliest) / 2);
+        // The replayed instant: serve maps the capture's first frame to
+        // its start, within the few ms it takes to start; the truth moves
+        // 8 ns per ms, so both ends of a ±50 ms window must be inside.
+        let capture_ns = first_capture_ns + (real - start_real);
+        let inside = [-50_000_000, 50_000_000].iter().all(|d| {
+            let t = capture_ns + d;
+            let off = series
+                .iter()
+                .min_by_key(|(st, _)| (st - t).abs())
+                .unwrap()
+                .1;
+            let true_now = real - off.round() as i64;
+            earliest <= true_now && true_now <= latest
+        });
+        reads += 1;
+        contained += u64::from(inside);
+    }
+    let out = serve.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    half_widths.sort_unstable();
+    eprintln!(
+        "clockbound client: {reads} synchronized reads, {contained} contained the truth, half-width median {} ns",
+        half_widths
+            .get(half_widths.len() / 2)
+            .copied()
+            .unwrap_or(-1)
+    );
+    assert!(
+        synchronized > 500,
+        "{synchronized} synchronized reads; serve said {err}"
+    );
+    assert_eq!(contained, reads);
+    // The segment stays, marked untrusted: a client reading it now is
+    // told the clock status is not synchronized.
+    let mut c = clock_bound_client::ClockBoundClient::new_with_path(segment.to_str().unwrap())
+        .expect("the segment stays");
+    let after = c.now();
+    assert!(
+        after.as_ref().map_or(true, |n| n.clock_status
+            != clock_bound_client::ClockStatus::Synchronized),
+        "{:?}",
+        after.map(|n| n.clock_status)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -33,6 +33,12 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at this loopback address (e.g. 127.0.0.1:9477).
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,
+    /// Also write AWS ClockBound's shared-memory segment (layout version 2,
+    /// what clock-bound-client 2.x and ClockBound's C client read; their
+    /// default is /var/run/clockbound/shm0). The file stays when serve
+    /// stops, marked untrusted, so that clients pick up a restart.
+    #[arg(long, value_name = "PATH")]
+    pub clockbound: Option<PathBuf>,
     /// Also send each estimate to chronyd as a SOCK reference-clock sample
     /// (chrony.conf: `refclock SOCK PATH`).
     #[arg(long, value_name = "PATH")]
@@ -115,6 +121,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         clock: args.clock.clone(),
         metrics: args.metrics,
         chrony_sock: args.chrony_sock.clone(),
+        clockbound: args.clockbound.clone(),
         publisher,
         pipeline,
         duration,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use ptpscope_clock::{ClockWriter, Snapshot, Status, monotonic_ns, realtime_ns};
+use ptpscope_clock::{ClockBoundWriter, ClockWriter, Snapshot, Status, monotonic_ns, realtime_ns};
 
 use super::chrony::{ChronySock, Leap};
 use super::metrics::{self, Metrics};
@@ -40,6 +40,8 @@ pub struct DaemonConfig {
     pub metrics: Option<SocketAddr>,
     /// chronyd's SOCK reference-clock socket, to send each estimate to.
     pub chrony_sock: Option<PathBuf>,
+    /// AWS ClockBound's shared-memory segment (layout 2) to write as well.
+    pub clockbound: Option<PathBuf>,
     pub publisher: Config,
     pub pipeline: pipeline::Config,
     /// Stop after this long.
@@ -55,6 +57,7 @@ struct Server {
     writer: ClockWriter,
     metrics: Metrics,
     chrony: Option<ChronySock>,
+    clockbound: Option<ClockBoundWriter>,
     names: Vec<String>,
     next_summary: Instant,
     verbose: bool,
@@ -64,6 +67,11 @@ struct Server {
 impl Server {
     fn publish(&mut self, s: &Snapshot, e: Option<&Estimate>) {
         self.writer.publish(s);
+        if let Some(cb) = &mut self.clockbound {
+            // Its clients read CLOCK_REALTIME ± bound: the bound written
+            // covers |offset| as well.
+            cb.publish_snapshot(s);
+        }
         self.published += 1;
         if let Some(e) = e {
             self.metrics.estimate(e);
@@ -138,6 +146,13 @@ pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> 
         }
         None => None,
     };
+    let clockbound = match &config.clockbound {
+        Some(path) => Some(
+            ClockBoundWriter::create(path)
+                .map_err(|e| anyhow::anyhow!("--clockbound {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
     let metrics = Metrics::new();
     if let Some(addr) = config.metrics {
         let at = metrics::serve(addr, metrics.registry())?;
@@ -153,6 +168,7 @@ pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> 
         writer,
         metrics,
         chrony,
+        clockbound,
         names: Vec::new(),
         next_summary: Instant::now(),
         verbose: config.verbose,
