@@ -34,6 +34,7 @@ fn measurements() -> Vec<Measurement> {
             point: 0,
             frame: i as u64 + 1,
             time_ns: *t,
+            resolution_ns: 1,
             link: &link,
             message: &message,
             bytes: &link.payload[..len],

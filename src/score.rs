@@ -242,6 +242,7 @@ mod tests {
                 point: *point,
                 frame: i as u64 + 1,
                 time_ns: *t,
+                resolution_ns: 1,
                 link: &link,
                 message: &message,
                 bytes: &link.payload[..len],

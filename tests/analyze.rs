@@ -226,11 +226,13 @@ fn malformed_messages_are_listed_and_the_rest_analyzed() {
 
 #[test]
 fn bad_files_name_the_file_and_fail() {
+    // Nothing readable at all: the error alone, no empty analysis.
     let f = tmp("not-a-capture.pcap", b"this is not a capture file at all");
-    let (v, err, code) = analyze(&[f.to_str().unwrap()]);
-    assert_eq!(code, Some(1));
-    assert!(err.contains("not-a-capture.pcap"), "{err}");
-    assert_eq!(v["ptp_messages"], 0);
+    let out = ptpscope(&["analyze", "-f", "json", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not-a-capture.pcap: not a pcap"), "{err}");
+    assert!(out.stdout.is_empty());
 
     // A truncated file: what was read is analyzed, the error is named.
     let whole = pcap(&[sync_frame(1), sync_frame(2), sync_frame(3)]);

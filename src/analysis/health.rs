@@ -336,6 +336,7 @@ mod tests {
                 point: 0,
                 frame: i as u64 + 1,
                 time_ns: t,
+                resolution_ns: 1,
                 link: &f,
                 message: &m,
                 bytes: &[],

@@ -326,7 +326,7 @@ impl Inventory {
             self.choose(key, now_ns);
         }
         // Timeouts are noticed as time passes, four times a second at most.
-        if now_ns - self.last_check_ns >= 250_000_000 {
+        if now_ns.saturating_sub(self.last_check_ns) >= 250_000_000 {
             self.last_check_ns = now_ns;
             let keys: Vec<_> = self.domains.keys().copied().collect();
             for k in keys {
@@ -432,6 +432,7 @@ mod tests {
             point: 0,
             frame: 1,
             time_ns: t,
+            resolution_ns: 1,
             link: &f,
             message: m,
             bytes: &[],
@@ -481,6 +482,31 @@ mod tests {
             c[2].time_ns > 12 * S && c[2].time_ns <= 13 * S,
             "{}",
             c[2].time_ns
+        );
+    }
+
+    #[test]
+    fn a_silent_grandmaster_times_out_while_other_messages_flow() {
+        // GM 1 announces for 5 s, then only its Syncs arrive (8 a second):
+        // the periodic check, not an Announce, must notice the timeout.
+        let mut a = Analyzer::default();
+        for i in 0..5u16 {
+            see(&mut a, &announce(port(1, 1), i, 128, 1), i64::from(i) * S);
+        }
+        for i in 0..80u16 {
+            let t = 4 * S + i64::from(i) * S / 8;
+            see(&mut a, &message(0x0, port(1, 1), i, 0, -3, &ts(0, 0)), t);
+        }
+        let c = &a.inventory.changes;
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c[1].reason, GmChangeReason::Timeout);
+        assert_eq!(c[1].to, None);
+        // Announce timeout 3 s after the last Announce (4 s), noticed
+        // within the check's 250 ms.
+        assert!(
+            c[1].time_ns > 7 * S && c[1].time_ns <= 7 * S + S / 4 + S / 8,
+            "{}",
+            c[1].time_ns
         );
     }
 }

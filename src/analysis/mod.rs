@@ -99,6 +99,8 @@ pub struct Observation<'m, 'a> {
     pub frame: u64,
     /// Capture time, ns since the Unix epoch.
     pub time_ns: i64,
+    /// The capture time's resolution as the capture format states it, ns.
+    pub resolution_ns: u32,
     pub link: &'m PtpFrame<'a>,
     pub message: &'m Message<'a>,
     /// The message's octets (messageLength of them), for the ledger's
@@ -314,6 +316,7 @@ pub(crate) mod testing {
             point: 0,
             frame: 1,
             time_ns: t,
+            resolution_ns: 1,
             link: f,
             message: m,
             bytes: &[],
@@ -352,6 +355,7 @@ mod tests {
                 point: 0,
                 frame: 1,
                 time_ns: 1,
+                resolution_ns: 1,
                 link: &f,
                 message: &m,
                 bytes: &[],

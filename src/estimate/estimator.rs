@@ -155,8 +155,9 @@ impl Estimator {
     }
 
     /// The track of `key`, made if new (`None` past [`MAX_TRACKS`]);
-    /// `microseconds`: the sample's capture times are whole µs.
-    fn track(&mut self, key: TrackKey, microseconds: bool) -> Option<&mut Track> {
+    /// `resolution_ns`: the coarsest resolution of the sample's capture
+    /// times, as the capture format states it.
+    fn track(&mut self, key: TrackKey, resolution_ns: u32) -> Option<&mut Track> {
         let i = match self.tracks.get(self.last) {
             Some((k, _)) if *k == key => self.last,
             _ => {
@@ -169,8 +170,7 @@ impl Estimator {
                     .unwrap_or(self.delay_asymmetry_ns);
                 let tracks = &mut self.tracks;
                 let i = *capped_entry(&mut self.index, key, MAX_TRACKS, || {
-                    let resolution = if microseconds { 1000.0 } else { 1.0 };
-                    let mut t = Track::new(key.delay_mechanism, resolution, drift);
+                    let mut t = Track::new(key.delay_mechanism, f64::from(resolution_ns), drift);
                     t.delay_asymmetry_ns = asymmetry;
                     tracks.push((key, t));
                     next
@@ -180,9 +180,8 @@ impl Estimator {
             }
         };
         let t = &mut self.tracks[i].1;
-        if !microseconds {
-            t.resolution_ns = 1.0;
-        }
+        // The bound adds the coarsest resolution the track has seen.
+        t.resolution_ns = t.resolution_ns.max(f64::from(resolution_ns));
         Some(t)
     }
 
@@ -198,8 +197,7 @@ impl Estimator {
                 // The Delay_Req saw the offset of a later instant.
                 let apart = (delay.t3_capture_ns - sync.t2_capture_ns).abs() as f64;
                 s.lower_ns -= apart * self.drift_ppm() * 1e-6;
-                let microseconds =
-                    sync.t2_capture_ns % 1000 == 0 && delay.t3_capture_ns % 1000 == 0;
+                let resolution_ns = sync.t2_resolution_ns.max(delay.t3_resolution_ns);
                 let key = TrackKey {
                     point: sync.point,
                     major_sdo_id: sync.major_sdo_id,
@@ -208,7 +206,7 @@ impl Estimator {
                     master_port_identity: sync.master,
                     delay_mechanism: DelayMechanism::E2e,
                 };
-                let track = self.track(key, microseconds)?;
+                let track = self.track(key, resolution_ns)?;
                 if s.mean_path_delay_ns < 0.0 {
                     track.inconsistent += 1;
                     return None;
@@ -257,7 +255,6 @@ impl Estimator {
                 let mean_link_delay = link.mean_link_delays.median();
                 let round_trip = link.round_trips.iter().copied().fold(0.0, f64::max);
                 let s = p2p_sample(sync, mean_link_delay, round_trip)?;
-                let microseconds = sync.t2_capture_ns % 1000 == 0;
                 let key = TrackKey {
                     point: sync.point,
                     major_sdo_id: sync.major_sdo_id,
@@ -266,7 +263,7 @@ impl Estimator {
                     master_port_identity: sync.master,
                     delay_mechanism: DelayMechanism::P2p,
                 };
-                let track = self.track(key, microseconds)?;
+                let track = self.track(key, sync.t2_resolution_ns)?;
                 let s = Sample {
                     offset_ns: s.offset_ns - track.delay_asymmetry_ns,
                     ..s

@@ -17,6 +17,7 @@ pub(crate) struct Decoded {
     pub point: usize,
     pub frame: u64,
     pub time_ns: Option<i64>,
+    pub resolution_ns: u32,
     pub item: Item,
 }
 
@@ -106,6 +107,7 @@ pub(crate) fn decode_owned(
         point: frame.point,
         frame: frame.number,
         time_ns: frame.time_ns,
+        resolution_ns: frame.resolution_ns,
         item,
     }
 }
@@ -141,6 +143,7 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
                 point: d.point,
                 frame: d.frame,
                 time_ns: t,
+                resolution_ns: d.resolution_ns,
                 link: &link,
                 message: &message,
                 bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),

@@ -17,6 +17,7 @@ const MAX_CORRECTION_POINTS: usize = 64;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PendingDelayReq {
     pub capture_ns: i64,
+    pub resolution_ns: u32,
     pub origin_timestamp: Timestamp,
     pub correction_field: Correction,
 }
@@ -26,6 +27,7 @@ impl Exchanges {
         let h = &o.message.header;
         let pending = PendingDelayReq {
             capture_ns: o.time_ns,
+            resolution_ns: o.resolution_ns,
             origin_timestamp: d.origin_timestamp,
             correction_field: h.correction_field,
         };
@@ -66,6 +68,7 @@ impl Exchanges {
             sequence_id: h.sequence_id,
             t3_origin: d.origin_timestamp,
             t3_capture_ns: d.capture_ns,
+            t3_resolution_ns: d.resolution_ns,
             t4: r.receive_timestamp,
             req_correction: d.correction_field,
             resp_correction: h.correction_field,

@@ -43,6 +43,8 @@ pub struct SyncExchange {
     pub t1: Timestamp,
     /// Capture time of the Sync.
     pub t2_capture_ns: i64,
+    /// Its resolution (the capture format's), ns.
+    pub t2_resolution_ns: u32,
     pub sync_correction: Correction,
     /// Zero for one-step.
     pub follow_up_correction: Correction,
@@ -62,6 +64,8 @@ pub struct DelayExchange {
     pub t3_origin: Timestamp,
     /// Capture time of the Delay_Req.
     pub t3_capture_ns: i64,
+    /// Its resolution (the capture format's), ns.
+    pub t3_resolution_ns: u32,
     /// The Delay_Resp's receiveTimestamp.
     pub t4: Timestamp,
     pub req_correction: Correction,

@@ -12,6 +12,7 @@ use crate::wire::{Correction, Flags, Timestamp};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct PendingSync {
     pub capture_ns: i64,
+    pub resolution_ns: u32,
     pub frame: u64,
     pub correction_field: Correction,
 }
@@ -39,6 +40,7 @@ impl Exchanges {
         let k = Key::new(o, h.source_port_identity);
         let sync = PendingSync {
             capture_ns: o.time_ns,
+            resolution_ns: o.resolution_ns,
             frame: o.frame,
             correction_field: h.correction_field,
         };
@@ -104,6 +106,7 @@ impl Exchanges {
             one_step,
             t1,
             t2_capture_ns: sync.capture_ns,
+            t2_resolution_ns: sync.resolution_ns,
             sync_correction: sync.correction_field,
             follow_up_correction,
             sync_frame: sync.frame,

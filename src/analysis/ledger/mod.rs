@@ -168,7 +168,7 @@ impl Ledger {
         if self.point_count < 2 {
             return;
         }
-        if now_ns - self.last_sweep_ns >= WINDOW_NS / 2 {
+        if now_ns.saturating_sub(self.last_sweep_ns) >= WINDOW_NS / 2 {
             self.last_sweep_ns = now_ns;
             self.pending.retain(|_, p| now_ns - p.first_ns <= WINDOW_NS);
             if self.two_step_syncs.len() > MAX_TWO_STEP_SYNCS {
@@ -346,6 +346,7 @@ mod tests {
             point,
             frame: 1,
             time_ns: t,
+            resolution_ns: 1,
             link: &f,
             message: &m,
             bytes: &bytes,
