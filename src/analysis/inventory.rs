@@ -202,6 +202,9 @@ pub enum GmChangeReason {
     Worse,
     /// The previous one fell silent past its announce receipt timeout.
     Timeout,
+    /// One is announced again after the previous one timed out and the
+    /// domain was left without a grandmaster.
+    AfterTimeout,
 }
 
 /// A change of a domain's best grandmaster.
@@ -221,6 +224,8 @@ pub struct Domain {
     pub grandmasters: BTreeMap<ClockIdentity, Grandmaster>,
     announcers: HashMap<PortIdentity, Announcer>,
     pub current: Option<ClockIdentity>,
+    /// Whether the domain ever had a grandmaster.
+    had_grandmaster: bool,
 }
 
 /// The inventory.
@@ -364,6 +369,7 @@ impl Inventory {
             return;
         }
         let reason = match (d.current, best) {
+            (None, _) if d.had_grandmaster => GmChangeReason::AfterTimeout,
             (None, _) => GmChangeReason::First,
             (Some(_), None) => GmChangeReason::Timeout,
             (Some(old), Some(new)) => match d.grandmasters.get(&old) {
@@ -387,6 +393,7 @@ impl Inventory {
             reason,
         };
         d.current = best_id;
+        d.had_grandmaster |= best_id.is_some();
         self.change_count += 1;
         if self.changes.len() < MAX_CHANGES {
             self.changes.push(change);
@@ -497,10 +504,17 @@ mod tests {
             let t = 4 * S + i64::from(i) * S / 8;
             see(&mut a, &message(0x0, port(1, 1), i, 0, -3, &ts(0, 0)), t);
         }
+        // Then GM 2 announces: a grandmaster again, after the timeout.
+        see(&mut a, &announce(port(2, 1), 0, 128, 2), 15 * S);
         let c = &a.inventory.changes;
-        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(c.len(), 3, "{c:?}");
         assert_eq!(c[1].reason, GmChangeReason::Timeout);
         assert_eq!(c[1].to, None);
+        assert_eq!(c[2].reason, GmChangeReason::AfterTimeout);
+        assert_eq!(
+            (c[2].from, c[2].to),
+            (None, Some(port(2, 0).clock_identity))
+        );
         // Announce timeout 3 s after the last Announce (4 s), noticed
         // within the check's 250 ms.
         assert!(

@@ -221,19 +221,39 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
             );
         }
     }
-    // Each domain's first grandmaster is listed as a change too.
-    let firsts = s
+    // Each domain's first grandmaster is listed as a change too, and a
+    // grandmaster lost (to none) as one: neither is a change from one
+    // grandmaster to another.
+    let listed = |reason: &str| {
+        s.grandmaster_changes
+            .iter()
+            .filter(|c| c.reason == reason)
+            .count() as u64
+    };
+    let lost = s
         .grandmaster_changes
         .iter()
-        .filter(|c| c.reason == "first")
+        .filter(|c| c.to.is_none())
         .count() as u64;
-    let changes = s.grandmaster_changes_total.saturating_sub(firsts);
+    let changes = s
+        .grandmaster_changes_total
+        .saturating_sub(listed("first") + lost);
     if changes > 0 {
         add(
             Severity::Warning,
             "grandmaster".into(),
             format!("the grandmaster changed {changes} times"),
             changes,
+        );
+    }
+    if lost > 0 {
+        add(
+            Severity::Warning,
+            "grandmaster".into(),
+            format!(
+                "the grandmaster fell silent past its announce receipt timeout with no other to take over, {lost} times"
+            ),
+            lost,
         );
     }
     for c in &s.corrections {

@@ -138,6 +138,7 @@ pub fn reason_name(r: GmChangeReason) -> &'static str {
         GmChangeReason::Better => "better",
         GmChangeReason::Worse => "worse",
         GmChangeReason::Timeout => "timeout",
+        GmChangeReason::AfterTimeout => "after_timeout",
     }
 }
 
