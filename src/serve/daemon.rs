@@ -88,7 +88,8 @@ impl Server {
                 );
             }
         }
-        self.metrics.status(s.status, s.disruptions);
+        self.metrics
+            .status(s.status, s.disruptions, self.publisher.grandmaster_changes);
         if self.verbose {
             eprintln!(
                 "ptpscope: {} offset {} ns, bound {} ns, freq {:.1} ppb",

@@ -28,6 +28,7 @@ pub struct Metrics {
     frequency: FloatGauge,
     status: Gauge,
     disruptions: Gauge,
+    grandmaster_changes: Gauge,
     estimates: Counter,
     messages: Family<Labels, Counter>,
     seen: BTreeMap<String, u64>,
@@ -53,6 +54,7 @@ impl Metrics {
             frequency: FloatGauge::default(),
             status: Gauge::default(),
             disruptions: Gauge::default(),
+            grandmaster_changes: Gauge::default(),
             estimates: Counter::default(),
             messages: Family::default(),
             seen: BTreeMap::new(),
@@ -89,6 +91,11 @@ impl Metrics {
             "disruptions",
             "Grandmaster changes and clock steps so far",
             m.disruptions.clone(),
+        );
+        r.register(
+            "grandmaster_changes",
+            "Changes of the master whose estimates are published, after the first",
+            m.grandmaster_changes.clone(),
         );
         r.register("estimates", "Estimates published", m.estimates.clone());
         r.register(
@@ -128,9 +135,10 @@ impl Metrics {
         self.estimates.inc();
     }
 
-    pub fn status(&self, s: Status, disruptions: u64) {
+    pub fn status(&self, s: Status, disruptions: u64, grandmaster_changes: u64) {
         self.status.set(s as i64);
         self.disruptions.set(disruptions as i64);
+        self.grandmaster_changes.set(grandmaster_changes as i64);
     }
 
     /// Message counts, per-hop residence and errors from an analysis
@@ -233,7 +241,7 @@ mod tests {
             samples_used: 8,
             baseline_offset_ns: 0.0,
         });
-        m.status(Status::Holdover, 2);
+        m.status(Status::Holdover, 2, 1);
         let page = render(&m.registry());
         for want in [
             "ptpscope_offset_nanoseconds -250.0",
@@ -242,6 +250,7 @@ mod tests {
             "ptpscope_frequency_ppb 3.5",
             "ptpscope_status 2",
             "ptpscope_disruptions 2",
+            "ptpscope_grandmaster_changes 1",
             "ptpscope_estimates_total 1",
         ] {
             assert!(page.contains(want), "{want} not in\n{page}");

@@ -56,6 +56,8 @@ pub struct Publisher {
     status: Status,
     settle_left: u32,
     pub disruptions: u64,
+    /// Changes of master (grandmaster) after the first.
+    pub grandmaster_changes: u64,
     last: Option<Snapshot>,
     /// Time (the caller's real-time clock) of the last estimate used.
     last_at: i64,
@@ -70,6 +72,7 @@ impl Publisher {
             status: Status::Unknown,
             settle_left: 0,
             disruptions: 0,
+            grandmaster_changes: 0,
             last: None,
             last_at: i64::MIN,
         }
@@ -117,6 +120,7 @@ impl Publisher {
                 }
                 self.master = Some(master);
                 self.conflicts = conflicts;
+                self.grandmaster_changes += 1;
                 self.disrupt();
             }
             Some(_) if conflicts > self.conflicts => {
@@ -255,6 +259,7 @@ mod tests {
             .estimate(&est(14 * S), port(2), 0, 14 * S, 9 * S, 0)
             .unwrap();
         assert_eq!((d.status, d.disruptions), (Status::Disrupted, 1));
+        assert_eq!(p.grandmaster_changes, 1);
         for i in 0..15 {
             let s = p.estimate(&est(15 * S + i), port(2), 0, 15 * S + i, 9 * S, 0);
             assert_eq!(s.unwrap().status, Status::Disrupted);
@@ -268,6 +273,8 @@ mod tests {
             .estimate(&est(17 * S), port(2), 1, 17 * S, 11 * S, 0)
             .unwrap();
         assert_eq!((s.status, s.disruptions), (Status::Disrupted, 2));
+        // A step is a disruption, not a grandmaster change.
+        assert_eq!(p.grandmaster_changes, 1);
     }
 
     #[test]
