@@ -99,7 +99,7 @@ fn served_metric_names() -> BTreeSet<String> {
     let names: BTreeSet<String> = page
         .lines()
         .filter(|l| l.starts_with("ptpscope_"))
-        .map(|l| l.split(|c| c == '{' || c == ' ').next().unwrap().to_owned())
+        .map(|l| l.split(['{', ' ']).next().unwrap().to_owned())
         .collect();
     assert!(names.len() >= 10, "{page}");
     names
