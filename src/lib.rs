@@ -15,13 +15,13 @@
 //!   ledger. Plain values out: points are ids, findings are enums.
 //! - [`estimate`]: offset, path delay and frequency with error bounds,
 //!   from the analysis' measurements.
-//! - [`pipeline`]: capture → merge → decode → analysis → estimate on
-//!   threads, configured by a typed [`pipeline::Config`]; used by
-//!   `analyze`, `report` and `serve` alike.
 //! - [`simulate`]: synthetic traffic with known truth, to test the
 //!   estimator against.
 //! - [`score`]: estimates against a simulation's truth (above both
 //!   estimate and simulate; the estimator knows nothing of truth).
+//! - [`pipeline`]: capture → merge → decode → analysis → estimate on
+//!   threads, configured by a typed [`pipeline::Config`]; used by
+//!   `analyze`, `report` and `serve` alike.
 //! - [`report`]: the one output layer: decoded records as text, JSON Lines
 //!   and CSV; the analysis as text and JSON, its findings, the report
 //!   folder.

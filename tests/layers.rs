@@ -72,8 +72,81 @@ fn modules() -> Vec<(Vec<String>, PathBuf)> {
     v
 }
 
-/// The module paths a file refers to (`crate::a::b`, `super::x`), with
-/// the line, resolved against the known modules (longest prefix).
+/// `use crate::{a::X, b::{c, d}}` written out as `crate::a::X crate::b::c
+/// crate::b::d`, on the line of the opening brace; the lines inside the
+/// group are kept as empty lines, so that line numbers stay right.
+fn expand_groups(text: &str) -> String {
+    fn items(prefix: &str, body: &str, out: &mut Vec<String>) {
+        let (mut depth, mut start) = (0, 0);
+        let mut parts = Vec::new();
+        for (i, c) in body.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(&body[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(&body[start..]);
+        for p in parts {
+            let p: String = p.split_whitespace().collect();
+            if p.is_empty() {
+                continue;
+            }
+            match p.find("::{") {
+                Some(i) if p.ends_with('}') => items(
+                    &format!("{prefix}{}::", &p[..i]),
+                    &p[i + 3..p.len() - 1],
+                    out,
+                ),
+                _ => out.push(format!("{prefix}{p}")),
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("::{") {
+        // The path before the group: crate / super(::super)*, or anything.
+        let head = &rest[..i];
+        let start = head
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |j| j + 1);
+        let prefix = &head[start..];
+        let body_start = i + 3;
+        let mut depth = 1;
+        let mut end = None;
+        for (j, c) in rest[body_start..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(body_start + j);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else { break };
+        let body = &rest[body_start..end];
+        let mut expanded = Vec::new();
+        items(&format!("{prefix}::"), body, &mut expanded);
+        out.push_str(&head[..start]);
+        out.push_str(&expanded.join(" "));
+        out.push_str(&"\n".repeat(body.matches('\n').count()));
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The module paths a file refers to (`crate::a::b`, `super::x`, and
+/// inside `use` groups), with the line, resolved against the known
+/// modules (longest prefix).
 fn references(
     module: &[String],
     is_mod_rs: bool,
@@ -81,6 +154,7 @@ fn references(
     known: &BTreeSet<Vec<String>>,
 ) -> Vec<(Vec<String>, usize)> {
     let mut out = Vec::new();
+    let text = expand_groups(text);
     for (n, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
         let words: Vec<&str> = code
@@ -235,6 +309,21 @@ fn the_checker_sees_a_cycle_and_a_wrong_import() {
         [
             (vec!["analysis".to_owned(), "ledger".to_owned()], 1),
             (vec!["cli".to_owned()], 2)
+        ]
+    );
+    // Grouped, nested and over several lines.
+    let grouped = "use crate::{cli::Cli};\nuse crate::{\n    analysis::{ledger::Z, W},\n    cli,\n};\nuse super::{ledger};";
+    let r = references(&health, false, grouped, &known);
+    let ledger = vec!["analysis".to_owned(), "ledger".to_owned()];
+    let cli = vec!["cli".to_owned()];
+    assert_eq!(
+        r,
+        [
+            (cli.clone(), 1),
+            (ledger.clone(), 2),
+            (vec!["analysis".to_owned()], 2),
+            (cli, 2),
+            (ledger, 6)
         ]
     );
 }

@@ -283,3 +283,38 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A grandmaster on the PTP timescale (TAI, currentUtcOffset 37 valid),
+/// captured by a NIC synchronized to it (its capture clock runs TAI too):
+/// serve publishes against UTC, CLOCK_REALTIME's timescale, so the
+/// capture clock is 37 s ahead, less the few µs the estimate says.
+#[test]
+fn serve_publishes_a_tai_grandmaster_as_utc() {
+    let Some(capture) = common::shared_capture(
+        "genesys-neu_s-plane_security__2024-10-08-sync_attack_singlestep_1.pcap",
+    ) else {
+        eprintln!("skipped: ../shared/captures is absent");
+        return;
+    };
+    let clock = std::env::temp_dir().join(format!("ptpscope-serve-tai-{}", std::process::id()));
+    let out = ptpscope(&[
+        "serve",
+        "--fast",
+        "-v",
+        "--clock",
+        clock.to_str().unwrap(),
+        "--replay",
+        capture.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    let offsets: Vec<i64> = err
+        .lines()
+        .filter(|l| l.starts_with("ptpscope: synchronized offset "))
+        .map(|l| l.split(' ').nth(3).unwrap().parse().unwrap())
+        .collect();
+    assert!(offsets.len() > 100, "{err}");
+    for o in &offsets {
+        assert!((o - 37_000_000_000).abs() < 100_000, "{o}");
+    }
+}

@@ -26,7 +26,7 @@
 //! The sequence wraps at its width and skips 0 when it does: 0 is what a
 //! segment that was never written holds (ClockBound's readers refuse it),
 //! so once written a lock never reads 0 again. A 16-bit sequence wraps
-//! after 32,768 writes: a reader stalled between its two reads for
+//! after 32,767 writes (the even values but 0): a reader stalled between its two reads for
 //! exactly a multiple of that many writes would take a torn copy for a
 //! good one, a risk that only a writer far faster than its readers makes
 //! real.

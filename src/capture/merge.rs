@@ -12,8 +12,11 @@ use std::thread;
 use super::{CaptureError, Frame, Input, Points, read_file};
 use crate::wire::link::LinkType;
 
-/// Frames per batch a reader hands to the merge.
+/// Frames per batch a reader hands to the merge, and the frame octets a
+/// batch holds at most (it closes at either): memory in flight is bounded
+/// in bytes, not only in frames.
 const BATCH: usize = 1024;
+const BATCH_BYTES: usize = 4 << 20;
 /// Batches in flight per input.
 const IN_FLIGHT: usize = 4;
 
@@ -56,9 +59,14 @@ pub fn read_merged(
         }
         merge(&rx, points, &mut on_frame, &mut progress);
         drop(rx);
+        // A reader's panic is a bug, not the end of its input.
         handles
             .into_iter()
-            .filter_map(|h| h.join().ok().and_then(Result::err))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .filter_map(Result::err)
             .collect()
     })
 }
@@ -67,6 +75,7 @@ pub fn read_merged(
 fn read_batches(input: &Input, tx: &mpsc::SyncSender<Batch>) -> Result<(), CaptureError> {
     let mut local = Points::default();
     let mut frames = Vec::with_capacity(BATCH);
+    let mut bytes = 0usize;
     let mut gone = false;
     let r = read_file(&input.path, input.name.as_deref(), &mut local, |f, pts| {
         if gone {
@@ -82,7 +91,9 @@ fn read_batches(input: &Input, tx: &mpsc::SyncSender<Batch>) -> Result<(), Captu
             orig_len: f.orig_len,
             file_offset: f.file_offset,
         });
-        if frames.len() == BATCH {
+        bytes += f.data.len();
+        if frames.len() == BATCH || bytes >= BATCH_BYTES {
+            bytes = 0;
             let batch = Batch {
                 frames: std::mem::replace(&mut frames, Vec::with_capacity(BATCH)),
                 names: pts.names().to_vec(),

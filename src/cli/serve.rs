@@ -18,11 +18,18 @@ use crate::serve::daemon::{self, DaemonConfig, Source};
 pub struct ServeArgs {
     /// Capture live on this interface (repeatable; feature `live`; needs
     /// CAP_NET_RAW).
-    #[arg(long, short, value_name = "IF", conflicts_with = "replay")]
+    #[arg(
+        long,
+        short,
+        value_name = "IF",
+        conflicts_with = "replay",
+        required_unless_present = "replay"
+    )]
     pub interface: Vec<String>,
     /// Replay a capture file instead, at its recorded speed (for tests and
-    /// demonstrations: its estimates are published as if made now).
-    #[arg(long, value_name = "FILE", required_unless_present = "interface")]
+    /// demonstrations: its estimates are published as if made now; with
+    /// --fast the record's reference instants run ahead of the real time).
+    #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
     /// Replay as fast as possible.
     #[arg(long, requires = "replay")]
@@ -43,8 +50,8 @@ pub struct ServeArgs {
     /// (chrony.conf: `refclock SOCK PATH`).
     #[arg(long, value_name = "PATH")]
     pub chrony_sock: Option<PathBuf>,
-    /// A known path asymmetry, IEEE 1588's delayAsymmetry (§16.8), ns, for
-    /// every capture point or, as NAME=NS, for one (repeatable), as for
+    /// A known path asymmetry, IEEE 1588's delayAsymmetry (§7.4.2), ns, for
+    /// every capture point or, as POINT=NS, for one (repeatable), as for
     /// `analyze`.
     #[arg(
         long = "delay-asymmetry",

@@ -13,7 +13,7 @@
 //! a sample with the median of that requester's last [`MEDIAN_OF`] link
 //! delays, as ptp4l does.
 //!
-//! Path asymmetry (delayAsymmetry, §7.4.2, §16.8): the master-to-slave
+//! Path asymmetry (delayAsymmetry, §7.4.2): the master-to-slave
 //! delay minus the mean path delay, known from outside the protocol. The
 //! Sync's leg is the mean path delay plus the asymmetry, so it is taken
 //! off every sample's offset. It is given for every point ([`Config`]) or

@@ -26,7 +26,7 @@
 //!      compare against;
 //!    - [`stats`]: what the output layer reports of the track.
 //! 3. [`Estimator`]: the tracks by key, the P2P link delays, and the known
-//!    path asymmetries (delayAsymmetry, §7.4.2, §16.8) by capture point.
+//!    path asymmetries (delayAsymmetry, §7.4.2) by capture point.
 
 pub mod baseline;
 pub mod causal;

@@ -36,7 +36,7 @@ pub struct Config {
     /// The estimator's settings; its `delay_asymmetry_ns` holds for every
     /// point not named in [`Config::point_delay_asymmetry`].
     pub estimate: crate::estimate::Config,
-    /// IEEE 1588 delayAsymmetry (§16.8) of capture points by name, ns.
+    /// IEEE 1588 delayAsymmetry (§7.4.2) of capture points by name, ns.
     pub point_delay_asymmetry: Vec<(String, f64)>,
     /// A simulation's truth to score the estimates against.
     pub truth: Option<Truth>,

@@ -13,8 +13,11 @@ use crate::analysis::Measurement;
 use crate::capture::{self, CaptureError, Input, Points};
 use crate::estimate::Relevant;
 
-/// Frames per batch from the reader to the analysis.
+/// Frames per batch from the reader to the analysis, and the octets of
+/// messages a batch holds at most (a batch closes at either): memory in
+/// flight is bounded in bytes, not only in frames.
 const BATCH: usize = 1024;
+const BATCH_BYTES: usize = 4 << 20;
 /// Measurements estimated at a time.
 const ESTIMATE_BATCH: usize = 4096;
 
@@ -146,7 +149,7 @@ pub(super) fn read_one(
             }
             let d = decode_owned(f, ports, summary, &mut batch.arena);
             batch.items.push(d);
-            if batch.items.len() == BATCH {
+            if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
                 let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());
                 let mut full = std::mem::replace(&mut batch, next);
                 if pts.len() != sent_names {
@@ -163,7 +166,11 @@ pub(super) fn read_one(
         batch.names = points.names().to_vec();
         let _ = tx.send(batch);
         drop(tx);
-        let _ = worker.join();
+        // A panic in the analysis is a bug: it must not pass for the end
+        // of the input.
+        if let Err(panic) = worker.join() {
+            std::panic::resume_unwind(panic);
+        }
         r
     })
 }

@@ -42,13 +42,12 @@ pub enum Leap {
 pub fn sample(real_ns: i64, offset_ns: i64, leap: Leap) -> [u8; SAMPLE_LEN] {
     let mut b = [0u8; SAMPLE_LEN];
     let sec = real_ns.div_euclid(1_000_000_000);
+    // The timeval drops the ns below a µs: the instant moves by less than
+    // a µs, the offset at it by a part in 10^6 of the frequency error.
     let usec = real_ns.rem_euclid(1_000_000_000) / 1000;
-    // The µs the timeval drops are moved into the offset, so that the
-    // sample names the same instant.
-    let dropped_ns = real_ns.rem_euclid(1000);
     b[0..8].copy_from_slice(&sec.to_ne_bytes());
     b[8..16].copy_from_slice(&usec.to_ne_bytes());
-    let offset_s = (-(offset_ns as f64) - dropped_ns as f64) * 1e-9;
+    let offset_s = -(offset_ns as f64) * 1e-9;
     b[16..24].copy_from_slice(&offset_s.to_ne_bytes());
     b[24..28].copy_from_slice(&0i32.to_ne_bytes());
     b[28..32].copy_from_slice(&(leap as i32).to_ne_bytes());
@@ -67,6 +66,7 @@ pub struct ChronySock {
     pub sent: u64,
     pub failed: u64,
     last_error: Option<io::ErrorKind>,
+    last_sent_ns: Option<i64>,
 }
 
 impl ChronySock {
@@ -77,6 +77,7 @@ impl ChronySock {
             sent: 0,
             failed: 0,
             last_error: None,
+            last_sent_ns: None,
         })
     }
 
@@ -90,6 +91,7 @@ impl ChronySock {
             Ok(_) => {
                 self.sent += 1;
                 self.last_error = None;
+                self.last_sent_ns = Some(real_ns);
                 None
             }
             Err(e) => {
@@ -99,6 +101,11 @@ impl ChronySock {
                 new.then_some(e)
             }
         }
+    }
+
+    /// The instant of the last sample sent.
+    pub fn last_sent_ns(&self) -> Option<i64> {
+        self.last_sent_ns
     }
 
     pub fn path(&self) -> &Path {
@@ -121,9 +128,8 @@ mod tests {
         );
         assert_eq!(i64::from_ne_bytes(b[8..16].try_into().unwrap()), 500_001);
         let offset = f64::from_ne_bytes(b[16..24].try_into().unwrap());
-        // True time minus system time: -2 µs, less the 234 ns the timeval
-        // dropped.
-        assert!((offset - (-2_234e-9)).abs() < 1e-15, "{offset}");
+        // True time minus system time: -2 µs.
+        assert!((offset - (-2_000e-9)).abs() < 1e-15, "{offset}");
         assert_eq!(i32::from_ne_bytes(b[24..28].try_into().unwrap()), 0);
         assert_eq!(i32::from_ne_bytes(b[28..32].try_into().unwrap()), 1);
         assert_eq!(&b[32..36], &[0; 4]);

@@ -14,7 +14,7 @@ use ptpscope_clock::{ClockBoundWriter, ClockWriter, Snapshot, Status, monotonic_
 
 use super::chrony::{ChronySock, Leap};
 use super::metrics::{self, Metrics};
-use super::{Config, Publisher};
+use super::{Config, Publisher, Timescale, Unpublishable};
 use crate::capture::{self, Frame, Points};
 use crate::estimate::Estimate;
 use crate::pipeline::{self, Pipeline};
@@ -62,6 +62,20 @@ struct Server {
     next_summary: Instant,
     verbose: bool,
     published: u64,
+    /// The reason for not publishing last said on stderr.
+    said: Option<Unpublishable>,
+}
+
+fn unpublishable_text(why: Unpublishable) -> &'static str {
+    match why {
+        Unpublishable::TimescaleUnknown => {
+            "no Announce from the grandmaster yet, so its timescale is unknown"
+        }
+        Unpublishable::NoValidUtcOffset => {
+            "the grandmaster announces the PTP timescale (TAI) without a valid currentUtcOffset, so its time cannot be put on UTC"
+        }
+        Unpublishable::NotFinite => "the estimate is not a finite number",
+    }
 }
 
 impl Server {
@@ -77,8 +91,11 @@ impl Server {
             self.metrics.estimate(e);
             // chrony takes new estimates only, while synchronized: a
             // holdover record repeats an old one.
+            // Several Delay exchanges paired with one Sync give estimates of
+            // one instant: chrony takes one sample per instant.
             if let Some(c) = &mut self.chrony
                 && s.status == Status::Synchronized
+                && c.last_sent_ns() != Some(s.real_ns)
                 && let Some(err) = c.send(s.real_ns, s.offset_ns, Leap::None)
             {
                 eprintln!(
@@ -107,13 +124,38 @@ impl Server {
             return;
         };
         let (master, conflicts) = (key.master_port_identity, track.conflicts());
+        // The timescale the domain's grandmaster announces.
+        let domain = self
+            .pipeline
+            .analyzer
+            .inventory
+            .domains
+            .get(&(key.major_sdo_id, key.domain_number));
+        let dataset = domain
+            .and_then(|d| d.current.and_then(|gm| d.grandmasters.get(&gm)))
+            .map(|g| &g.dataset);
+        self.publisher.timescale = match dataset {
+            None => Timescale::Unknown,
+            Some(d) if !d.ptp_timescale => Timescale::Arbitrary,
+            Some(d) => Timescale::Ptp {
+                current_utc_offset: d.current_utc_offset_valid.then_some(d.current_utc_offset),
+            },
+        };
         let now = f.time_ns.unwrap_or(e.time_ns).saturating_add(shift);
         let mono = monotonic_ns() - (realtime_ns() - now).max(0);
-        if let Some(s) = self
+        let published = self
             .publisher
-            .estimate(&e, master, conflicts, now, mono, shift)
-        {
+            .estimate(&e, master, conflicts, now, mono, shift);
+        if let Some(s) = published {
             self.publish(&s, Some(&e));
+        } else if let Some(why) = self.publisher.unpublishable
+            && self.said != Some(why)
+        {
+            self.said = Some(why);
+            eprintln!(
+                "ptpscope: estimates not published: {}",
+                unpublishable_text(why)
+            );
         }
     }
 
@@ -174,6 +216,7 @@ pub fn run(config: &DaemonConfig, stop: Arc<AtomicBool>) -> anyhow::Result<i32> 
         next_summary: Instant::now(),
         verbose: config.verbose,
         published: 0,
+        said: None,
     };
     let start = Instant::now();
     let status = match &config.source {

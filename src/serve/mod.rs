@@ -47,6 +47,34 @@ impl Default for Config {
     }
 }
 
+/// The timescale of the grandmaster's time, from its Announce (IEEE
+/// 1588-2019 §7.2.1, the timePropertiesDS of §8.2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timescale {
+    /// No Announce from the grandmaster yet: nothing is published.
+    Unknown,
+    /// ARB (ptpTimescale clear): the grandmaster's time is published as it
+    /// is, whatever its epoch.
+    Arbitrary,
+    /// The PTP timescale (TAI), with currentUtcOffset in s when
+    /// currentUtcOffsetValid is set. Published as UTC, CLOCK_REALTIME's
+    /// timescale: the offset grows by currentUtcOffset (as phc2sys does).
+    /// Without a valid offset nothing is published.
+    Ptp { current_utc_offset: Option<i16> },
+}
+
+/// Why estimates are not published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpublishable {
+    /// No Announce from the grandmaster yet: its timescale is unknown.
+    TimescaleUnknown,
+    /// The PTP timescale without a valid currentUtcOffset: TAI cannot be
+    /// put on UTC.
+    NoValidUtcOffset,
+    /// The estimate's offset or bound is not a finite number.
+    NotFinite,
+}
+
 /// Follows estimates and decides what to publish.
 #[derive(Debug)]
 pub struct Publisher {
@@ -58,6 +86,12 @@ pub struct Publisher {
     pub disruptions: u64,
     /// Changes of master (grandmaster) after the first.
     pub grandmaster_changes: u64,
+    /// The grandmaster's timescale, as the caller last saw it announced.
+    pub timescale: Timescale,
+    /// The currentUtcOffset applied last, s.
+    utc_offset: Option<i16>,
+    /// Why the last estimate was not published, if it was not.
+    pub unpublishable: Option<Unpublishable>,
     last: Option<Snapshot>,
     /// Time (the caller's real-time clock) of the last estimate used.
     last_at: i64,
@@ -73,6 +107,9 @@ impl Publisher {
             settle_left: 0,
             disruptions: 0,
             grandmaster_changes: 0,
+            timescale: Timescale::Arbitrary,
+            utc_offset: None,
+            unpublishable: None,
             last: None,
             last_at: i64::MIN,
         }
@@ -108,6 +145,35 @@ impl Publisher {
         mono_now: i64,
         shift: i64,
     ) -> Option<Snapshot> {
+        if !(e.offset_ns.is_finite() && e.hard_bound_ns.is_finite()) {
+            self.unpublishable = Some(Unpublishable::NotFinite);
+            return None;
+        }
+        // The offset against UTC: CLOCK_REALTIME minus the grandmaster's
+        // time, which for the PTP timescale is TAI = UTC + currentUtcOffset.
+        let utc_shift_ns = match self.timescale {
+            Timescale::Unknown => {
+                self.unpublishable = Some(Unpublishable::TimescaleUnknown);
+                return None;
+            }
+            Timescale::Ptp {
+                current_utc_offset: None,
+            } => {
+                self.unpublishable = Some(Unpublishable::NoValidUtcOffset);
+                return None;
+            }
+            Timescale::Arbitrary => 0.0,
+            Timescale::Ptp {
+                current_utc_offset: Some(u),
+            } => f64::from(u) * 1e9,
+        };
+        self.unpublishable = None;
+        let utc_offset = match self.timescale {
+            Timescale::Ptp { current_utc_offset } => current_utc_offset,
+            _ => None,
+        };
+        let utc_offset_changed = self.master.is_some() && self.utc_offset != utc_offset;
+        self.utc_offset = utc_offset;
         match self.master {
             None => {
                 self.master = Some(master);
@@ -127,6 +193,9 @@ impl Publisher {
                 self.conflicts = conflicts;
                 self.disrupt();
             }
+            // A new currentUtcOffset (a leap second, or a grandmaster
+            // corrected) moves the published time by whole seconds.
+            Some(_) if utc_offset_changed => self.disrupt(),
             Some(_) => {
                 if self.settle_left > 0 {
                     self.settle_left -= 1;
@@ -138,7 +207,7 @@ impl Publisher {
         }
         self.last_at = real_now;
         let real_ref = e.time_ns.saturating_add(shift);
-        let (offset_ns, bound_ns) = whole_ns_outward(e.offset_ns, e.hard_bound_ns);
+        let (offset_ns, bound_ns) = whole_ns_outward(e.offset_ns + utc_shift_ns, e.hard_bound_ns);
         let snap = Snapshot {
             real_ns: real_ref,
             // The reference instant on the monotonic clock: as long ago
@@ -275,6 +344,49 @@ mod tests {
         assert_eq!((s.status, s.disruptions), (Status::Disrupted, 2));
         // A step is a disruption, not a grandmaster change.
         assert_eq!(p.grandmaster_changes, 1);
+    }
+
+    #[test]
+    fn a_ptp_timescale_grandmaster_is_published_as_utc() {
+        let mut p = Publisher::new(Config::default());
+        p.timescale = Timescale::Unknown;
+        assert_eq!(p.estimate(&est(S), port(1), 0, S, S, 0), None);
+        assert_eq!(p.unpublishable, Some(Unpublishable::TimescaleUnknown));
+        // TAI without a valid UTC offset: not published, and said why.
+        p.timescale = Timescale::Ptp {
+            current_utc_offset: None,
+        };
+        assert_eq!(p.estimate(&est(S), port(1), 0, S, S, 0), None);
+        assert_eq!(p.unpublishable, Some(Unpublishable::NoValidUtcOffset));
+        assert_eq!(p.status(), Status::Unknown);
+        // With it: CLOCK_REALTIME (UTC) minus TAI is -37 s off; published
+        // against UTC it is the estimator's offset plus 37 s.
+        p.timescale = Timescale::Ptp {
+            current_utc_offset: Some(37),
+        };
+        let mut tai = est(2 * S);
+        tai.offset_ns = -37e9 + 1234.4;
+        let s = p.estimate(&tai, port(1), 0, 2 * S, 2 * S, 0).unwrap();
+        assert_eq!((s.status, s.offset_ns), (Status::Synchronized, 1234));
+        assert_eq!(p.unpublishable, None);
+        // A new currentUtcOffset is a disruption.
+        p.timescale = Timescale::Ptp {
+            current_utc_offset: Some(38),
+        };
+        tai.offset_ns -= 1e9;
+        let s = p.estimate(&tai, port(1), 0, 3 * S, 3 * S, 0).unwrap();
+        assert_eq!(
+            (s.status, s.disruptions, s.offset_ns),
+            (Status::Disrupted, 1, 1234)
+        );
+        // Not a number: never published.
+        let mut nan = est(4 * S);
+        nan.offset_ns = f64::NAN;
+        assert_eq!(p.estimate(&nan, port(1), 0, 4 * S, 4 * S, 0), None);
+        assert_eq!(p.unpublishable, Some(Unpublishable::NotFinite));
+        nan.offset_ns = 0.0;
+        nan.hard_bound_ns = f64::INFINITY;
+        assert_eq!(p.estimate(&nan, port(1), 0, 4 * S, 4 * S, 0), None);
     }
 
     #[test]

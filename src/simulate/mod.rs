@@ -449,9 +449,10 @@ impl<'s> Sim<'s> {
         if self.s.two_step && matches!(t, MessageType::SYNC | MessageType::PDELAY_RESP) {
             flags |= Flags::TWO_STEP;
         }
-        if t == MessageType::ANNOUNCE {
-            flags |= Flags::PTP_TIMESCALE | Flags::CURRENT_UTC_OFFSET_VALID;
-        }
+        // The simulated grandmasters announce the ARB timescale (§7.2.2),
+        // as a free-running ptp4l does: their wire times share the capture
+        // clocks' epoch, which is not TAI, so claiming the PTP timescale
+        // would tell a consumer to subtract a UTC offset that is not there.
         let control = match t {
             MessageType::SYNC => 0,
             MessageType::DELAY_REQ => 1,
