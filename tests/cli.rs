@@ -296,6 +296,12 @@ fn analyze_of_an_unreadable_input_prints_only_the_error() {
             assert_eq!(err.lines().count(), 1, "{err}");
         }
     }
+    // decode: the error alone too.
+    let out = ptpscope(&["decode", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.ends_with(": cannot open: is a directory\n"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     // One good input of two: the analysis of what was read, and the error.
     let out = ptpscope(&[
         "analyze",

@@ -68,7 +68,10 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
         stdout.write_all(&out)?;
         out.clear();
         stdout.flush()?;
-        eprintln!("ptpscope: {}: {}", input.path.display(), summary.line());
+        // A file that could not be read at all gets its error alone.
+        if r.is_ok() || summary.frames > 0 {
+            eprintln!("ptpscope: {}: {}", input.path.display(), summary.line());
+        }
         if let Err(e) = r {
             eprintln!("ptpscope: error: {e}");
             status = 1;
