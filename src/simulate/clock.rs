@@ -1,0 +1,92 @@
+//! The simulated clocks and links: a clock's reading against true time
+//! (an offset, a drift and a random walk of its frequency, piecewise
+//! linear between knots of [`KNOT_NS`]) and the packet delay variation a
+//! link draws per frame.
+
+use rand::RngExt;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Exp, Gamma};
+
+use super::scenario::{self, ClockSpec, Pdv};
+use super::{K, KNOT_NS};
+
+/// A clock against true time, piecewise linear between knots.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    t0: i64,
+    /// Offset (ns) at each knot and the frequency error over the next.
+    knots: Vec<(f64, f64)>,
+}
+
+impl Clock {
+    pub(super) fn new(spec: &ClockSpec, t0: i64, duration_ns: i64, rng: &mut StdRng) -> Self {
+        let n = (duration_ns / KNOT_NS + 2) as usize;
+        let mut knots = Vec::with_capacity(n);
+        let (mut off, mut freq) = (spec.offset_ns, spec.drift_ppm * 1e-6);
+        let step = spec.wander_ppb * 1e-9 * (KNOT_NS as f64 * 1e-9).sqrt();
+        for _ in 0..n {
+            knots.push((off, freq));
+            off += freq * KNOT_NS as f64;
+            if step > 0.0 {
+                freq += step * normal(rng);
+            }
+        }
+        Self { t0, knots }
+    }
+
+    /// Offset from true time at true time `t`, ns.
+    pub fn offset(&self, t: i64) -> f64 {
+        let k = ((t - self.t0).max(0) / KNOT_NS) as usize;
+        let k = k.min(self.knots.len() - 1);
+        let (off, freq) = self.knots[k];
+        off + freq * (t - self.t0 - k as i64 * KNOT_NS) as f64
+    }
+
+    /// Frequency error at true time `t` (ns per ns).
+    pub fn frequency(&self, t: i64) -> f64 {
+        let k = ((t - self.t0).max(0) / KNOT_NS) as usize;
+        self.knots[k.min(self.knots.len() - 1)].1
+    }
+
+    /// The reading at true time `t`, in 2^-16 ns.
+    pub(super) fn reading(&self, t: i64) -> i128 {
+        i128::from(t) * K + (self.offset(t) * K as f64).round() as i128
+    }
+}
+
+impl scenario::Link {
+    /// Mean one-way delay over both directions.
+    pub fn mean_ns(&self) -> f64 {
+        self.fixed_ns + self.pdv.mean_ns()
+    }
+}
+
+/// A standard normal draw (Box–Muller).
+fn normal(rng: &mut StdRng) -> f64 {
+    let u: f64 = 1.0 - rng.random::<f64>();
+    let v: f64 = rng.random::<f64>();
+    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+}
+
+impl Pdv {
+    /// The mean delay added.
+    pub fn mean_ns(&self) -> f64 {
+        match *self {
+            Pdv::None => 0.0,
+            Pdv::Exponential { mean_ns } | Pdv::Gamma { mean_ns, .. } => mean_ns,
+        }
+    }
+
+    pub(super) fn sample(&self, rng: &mut StdRng) -> f64 {
+        match *self {
+            Pdv::None => 0.0,
+            Pdv::Exponential { mean_ns } if mean_ns > 0.0 => {
+                Exp::new(1.0 / mean_ns).map_or(0.0, |d| d.sample(rng))
+            }
+            Pdv::Gamma { shape, mean_ns } if mean_ns > 0.0 => {
+                Gamma::new(shape, mean_ns / shape).map_or(0.0, |d| d.sample(rng))
+            }
+            _ => 0.0,
+        }
+    }
+}
