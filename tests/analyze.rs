@@ -331,3 +331,27 @@ fn samples_contradicting_causality_are_set_aside() {
     assert!(e["note"].as_str().unwrap().contains("negative path delay"));
     assert!(e["offset_ns"]["median"].is_null());
 }
+
+#[test]
+fn an_arb_grandmasters_offset_is_called_an_epoch_difference() {
+    let Some(f) = shared_capture("field/announce-domain127-loginterval-minus2.pcap") else {
+        eprintln!("skipped: ../shared/captures is absent");
+        return;
+    };
+    let v = analyze_file(&f);
+    let texts: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["text"].as_str())
+        .collect();
+    let t = texts
+        .iter()
+        .find(|t| t.contains("exceeds the hard bound"))
+        .unwrap_or_else(|| panic!("{texts:?}"));
+    assert!(
+        t.contains("ARB timescale") && t.contains("difference of two epochs"),
+        "{t}"
+    );
+    assert!(!t.contains("is wrong"), "{t}");
+}

@@ -294,16 +294,45 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
         if let (Some(m), Some(b)) = (e.offset_ns.median, e.bound_ns.hard_median)
             && m.unsigned_abs() > b.unsigned_abs()
         {
-            add(
-                Severity::Notice,
-                subject,
-                format!(
-                    "offset median {} exceeds the hard bound's median {}: the capture point's clock is off the grandmaster's, or a correction or timestamp on the path is wrong",
-                    fmt_ns(m as f64),
-                    fmt_ns(b as f64)
-                ),
-                e.samples,
+            // What the domain's grandmaster says of its timescale (§7.2.1).
+            let gm = s
+                .grandmasters
+                .iter()
+                .filter(|g| g.major_sdo_id == e.major_sdo_id && g.domain == e.domain)
+                .max_by_key(|g| (g.current, g.last_ns))
+                .map(|g| &g.dataset);
+            let head = format!(
+                "offset median {} exceeds the hard bound's median {}",
+                fmt_ns(m as f64),
+                fmt_ns(b as f64)
             );
+            let utc_ns = gm
+                .filter(|d| d.ptp_timescale && d.current_utc_offset_valid)
+                .map(|d| {
+                    (
+                        d.current_utc_offset,
+                        m + i64::from(d.current_utc_offset) * 1_000_000_000,
+                    )
+                });
+            let text = match (gm, utc_ns) {
+                // An ARB epoch can be anything; an offset of a second or more
+                // from it is the epochs' difference, not a clock's error.
+                (Some(d), _) if !d.ptp_timescale && m.unsigned_abs() >= 1_000_000_000 => format!(
+                    "{head}: the grandmaster runs the ARB timescale (ptpTimescale clear), so the offset is the difference of two epochs, not an error of the capture clock; path delay and frequency keep their meaning"
+                ),
+                (_, Some((u, utc))) if utc.unsigned_abs() <= b.unsigned_abs() => format!(
+                    "{head}: the grandmaster runs the PTP timescale (TAI) and the capture clock UTC; with currentUtcOffset {u} s the offset against UTC is {}, within the bound",
+                    fmt_ns(utc as f64)
+                ),
+                (_, Some((u, utc))) if utc.unsigned_abs() < m.unsigned_abs() => format!(
+                    "{head}: the grandmaster runs the PTP timescale (TAI); against UTC (currentUtcOffset {u} s) the capture point's clock is off by {}, more than the bound: it is not synchronized to UTC, or a correction or timestamp on the path is wrong",
+                    fmt_ns(utc as f64)
+                ),
+                _ => format!(
+                    "{head}: the capture point's clock is off the grandmaster's, or a correction or timestamp on the path is wrong"
+                ),
+            };
+            add(Severity::Notice, subject, text, e.samples);
         }
     }
     v.sort_by(|a, b| a.severity.cmp(&b.severity).then(b.count.cmp(&a.count)));

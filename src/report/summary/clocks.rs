@@ -103,7 +103,8 @@ pub struct GmChangeJson {
     pub domain: u8,
     pub from: Option<ClockIdentity>,
     pub to: Option<ClockIdentity>,
-    /// "first", "better", "worse", or "timeout" (the previous one fell silent).
+    /// "first", "better", "worse", "timeout" (the previous one fell silent)
+    /// or "after_timeout" (one announced again after the domain had none).
     pub reason: &'static str,
 }
 
