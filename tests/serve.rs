@@ -203,7 +203,6 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
     ]);
     assert!(out.status.success());
     let series = truth_series(&truth);
-    let first_capture_ns = series[0].0;
     let segment = dir.join("clockbound").join("shm0");
     let start_real = ptpscope_clock::realtime_ns();
     let serve = Command::new(env!("CARGO_BIN_EXE_ptpscope"))
@@ -219,6 +218,8 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
     let mut client = None;
     let (mut reads, mut contained, mut synchronized) = (0u64, 0u64, 0u64);
     let mut half_widths = Vec::new();
+    let mut first_miss = None;
+    let mut samples = Vec::new();
     while start_real + 7_500_000_000 > ptpscope_clock::realtime_ns() {
         std::thread::sleep(Duration::from_millis(2));
         if client.is_none() {
@@ -237,26 +238,43 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
         let earliest = now.earliest.tv_sec() * 1_000_000_000 + now.earliest.tv_nsec();
         let latest = now.latest.tv_sec() * 1_000_000_000 + now.latest.tv_nsec();
         half_widths.push((latest - earliest) / 2);
-        // The replayed instant: serve maps the capture's first frame to
-        // its start, within the few ms it takes to start; the truth moves
-        // 8 ns per ms, so both ends of a ±50 ms window must be inside.
-        let capture_ns = first_capture_ns + (real - start_real);
-        let inside = [-50_000_000, 50_000_000].iter().all(|d| {
-            let t = capture_ns + d;
-            let off = series
-                .iter()
-                .min_by_key(|(st, _)| (st - t).abs())
-                .unwrap()
-                .1;
-            let true_now = real - off.round() as i64;
-            earliest <= true_now && true_now <= latest
-        });
-        reads += 1;
-        contained += u64::from(inside);
+        samples.push((real, earliest, latest));
     }
     let out = serve.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
+    // Where serve put the capture on CLOCK_REALTIME: the true time of a
+    // read at `real` is `real` minus the truth's offset at the capture
+    // time `real − shift` (linear between the truth's samples).
+    let (t0, real0): (i64, i64) = err
+        .lines()
+        .find_map(|l| {
+            let l = l.strip_prefix("ptpscope: replay: capture time ")?;
+            let (t, rest) = l.split_once(" ns is published as CLOCK_REALTIME ")?;
+            Some((t.parse().ok()?, rest.strip_suffix(" ns")?.parse().ok()?))
+        })
+        .unwrap_or_else(|| panic!("serve did not say where the replay starts: {err}"));
+    let shift = real0 - t0;
+    let truth_at = |t: i64| {
+        let i = series
+            .partition_point(|(st, _)| *st <= t)
+            .clamp(1, series.len() - 1);
+        let ((ta, oa), (tb, ob)) = (series[i - 1], series[i]);
+        oa + (ob - oa) * (t - ta) as f64 / (tb - ta) as f64
+    };
+    for &(real, earliest, latest) in &samples {
+        let true_now = real - truth_at(real - shift).round() as i64;
+        reads += 1;
+        if earliest <= true_now && true_now <= latest {
+            contained += 1;
+        } else if first_miss.is_none() {
+            first_miss = Some(format!(
+                "[{earliest}, {latest}] (half-width {}), realtime {real}, truth offset {:.0}",
+                (latest - earliest) / 2,
+                truth_at(real - shift)
+            ));
+        }
+    }
     half_widths.sort_unstable();
     eprintln!(
         "clockbound client: {reads} synchronized reads, {contained} contained the truth, half-width median {} ns",
@@ -269,7 +287,7 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
         synchronized > 500,
         "{synchronized} synchronized reads; serve said {err}"
     );
-    assert_eq!(contained, reads);
+    assert_eq!(contained, reads, "{first_miss:?}");
     // The segment stays, marked untrusted: a client reading it now is
     // told the clock status is not synchronized.
     let mut c = clock_bound_client::ClockBoundClient::new_with_path(segment.to_str().unwrap())

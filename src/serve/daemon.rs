@@ -272,7 +272,12 @@ fn replay(
             server.pipeline.frame(f, pts.name(f.point));
             return;
         };
-        let t0 = *first.get_or_insert(t);
+        let t0 = *first.get_or_insert_with(|| {
+            eprintln!(
+                "ptpscope: replay: capture time {t} ns is published as CLOCK_REALTIME {real_start} ns"
+            );
+            t
+        });
         let shift = real_start - t0;
         if !fast {
             // At the recorded speed, ticking while waiting.
