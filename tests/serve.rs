@@ -108,16 +108,15 @@ fn serve_refuses_bad_options() {
 }
 
 /// The offsets `serve -v` published for a fast replay of `capture`.
-fn published_offsets(capture: &str, extra: &[&str]) -> Vec<i64> {
-    let clock = std::env::temp_dir().join(format!(
-        "ptpscope-serve-asym-{}-{}",
-        std::process::id(),
-        extra.len()
-    ));
+fn published_offsets(capture: &std::path::Path, extra: &[&str]) -> Vec<i64> {
+    // Tests run in parallel: a record each.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let clock =
+        std::env::temp_dir().join(format!("ptpscope-serve-offsets-{}-{n}", std::process::id()));
     let mut args = vec!["serve", "--fast", "-v", "--clock", clock.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let lab = lab(capture);
-    args.extend(["--replay", lab.to_str().unwrap()]);
+    args.extend(["--replay", capture.to_str().unwrap()]);
     let out = ptpscope(&args);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "{err}");
@@ -130,11 +129,12 @@ fn published_offsets(capture: &str, extra: &[&str]) -> Vec<i64> {
 #[test]
 fn serve_applies_a_known_delay_asymmetry() {
     // E2E: the Sync's leg is the mean path delay plus delayAsymmetry, so
-    // the offset moves by minus it (IEEE 1588-2019 §11.3, §16.8).
-    let plain = published_offsets("lab-l2-e2e.pcap", &[]);
-    let moved = published_offsets("lab-l2-e2e.pcap", &["--delay-asymmetry", "3000"]);
+    // the offset moves by minus it (IEEE 1588-2019 §7.4.2, §11.3).
+    let capture = lab("lab-l2-e2e.pcap");
+    let plain = published_offsets(&capture, &[]);
+    let moved = published_offsets(&capture, &["--delay-asymmetry", "3000"]);
     let named = published_offsets(
-        "lab-l2-e2e.pcap",
+        &capture,
         &[
             "--delay-asymmetry",
             "lab-l2-e2e=-500",
@@ -314,24 +314,8 @@ fn serve_publishes_a_tai_grandmaster_as_utc() {
         eprintln!("skipped: ../shared/captures is absent");
         return;
     };
-    let clock = std::env::temp_dir().join(format!("ptpscope-serve-tai-{}", std::process::id()));
-    let out = ptpscope(&[
-        "serve",
-        "--fast",
-        "-v",
-        "--clock",
-        clock.to_str().unwrap(),
-        "--replay",
-        capture.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{err}");
-    let offsets: Vec<i64> = err
-        .lines()
-        .filter(|l| l.starts_with("ptpscope: synchronized offset "))
-        .map(|l| l.split(' ').nth(3).unwrap().parse().unwrap())
-        .collect();
-    assert!(offsets.len() > 100, "{err}");
+    let offsets = published_offsets(&capture, &[]);
+    assert!(offsets.len() > 100, "{offsets:?}");
     for o in &offsets {
         assert!((o - 37_000_000_000).abs() < 100_000, "{o}");
     }
