@@ -101,16 +101,26 @@ impl Pipeline {
             self.named_points.resize(point + 1, false);
         }
         self.named_points[point] = true;
-        if let Some(ns) = delay_asymmetry_of(&self.point_delay_asymmetry, name) {
-            self.estimator.set_delay_asymmetry(point, ns);
-        }
+        tell_delay_asymmetry(
+            &mut self.estimator,
+            &self.point_delay_asymmetry,
+            point,
+            name,
+        );
     }
 }
 
-/// The delayAsymmetry given for the capture point named `name` (the last
-/// one given for it), if any.
-fn delay_asymmetry_of(given: &[(String, f64)], name: &str) -> Option<f64> {
-    given.iter().rev().find(|(p, _)| p == name).map(|a| a.1)
+/// Tells the estimator the delayAsymmetry given for `point`, named `name`
+/// (the last one given for that name), if any.
+fn tell_delay_asymmetry(
+    estimator: &mut Estimator,
+    given: &[(String, f64)],
+    point: PointId,
+    name: &str,
+) {
+    if let Some((_, ns)) = given.iter().rev().find(|(p, _)| p == name) {
+        estimator.set_delay_asymmetry(point, *ns);
+    }
 }
 
 /// Feeds a measurement to the estimator and, with a truth, the estimate it

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use super::owned::{Decoded, apply, decode_owned};
-use super::{Pipeline, delay_asymmetry_of, observe};
+use super::{Pipeline, observe, tell_delay_asymmetry};
 use crate::analysis::Measurement;
 use crate::capture::{self, CaptureError, Input, Points};
 use crate::estimate::Relevant;
@@ -85,9 +85,7 @@ pub(super) fn read_one(
                         let known = names.len();
                         names = std::mem::take(&mut b.names);
                         for (point, n) in names.iter().enumerate().skip(known) {
-                            if let Some(ns) = delay_asymmetry_of(point_delay_asymmetry, n) {
-                                estimator.set_delay_asymmetry(point, ns);
-                            }
+                            tell_delay_asymmetry(estimator, point_delay_asymmetry, point, n);
                         }
                     }
                     let name = |i: usize| names.get(i).map_or("", String::as_str);
