@@ -41,16 +41,20 @@ fn one_file_on_threads_equals_frame_by_frame() {
     let mut p = Pipeline::new(&config);
     let mut points = Points::default();
     read_file(&pcap, None, &mut points, |f, pts| {
-        p.analyzer.set_point_count(pts.len());
-        p.frame(f, pts.name(f.point));
+        p.frame(f, pts);
     })
     .unwrap();
+    p.decoder.finish();
     p.analyzer.finish();
     let threaded = &run.pipeline;
     // Many batches of 1,024 frames and 4,096 measurements went through.
-    assert!(threaded.decode.frames > 20_000, "{:?}", threaded.decode);
+    assert!(
+        threaded.decoder.summary.frames > 20_000,
+        "{:?}",
+        threaded.decoder.summary
+    );
     assert!(!progress.is_empty() && progress.windows(2).all(|w| w[0] <= w[1]));
-    assert_eq!(threaded.decode, p.decode);
+    assert_eq!(threaded.decoder.summary, p.decoder.summary);
     assert_eq!(run.points.names(), points.names());
     let frames = |p: &Pipeline| {
         p.analyzer

@@ -46,7 +46,7 @@ struct Batch {
 pub fn read_merged(
     inputs: &[Input],
     points: &mut Points,
-    mut on_frame: impl FnMut(&Frame<'_>, &Points),
+    mut on_frame: impl FnMut(&Frame<'_>, &mut Points),
     mut progress: impl FnMut(u64),
 ) -> Vec<CaptureError> {
     thread::scope(|s| {
@@ -150,7 +150,7 @@ impl Source<'_> {
 fn merge(
     rx: &[mpsc::Receiver<Batch>],
     points: &mut Points,
-    on_frame: &mut impl FnMut(&Frame<'_>, &Points),
+    on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
     progress: &mut impl FnMut(u64),
 ) {
     let mut sources: Vec<Source<'_>> = rx

@@ -175,7 +175,7 @@ pub fn read_file(
     path: &Path,
     name: Option<&str>,
     points: &mut Points,
-    mut on_frame: impl FnMut(&Frame<'_>, &Points),
+    mut on_frame: impl FnMut(&Frame<'_>, &mut Points),
 ) -> Result<(), CaptureError> {
     let error = |frame, offset, kind| CaptureError {
         path: path.to_owned(),
@@ -311,7 +311,7 @@ fn emit_frame(
     time_ns: Option<i64>,
     data: &[u8],
     orig_len: u32,
-    on_frame: &mut impl FnMut(&Frame<'_>, &Points),
+    on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
 ) -> Result<(), CaptureErrorKind> {
     let link = iface
         .link
@@ -337,7 +337,7 @@ fn emit_frame(
 fn handle_block(
     block: &PcapBlockOwned<'_>,
     st: &mut BlockState<'_>,
-    on_frame: &mut impl FnMut(&Frame<'_>, &Points),
+    on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
 ) -> Result<(), CaptureErrorKind> {
     match block {
         PcapBlockOwned::LegacyHeader(h) => {

@@ -33,9 +33,8 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = AnalyzeFormat::Text)]
     pub format: AnalyzeFormat,
-    /// Also treat this UDP port as PTP, besides 319 and 320 (repeatable).
-    #[arg(long = "udp-port", value_name = "PORT")]
-    pub udp_port: Vec<u16>,
+    #[command(flatten)]
+    pub decoding: super::DecodingArgs,
     /// Seconds an exchange waits for its answer before it is unmatched.
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub match_timeout: f64,
@@ -129,7 +128,9 @@ impl AnalyzeArgs {
             },
             point_delay_asymmetry,
             truth,
-            udp_ports: self.udp_port.clone(),
+            udp_ports: self.decoding.udp_port.clone(),
+            time_source: self.decoding.time_source(),
+            point_per_session: self.decoding.point_per_session,
             path: self.path.clone(),
         })
     }
@@ -238,13 +239,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     bar.finish_and_clear();
     let run = run?;
     // Nothing could be read at all: the errors alone, no empty analysis.
-    if run.pipeline.decode.frames == 0 && run.errors.len() == inputs.len() {
+    if run.pipeline.decoder.summary.frames == 0 && run.errors.len() == inputs.len() {
         for e in &run.errors {
             eprintln!("ptpscope: error: {e}");
         }
         return Ok(1);
     }
-    eprintln!("ptpscope: {}", run.pipeline.decode.line());
+    eprintln!("ptpscope: {}", run.pipeline.decoder.summary.line());
     for e in &run.errors {
         eprintln!("ptpscope: error: {e}");
     }
@@ -275,7 +276,7 @@ fn run_live(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         .map(super::live::parse_duration_ns)
         .transpose()
         .map_err(anyhow::Error::msg)?;
-    let opts = super::live::live_opts(&args.live, &args.udp_port)?;
+    let opts = super::live::live_opts(&args.live, &args.decoding.udp_port)?;
     let config = args.pipeline_config()?;
     let stop = crate::capture::live::stop_on_signals()?;
     let names = opts.interfaces.clone();
@@ -284,7 +285,7 @@ fn run_live(args: &AnalyzeArgs) -> anyhow::Result<i32> {
         pipeline::run_live(&config, &opts, stop, every.map(|e| e as u64), &mut |p| {
             Ok(print(&Analysis::of(p, &name_of), args.format)?)
         })?;
-    eprintln!("ptpscope: {}", pipeline.decode.line());
+    eprintln!("ptpscope: {}", pipeline.decoder.summary.line());
     let inputs = names.iter().map(|n| format!("live {n}")).collect();
     finish(&pipeline, args, &name_of, inputs)?;
     Ok(status)

@@ -4,15 +4,12 @@
 use std::io::{self, Write};
 
 use crate::capture::{self, Points};
-use crate::pipeline::{DecodeSummary, decode_frame};
 use crate::report::{Format, Record, Seen};
-use crate::wire::link::PtpPorts;
 
 use super::{DecodeArgs, inputs};
 
 pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
     let inputs = inputs(&args.files, &args.point).map_err(anyhow::Error::msg)?;
-    let ports = PtpPorts::with_extra(&args.udp_port);
     let stdout = io::stdout();
     let mut stdout = stdout.lock();
     // Records are built in `out` and handed to stdout in large writes.
@@ -23,7 +20,7 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
     let mut points = Points::default();
     let mut status = 0;
     for input in &inputs {
-        let mut summary = DecodeSummary::default();
+        let mut decoder = args.decoding.decoder();
         let mut io_error: Option<io::Error> = None;
         let r = capture::read_file(
             &input.path,
@@ -33,12 +30,12 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
                 if io_error.is_some() {
                     return;
                 }
-                decode_frame(frame, &ports, &mut summary, |link, content| {
+                decoder.frame(frame, points, |t, points, link, content| {
                     let record = Record {
                         seen: Seen {
-                            point: points.name(frame.point),
+                            point: points.name(t.point),
                             frame: frame.number,
-                            time_ns: frame.time_ns,
+                            time_ns: t.time_ns,
                         },
                         link,
                         content,
@@ -68,9 +65,14 @@ pub fn run(args: &DecodeArgs) -> anyhow::Result<i32> {
         stdout.write_all(&out)?;
         out.clear();
         stdout.flush()?;
+        decoder.finish();
         // A file that could not be read at all gets its error alone.
-        if r.is_ok() || summary.frames > 0 {
-            eprintln!("ptpscope: {}: {}", input.path.display(), summary.line());
+        if r.is_ok() || decoder.summary.frames > 0 {
+            eprintln!(
+                "ptpscope: {}: {}",
+                input.path.display(),
+                decoder.summary.line()
+            );
         }
         if let Err(e) = r {
             eprintln!("ptpscope: error: {e}");

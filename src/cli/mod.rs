@@ -50,9 +50,50 @@ pub struct DecodeArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub decoding: DecodingArgs,
+}
+
+/// How frames are decoded: shared by `decode`, `analyze` and `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DecodingArgs {
     /// Also treat this UDP port as PTP, besides 319 and 320 (repeatable).
     #[arg(long = "udp-port", value_name = "PORT")]
     pub udp_port: Vec<u16>,
+    /// The clock that times each frame: the capture's, or the mirroring
+    /// switch's (the ERSPAN type III timestamp; frames without one get no
+    /// time).
+    #[arg(long, value_enum, default_value_t = TimeSourceArg::Capture)]
+    pub time_source: TimeSourceArg,
+    /// Make each mirror session (ERSPAN session ID) and overlay network
+    /// (VXLAN or Geneve VNI, GRE key) a capture point of its own, named
+    /// POINT/erspan2-7, POINT/vxlan-100, ….
+    #[arg(long)]
+    pub point_per_session: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TimeSourceArg {
+    Capture,
+    Erspan,
+}
+
+impl DecodingArgs {
+    /// A decoder with these options.
+    pub fn decoder(&self) -> crate::pipeline::Decoder {
+        crate::pipeline::Decoder::new(
+            crate::wire::link::PtpPorts::with_extra(&self.udp_port),
+            self.time_source(),
+            self.point_per_session,
+        )
+    }
+
+    pub fn time_source(&self) -> crate::pipeline::TimeSource {
+        match self.time_source {
+            TimeSourceArg::Capture => crate::pipeline::TimeSource::Capture,
+            TimeSourceArg::Erspan => crate::pipeline::TimeSource::Erspan,
+        }
+    }
 }
 
 /// Validates `--point NAME=FILE` and plain file arguments into inputs.

@@ -15,6 +15,7 @@
 
 pub mod decode;
 mod owned;
+pub mod reassembly;
 mod threads;
 
 use std::fmt;
@@ -26,7 +27,7 @@ use crate::score::Scorer;
 use crate::simulate::Truth;
 use crate::wire::link::PtpPorts;
 
-pub use decode::{Content, DecodeSummary, decode_frame};
+pub use decode::{Content, DecodeSummary, Decoder, TimeSource};
 
 /// Everything a pipeline needs, validated by its builder (the command
 /// line, or `serve`).
@@ -42,6 +43,11 @@ pub struct Config {
     pub truth: Option<Truth>,
     /// UDP ports carrying PTP besides 319 and 320.
     pub udp_ports: Vec<u16>,
+    /// The clock that times frames (`--time-source`).
+    pub time_source: TimeSource,
+    /// Each mirror session or overlay network a capture point of its own
+    /// (`--point-per-session`).
+    pub point_per_session: bool,
     /// The capture points along the path messages take, by name
     /// (transparent-clock ledger): only neighbours on it form hops.
     pub path: Vec<String>,
@@ -57,8 +63,8 @@ pub struct Pipeline {
     /// point is first seen (`named_points`).
     point_delay_asymmetry: Vec<(String, f64)>,
     named_points: Vec<bool>,
-    pub ports: PtpPorts,
-    pub decode: DecodeSummary,
+    /// Link layers, encapsulations, reassembly; its summary counts frames.
+    pub decoder: Decoder,
     /// The current frame's message octets, reused from frame to frame.
     arena: Vec<u8>,
 }
@@ -71,23 +77,29 @@ impl Pipeline {
             scorer: config.truth.clone().map(Scorer::new),
             point_delay_asymmetry: config.point_delay_asymmetry.clone(),
             named_points: Vec::new(),
-            ports: PtpPorts::with_extra(&config.udp_ports),
-            decode: DecodeSummary::default(),
+            decoder: Decoder::new(
+                PtpPorts::with_extra(&config.udp_ports),
+                config.time_source,
+                config.point_per_session,
+            ),
             arena: Vec::new(),
         }
     }
 
     /// Peels, decodes and analyzes one frame; returns the estimate it
-    /// completed, if any (its track: [`Estimator::last_track`]).
-    pub fn frame(&mut self, frame: &Frame<'_>, point_name: &str) -> Option<Estimate> {
+    /// completed, if any (its track: [`Estimator::last_track`]). `points`
+    /// names the capture points; a mirror session's point is added to it.
+    pub fn frame(&mut self, frame: &Frame<'_>, points: &mut Points) -> Option<Estimate> {
         self.arena.clear();
-        let d = owned::decode_owned(frame, &self.ports, &mut self.decode, &mut self.arena);
-        let name = |_| point_name;
+        let d = owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena);
+        self.analyzer.set_point_count(points.len());
         let m = owned::apply(&mut self.analyzer, &d, &self.arena)?;
         if !self.estimator.enabled {
             return None;
         }
-        self.name_point(frame.point, point_name);
+        let point_name = points.name(d.point);
+        self.name_point(d.point, point_name);
+        let name = |_| point_name;
         observe(&mut self.estimator, self.scorer.as_mut(), &m, &name)
     }
 
@@ -196,12 +208,12 @@ pub fn run_files(
             inputs,
             &mut points,
             |f, pts| {
-                p.analyzer.set_point_count(pts.len());
-                p.frame(f, pts.name(f.point));
+                p.frame(f, pts);
             },
             progress,
         )
     };
+    p.decoder.finish();
     p.analyzer.finish();
     for (i, n) in config.path.iter().enumerate() {
         if p.analyzer.points.get(i).is_none_or(|s| s.frames == 0) {
@@ -237,10 +249,14 @@ pub fn run_live(
     pipeline.analyzer.set_point_count(opts.interfaces.len());
     let every = every_ns.map(Duration::from_nanos);
     let mut next = every.map(|e| Instant::now() + e);
+    let mut points = Points::default();
+    for name in &opts.interfaces {
+        points.intern(name);
+    }
     let status = capture(opts, stop, &mut |ev| {
         match ev {
-            Event::Frame(f, name) => {
-                pipeline.frame(f, name);
+            Event::Frame(f, _) => {
+                pipeline.frame(f, &mut points);
             }
             Event::Tick => {
                 if let (Some(at), Some(e)) = (next, every)
@@ -253,6 +269,7 @@ pub fn run_live(
         }
         Ok(())
     })?;
+    pipeline.decoder.finish();
     pipeline.analyzer.finish();
     Ok((pipeline, status))
 }

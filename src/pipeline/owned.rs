@@ -6,10 +6,10 @@
 
 use std::net::IpAddr;
 
-use super::decode::{Content, DecodeSummary, decode_frame};
+use super::decode::{Content, Decoder};
 use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation};
-use crate::capture::Frame;
-use crate::wire::link::{Mac, PtpFrame, PtpPorts, Transport};
+use crate::capture::{Frame, Points};
+use crate::wire::link::{Mac, PtpFrame, Transport};
 use crate::wire::{Body, Header, Message, Ptp};
 
 /// One frame, decoded, detached from its reader's buffer.
@@ -62,15 +62,16 @@ fn body_static(b: Body<'_>) -> Body<'static> {
 }
 
 /// Peels and decodes a frame into a [`Decoded`], its message octets
-/// appended to `arena`.
+/// appended to `arena`; a mirror session's first frame adds its point to
+/// `points` (`Decoder::point_per_session`).
 pub(crate) fn decode_owned(
+    decoder: &mut Decoder,
     frame: &Frame<'_>,
-    ports: &PtpPorts,
-    summary: &mut DecodeSummary,
+    points: &mut Points,
     arena: &mut Vec<u8>,
 ) -> Decoded {
     let mut item = Item::Frame;
-    decode_frame(frame, ports, summary, |link, content| {
+    let t = decoder.frame(frame, points, |_, _, link, content| {
         item = match content {
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
@@ -104,10 +105,10 @@ pub(crate) fn decode_owned(
         }
     });
     Decoded {
-        point: frame.point,
+        point: t.point,
         frame: frame.number,
-        time_ns: frame.time_ns,
-        resolution_ns: frame.resolution_ns,
+        time_ns: t.time_ns,
+        resolution_ns: t.resolution_ns,
         item,
     }
 }

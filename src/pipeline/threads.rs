@@ -64,8 +64,7 @@ pub(super) fn read_one(
 ) -> Result<(), CaptureError> {
     let (tx, rx) = mpsc::sync_channel::<DecodedBatch>(8);
     let (back_tx, back_rx) = mpsc::sync_channel::<DecodedBatch>(16);
-    let ports = &p.ports;
-    let summary = &mut p.decode;
+    let decoder = &mut p.decoder;
     let analyzer = &mut p.analyzer;
     let estimator = &mut p.estimator;
     let scorer = &mut p.scorer;
@@ -145,7 +144,7 @@ pub(super) fn read_one(
             if gone {
                 return;
             }
-            let d = decode_owned(f, ports, summary, &mut batch.arena);
+            let d = decode_owned(decoder, f, pts, &mut batch.arena);
             batch.items.push(d);
             if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
                 let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());

@@ -155,6 +155,15 @@ pub(super) fn write(j: &Fields<'_, '_>, w: &mut impl Write) -> io::Result<()> {
     o.raw(b"]")?;
     o.raw(key!("transport"))?;
     o.opt_plain(j.transport)?;
+    o.raw(key!("encapsulation"))?;
+    o.raw(b"[")?;
+    for (i, e) in j.encapsulation.iter().flat_map(|e| e.iter()).enumerate() {
+        if i > 0 {
+            o.raw(b",")?;
+        }
+        o.display(&e)?;
+    }
+    o.raw(b"]")?;
     o.raw(key!("src_ip"))?;
     o.ip(j.src_ip)?;
     o.raw(key!("dst_ip"))?;

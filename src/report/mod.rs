@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use crate::wire::link::{Mac, PtpFrame};
 use crate::wire::message::v1::V1Message;
+use crate::wire::tunnel::Encapsulations;
 use crate::wire::{Body, Header, Message, MessageType, PortIdentity, Ptp, Timestamp, Tlv};
 
 /// Output formats of `ptpscope decode`.
@@ -103,6 +104,8 @@ struct Fields<'r, 'a> {
     dst_mac: Option<Mac>,
     vlan: &'r [u16],
     transport: Option<&'static str>,
+    /// The encapsulations the frame came through, outermost first.
+    encapsulation: Option<Encapsulations>,
     src_ip: Option<IpAddr>,
     dst_ip: Option<IpAddr>,
     src_port: Option<u16>,
@@ -164,6 +167,7 @@ impl<'a> Record<'a> {
             dst_mac: l.and_then(|l| l.dst_mac),
             vlan: l.map_or(&[][..], |l| l.vlans.as_slice()),
             transport: l.map(|l| l.transport.as_str()),
+            encapsulation: l.map(|l| l.encapsulations),
             src_ip: l.and_then(|l| l.src_ip),
             dst_ip: l.and_then(|l| l.dst_ip),
             src_port: l.and_then(|l| l.src_port),
@@ -265,6 +269,9 @@ impl<'a> Record<'a> {
                 (_, _, Some(a), None) => write!(out, "{a} → ? ")?,
                 _ => {}
             }
+            for e in l.encapsulations.iter() {
+                write!(out, "via {e} ")?;
+            }
             let v = l.vlans.as_slice();
             if !v.is_empty() {
                 write!(out, "vlan ")?;
@@ -331,7 +338,7 @@ impl<'a> Record<'a> {
         }
     }
 
-    pub const CSV_HEADER: &'static str = "point,frame,time_ns,src_mac,dst_mac,vlan,transport,src_ip,dst_ip,message_type,version,domain,sequence_id,source_port,flags,correction_scaled,log_message_interval,timestamp_seconds,timestamp_nanoseconds,requesting_port,tlv_types,error\n";
+    pub const CSV_HEADER: &'static str = "point,frame,time_ns,src_mac,dst_mac,vlan,transport,src_ip,dst_ip,message_type,version,domain,sequence_id,source_port,flags,correction_scaled,log_message_interval,timestamp_seconds,timestamp_nanoseconds,requesting_port,tlv_types,error,encapsulation\n";
 
     /// One CSV row; list fields are joined with `|`.
     pub fn write_csv(&self, out: &mut impl Write) -> io::Result<()> {
@@ -364,6 +371,12 @@ impl<'a> Record<'a> {
             opt(j.requesting_port.map(|p| p.to_string())),
             join(&mut j.tlvs.iter().map(|t| t.tlv_type.to_string())),
             opt(j.error.as_ref().map(|e| e.message.clone())),
+            join(
+                &mut j
+                    .encapsulation
+                    .iter()
+                    .flat_map(|e| e.iter().map(|e| e.to_string())),
+            ),
         ];
         for (i, f) in fields.iter().enumerate() {
             if i > 0 {

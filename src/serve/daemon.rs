@@ -116,8 +116,12 @@ impl Server {
     }
 
     /// One frame; `shift` puts capture times on CLOCK_REALTIME.
-    fn frame(&mut self, f: &Frame<'_>, name: &str, shift: i64) {
-        let Some(e) = self.pipeline.frame(f, name) else {
+    fn frame(&mut self, f: &Frame<'_>, points: &mut Points, shift: i64) {
+        let e = self.pipeline.frame(f, points);
+        if points.len() > self.names.len() {
+            self.names = points.names().to_vec();
+        }
+        let Some(e) = e else {
             return;
         };
         let Some((key, track)) = self.pipeline.estimator.last_track() else {
@@ -269,7 +273,7 @@ fn replay(
             server.pipeline.analyzer.set_point_count(pts.len());
         }
         let Some(t) = f.time_ns else {
-            server.pipeline.frame(f, pts.name(f.point));
+            server.pipeline.frame(f, pts);
             return;
         };
         let t0 = *first.get_or_insert_with(|| {
@@ -290,7 +294,7 @@ fn replay(
                 std::thread::sleep(Duration::from_nanos(ahead.min(50_000_000) as u64));
             }
         }
-        server.frame(f, pts.name(f.point), shift);
+        server.frame(f, pts, shift);
         server.tick(t + shift);
     });
     if let Err(e) = result {
@@ -322,10 +326,14 @@ fn live(
         .pipeline
         .analyzer
         .set_point_count(opts.interfaces.len());
+    let mut points = Points::default();
+    for name in interfaces {
+        points.intern(name);
+    }
     capture(&opts, stop, &mut |ev| {
         match ev {
-            Event::Frame(f, name) => {
-                server.frame(f, name, 0);
+            Event::Frame(f, _) => {
+                server.frame(f, &mut points, 0);
                 server.tick(realtime_ns());
             }
             Event::Tick => server.tick(realtime_ns()),

@@ -1,7 +1,10 @@
 //! Link, network and transport layers that carry PTP (IEEE 1588-2019 Annex C,
 //! D, E, F): Ethernet II with any stack of 802.1Q / 802.1ad tags, IPv4 (with
 //! options), IPv6 (with extension headers), UDP on the PTP ports, Linux cooked
-//! captures (SLL, SLL2), raw IP and BSD loopback link types.
+//! captures (SLL, SLL2), raw IP and BSD loopback link types; and the
+//! mirroring and overlay encapsulations of [`super::tunnel`] (GRE, ERSPAN,
+//! VXLAN, Geneve, MPLS), whose inner frame is reported. IP fragments are
+//! handed out as [`Fragment`]s for reassembly.
 //!
 //! Header fields are read through pnet_packet's views; every payload slice is
 //! cut here with checked lengths, so no input can make [`peel`] panic.
@@ -16,6 +19,8 @@ use pnet_packet::sll::SLLPacket;
 use pnet_packet::sll2::SLL2Packet;
 use pnet_packet::udp::UdpPacket;
 use pnet_packet::vlan::VlanPacket;
+
+use super::tunnel::{self, Encapsulations, ErspanTimestamp, Inner};
 
 /// EtherType of PTP over IEEE 802.3 (Annex F).
 pub const ETHERTYPE_PTP: u16 = 0x88f7;
@@ -130,9 +135,15 @@ pub struct PtpFrame<'a> {
     pub dst_ip: Option<IpAddr>,
     pub src_port: Option<u16>,
     pub dst_port: Option<u16>,
+    /// The encapsulations the frame came through, outermost first; the
+    /// addresses above are the innermost frame's.
+    pub encapsulations: Encapsulations,
+    /// The mirroring switch's timestamp, from an ERSPAN type III header.
+    pub erspan_timestamp: Option<ErspanTimestamp>,
     /// The PTP message and anything after it in the frame.
     pub payload: &'a [u8],
-    /// Where `payload` starts in the frame.
+    /// Where `payload` starts in the frame (in the reassembled datagram for
+    /// IP fragments).
     pub payload_offset: usize,
 }
 
@@ -148,6 +159,8 @@ impl PtpFrame<'static> {
             dst_ip: None,
             src_port: None,
             dst_port: None,
+            encapsulations: Encapsulations::default(),
+            erspan_timestamp: None,
             payload: &[],
             payload_offset: 0,
         }
@@ -158,9 +171,26 @@ impl PtpFrame<'static> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Peeled<'a> {
     Ptp(PtpFrame<'a>),
-    /// A non-first IP fragment: counted and skipped (no reassembly).
-    Fragment,
+    /// A fragment of a UDP datagram (IPv4 or IPv6), to be reassembled.
+    Fragment(Fragment<'a>),
     NotPtp,
+}
+
+/// One fragment of a UDP datagram (RFC 791 §3.2, RFC 8200 §4.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fragment<'a> {
+    /// The addresses and encapsulations so far (no payload).
+    pub frame: PtpFrame<'a>,
+    /// The Identification field (16 bits in IPv4, 32 in IPv6).
+    pub id: u32,
+    /// Where the fragment's data goes in the datagram's payload, octets.
+    pub offset: usize,
+    /// More fragments follow (the MF / M flag).
+    pub more: bool,
+    /// The fragment's data.
+    pub data: &'a [u8],
+    /// Where `data` starts in the frame.
+    pub data_offset: usize,
 }
 
 /// A frame whose headers do not hold together.
@@ -182,6 +212,12 @@ impl fmt::Display for LinkError {
 }
 
 impl std::error::Error for LinkError {}
+
+impl From<tunnel::HeaderError> for LinkError {
+    fn from(e: tunnel::HeaderError) -> Self {
+        err(e.field, e.offset, false)
+    }
+}
 
 /// The UDP ports treated as PTP: 319 and 320, plus any the user adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,6 +331,25 @@ impl<'a> Cursor<'a> {
         self.frame.get(at..).unwrap_or(&[])
     }
 
+    /// An inner Ethernet frame at `at`: its addresses replace the outer ones.
+    fn ethernet(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
+        let e = EthernetPacket::new(self.rest(at)).ok_or(err("ethernet", at, false))?;
+        self.out.src_mac = Some(Mac(e.get_source().octets()));
+        self.out.dst_mac = Some(Mac(e.get_destination().octets()));
+        self.out.vlans = Vlans::default();
+        self.out.src_ip = None;
+        self.out.dst_ip = None;
+        self.ethertype(e.get_ethertype().0, at + 14)
+    }
+
+    fn inner(self, inner: Inner) -> Result<Peeled<'a>, LinkError> {
+        match inner {
+            Inner::Ethernet(at) => self.ethernet(at),
+            Inner::EtherType(t, at) => self.ethertype(t, at),
+            Inner::Other => Ok(Peeled::NotPtp),
+        }
+    }
+
     fn ethertype(mut self, mut ethertype: u16, mut at: usize) -> Result<Peeled<'a>, LinkError> {
         loop {
             match ethertype {
@@ -314,9 +369,24 @@ impl<'a> Cursor<'a> {
                 }
                 ETHERTYPE_IPV4 => return self.ipv4(at),
                 ETHERTYPE_IPV6 => return self.ipv6(at),
+                tunnel::ETHERTYPE_MPLS | tunnel::ETHERTYPE_MPLS_MULTICAST => {
+                    let (inner, e) = tunnel::mpls(self.frame, at)?;
+                    self.out.encapsulations.push(e, at)?;
+                    return self.inner(inner);
+                }
                 _ => return Ok(Peeled::NotPtp),
             }
         }
+    }
+
+    /// GRE at `at`, the IP payload ending at `end`.
+    fn gre(mut self, at: usize, end: usize) -> Result<Peeled<'a>, LinkError> {
+        let (inner, e, ts) = tunnel::gre(self.frame, at, end)?;
+        self.out.encapsulations.push(e, at)?;
+        if ts.is_some() {
+            self.out.erspan_timestamp = ts;
+        }
+        self.inner(inner)
     }
 
     fn ipv4(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
@@ -333,10 +403,8 @@ impl<'a> Cursor<'a> {
         if total < ihl {
             return Err(err("ipv4.total_length", at, false));
         }
-        if ip.get_fragment_offset() != 0 {
-            return Ok(Peeled::Fragment);
-        }
-        if ip.get_next_level_protocol().0 != 17 {
+        let protocol = ip.get_next_level_protocol().0;
+        if protocol != 17 && protocol != 47 {
             return Ok(Peeled::NotPtp);
         }
         self.out.src_ip = Some(IpAddr::V4(ip.get_source()));
@@ -344,7 +412,25 @@ impl<'a> Cursor<'a> {
         self.out.transport = Transport::Udp4;
         // Cut Ethernet padding off; a snapped capture keeps what it has.
         let end = at + total.min(b.len());
-        self.udp(at + ihl, end)
+        // More fragments (flag bit 0x1) or an offset: a fragment.
+        let offset = usize::from(ip.get_fragment_offset()) * 8;
+        if ip.get_flags() & 1 != 0 || offset != 0 {
+            if protocol != 17 {
+                return Ok(Peeled::NotPtp);
+            }
+            return Ok(Peeled::Fragment(Fragment {
+                frame: self.out,
+                id: u32::from(ip.get_identification()),
+                offset,
+                more: ip.get_flags() & 1 != 0,
+                data: self.frame.get(at + ihl..end).unwrap_or(&[]),
+                data_offset: at + ihl,
+            }));
+        }
+        match protocol {
+            47 => self.gre(at + ihl, end),
+            _ => self.udp(at + ihl, end),
+        }
     }
 
     fn ipv6(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
@@ -364,14 +450,29 @@ impl<'a> Cursor<'a> {
             let h = self.frame.get(pos..end).unwrap_or(&[]);
             let len = match next {
                 17 => return self.udp(pos, end),
+                47 => return self.gre(pos, end),
                 0 | 43 | 60 => h.get(1).map(|&l| (usize::from(l) + 1) * 8),
                 44 => {
-                    let Some(f) = h.get(..8) else {
+                    let Some(f) = h.first_chunk::<8>() else {
                         return Err(err("ipv6.fragment", pos, false));
                     };
-                    if u16::from_be_bytes([f[2], f[3]]) >> 3 != 0 {
-                        return Ok(Peeled::Fragment);
+                    let word = u16::from_be_bytes([f[2], f[3]]);
+                    let (offset, more) = (usize::from(word >> 3) * 8, word & 1 != 0);
+                    if offset != 0 || more {
+                        // Only a UDP datagram is reassembled.
+                        if f[0] != 17 {
+                            return Ok(Peeled::NotPtp);
+                        }
+                        return Ok(Peeled::Fragment(Fragment {
+                            frame: self.out,
+                            id: u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
+                            offset,
+                            more,
+                            data: &h[8..],
+                            data_offset: pos + 8,
+                        }));
                     }
+                    // An atomic fragment (RFC 6946): a whole datagram.
                     Some(8)
                 }
                 51 => h.get(1).map(|&l| (usize::from(l) + 2) * 4),
@@ -391,7 +492,15 @@ impl<'a> Cursor<'a> {
         let u = UdpPacket::new(b).ok_or(err("udp", at, false))?;
         let (sp, dp) = (u.get_source(), u.get_destination());
         if !self.ports.matches(sp, dp) {
-            return Ok(Peeled::NotPtp);
+            let tunnel = match dp {
+                tunnel::VXLAN_PORT => tunnel::vxlan(self.frame, at + 8)?,
+                tunnel::GENEVE_PORT => tunnel::geneve(self.frame, at + 8)?,
+                _ => return Ok(Peeled::NotPtp),
+            };
+            self.out.encapsulations.push(tunnel.1, at + 8)?;
+            self.out.src_port = None;
+            self.out.dst_port = None;
+            return self.inner(tunnel.0);
         }
         let len = usize::from(u.get_length());
         if len < 8 {
@@ -403,6 +512,34 @@ impl<'a> Cursor<'a> {
         self.out.payload_offset = at + 8;
         Ok(Peeled::Ptp(self.out))
     }
+}
+
+/// The UDP datagram `datagram` (header and data, reassembled from
+/// fragments), sent with the addresses of `frame`: PTP when on a PTP port.
+pub fn peel_datagram<'a>(
+    frame: &PtpFrame<'_>,
+    datagram: &'a [u8],
+    ports: &'a PtpPorts,
+) -> Result<Peeled<'a>, LinkError> {
+    let c = Cursor {
+        frame: datagram,
+        ports,
+        out: PtpFrame {
+            src_mac: frame.src_mac,
+            dst_mac: frame.dst_mac,
+            vlans: frame.vlans,
+            transport: frame.transport,
+            src_ip: frame.src_ip,
+            dst_ip: frame.dst_ip,
+            src_port: None,
+            dst_port: None,
+            encapsulations: frame.encapsulations,
+            erspan_timestamp: frame.erspan_timestamp,
+            payload: &[],
+            payload_offset: 0,
+        },
+    };
+    c.udp(0, datagram.len())
 }
 
 #[cfg(test)]
@@ -484,8 +621,18 @@ mod tests {
             panic!()
         };
         assert_eq!(x.payload, &[9]);
+        // Offset 16 × 8 octets, the last fragment.
         f[6..8].copy_from_slice(&0x0010u16.to_be_bytes());
-        assert_eq!(peel(LinkType::RawIp, &f, &p).unwrap(), Peeled::Fragment);
+        let Peeled::Fragment(x) = peel(LinkType::RawIp, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!((x.offset, x.more, x.data_offset), (128, false, 24));
+        // The first fragment (MF set, offset 0) is a fragment too.
+        f[6..8].copy_from_slice(&0x2000u16.to_be_bytes());
+        let Peeled::Fragment(x) = peel(LinkType::RawIp, &f, &p).unwrap() else {
+            panic!()
+        };
+        assert_eq!((x.offset, x.more, x.data.len()), (0, true, 9));
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod link;
 pub mod message;
 pub mod time;
 pub mod tlv;
+pub mod tunnel;
 pub mod types;
 
 #[cfg(test)]

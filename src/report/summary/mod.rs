@@ -224,6 +224,14 @@ impl Summary {
                 .iter()
                 .enumerate()
                 .filter(|(_, p)| p.ptp_messages == 0)
+                // With --point-per-session a capture whose frames all went
+                // to its sessions' points (named POINT/session) is not
+                // short of PTP.
+                .filter(|&(i, p)| {
+                    let prefix = format!("{}/", point_name(i));
+                    p.frames > 0
+                        || !(0..a.points.len()).any(|j| point_name(j).starts_with(&prefix))
+                })
                 .map(|(i, p)| {
                     format!(
                         "capture point {}: {} frames, no PTP message",
