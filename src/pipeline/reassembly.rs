@@ -442,4 +442,34 @@ mod tests {
         assert!(!r.add(0, Some(0), &frag(1, 0, true, &big)));
         assert_eq!((r.counts.evicted, r.bytes), (1, 0));
     }
+
+    proptest::proptest! {
+        /// Any sequence of fragments: no panic, and the limits hold after
+        /// every one; each datagram ends reassembled or counted.
+        #[test]
+        fn any_fragments_stay_within_the_limits(
+            frags in proptest::collection::vec(
+                (0u32..6, 0usize..40, proptest::bool::ANY, 0usize..64, 0i64..5_000),
+                0..200,
+            )
+        ) {
+            let limits = Limits { datagrams: 3, bytes: 600, timeout_ns: 2_000 };
+            let mut r = Reassembler::new(limits);
+            let data = datagram(512);
+            let mut t = 0;
+            for (id, block, more, len, dt) in frags {
+                t += dt;
+                let (start, len) = (block * 8, if more { len / 8 * 8 } else { len });
+                let end = (start + len).min(data.len());
+                let f = frag(id, start, more, &data[start.min(end)..end]);
+                if r.add(0, Some(t), &f) {
+                    proptest::prop_assert!(r.datagram().len() <= 512);
+                }
+                proptest::prop_assert!(r.pending.len() <= 3 && r.bytes <= 600);
+                proptest::prop_assert_eq!(r.bytes, r.pending.iter().map(|p| p.data.len()).sum::<usize>());
+            }
+            r.finish();
+            proptest::prop_assert_eq!(r.bytes, 0);
+        }
+    }
 }

@@ -211,4 +211,32 @@ proptest! {
             let _ = decode(p.payload);
         }
     }
+
+    /// Each encapsulation's header, then arbitrary octets: the tunnel
+    /// parsers see every field value, with the lengths cut anywhere.
+    #[test]
+    fn arbitrary_tunnelled_frames_never_panic(rest in vec(any::<u8>(), 0..120), kind in 0usize..6, cut in any::<usize>()) {
+        let prefixes: [&[u8]; 6] = [
+            // IPv4 + GRE with flags from `rest`.
+            &[0x08, 0x00, 0x45, 0, 0, 200, 0, 0, 0, 0, 64, 47, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2],
+            // IPv4 + GRE + ERSPAN III.
+            &[0x08, 0x00, 0x45, 0, 0, 200, 0, 0, 0, 0, 64, 47, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x10, 0, 0x22, 0xeb, 0, 0, 0, 1],
+            // IPv4 + UDP 4789.
+            &[0x08, 0x00, 0x45, 0, 0, 200, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x12, 0xb5, 0, 180, 0, 0],
+            // IPv4 + UDP 6081.
+            &[0x08, 0x00, 0x45, 0, 0, 200, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x30, 0x39, 0x17, 0xc1, 0, 180, 0, 0],
+            // MPLS.
+            &[0x88, 0x47],
+            // IPv4 fragment (MF set) of UDP.
+            &[0x08, 0x00, 0x45, 0, 0, 200, 0, 0, 0x20, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2],
+        ];
+        let mut f = vec![1, 0x1b, 0x19, 0, 0, 0, 2, 0, 0, 0, 0, 1];
+        f.extend_from_slice(prefixes[kind]);
+        f.extend_from_slice(&rest);
+        f.truncate(cut % (f.len() + 1));
+        let ports = PtpPorts::default();
+        if let Ok(super::link::Peeled::Ptp(p)) = peel(LinkType::Ethernet, &f, &ports) {
+            let _ = decode(p.payload);
+        }
+    }
 }

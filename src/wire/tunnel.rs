@@ -14,7 +14,6 @@ use std::fmt;
 use pnet_packet::gre::GrePacket;
 use pnet_packet::vxlan::VxlanPacket;
 
-
 /// UDP destination port of VXLAN (RFC 7348 §5).
 pub const VXLAN_PORT: u16 = 4789;
 /// UDP destination port of Geneve (RFC 8926 §3.3).

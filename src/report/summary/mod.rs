@@ -229,8 +229,7 @@ impl Summary {
                 // short of PTP.
                 .filter(|&(i, p)| {
                     let prefix = format!("{}/", point_name(i));
-                    p.frames > 0
-                        || !(0..a.points.len()).any(|j| point_name(j).starts_with(&prefix))
+                    p.frames > 0 || !(0..a.points.len()).any(|j| point_name(j).starts_with(&prefix))
                 })
                 .map(|(i, p)| {
                     format!(
