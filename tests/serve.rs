@@ -320,3 +320,59 @@ fn serve_publishes_a_tai_grandmaster_as_utc() {
         assert!((o - 37_000_000_000).abs() < 100_000, "{o}");
     }
 }
+
+/// A leap second the grandmaster announces (leap61 in its Announce, on
+/// the PTP timescale) reaches the published record and chrony's samples:
+/// the TAI capture above with leap61 set in every Announce, replayed with a
+/// SOCK socket of the test's own that reads what chrony would.
+#[test]
+fn serve_publishes_the_announced_leap_second() {
+    use std::os::unix::net::UnixDatagram;
+    let Some(capture) = common::shared_capture(
+        "genesys-neu_s-plane_security__2024-10-08-sync_attack_singlestep_1.pcap",
+    ) else {
+        return;
+    };
+    // A little-endian pcap of Ethernet frames: set flagField bit leap61
+    // (octet 7, bit 0) of each Announce (messageType 0xB).
+    let mut b = std::fs::read(&capture).unwrap();
+    assert_eq!(b[..4], [0xd4, 0xc3, 0xb2, 0xa1]);
+    let mut at = 24;
+    let mut announces = 0;
+    while at + 16 <= b.len() {
+        let caplen = u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+        let frame = at + 16;
+        let ptp = match b[frame + 12..frame + 14] {
+            [0x88, 0xf7] => Some(frame + 14),
+            [0x81, 0x00] if b[frame + 16..frame + 18] == [0x88, 0xf7] => Some(frame + 18),
+            _ => None,
+        };
+        if let Some(p) = ptp
+            && b[p] & 0x0f == 0x0b
+        {
+            b[p + 7] |= 0x01;
+            announces += 1;
+        }
+        at = frame + caplen;
+    }
+    assert!(announces > 10, "{announces}");
+    let file = std::env::temp_dir().join(format!("ptpscope-leap-{}.pcap", std::process::id()));
+    std::fs::write(&file, &b).unwrap();
+    let sock = std::env::temp_dir().join(format!("ptpscope-leap-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&sock);
+    let chrony = UnixDatagram::bind(&sock).unwrap();
+    chrony.set_nonblocking(true).unwrap();
+    let offsets = published_offsets(&file, &["--chrony-sock", sock.to_str().unwrap()]);
+    assert!(offsets.len() > 100);
+    let mut samples = 0;
+    let mut buf = [0u8; 64];
+    while let Ok(n) = chrony.recv(&mut buf) {
+        assert_eq!(n, 40);
+        // chrony's SOCK sample: leap at octets 28..32 (1: insert).
+        assert_eq!(i32::from_ne_bytes(buf[28..32].try_into().unwrap()), 1);
+        samples += 1;
+    }
+    assert!(samples > 10, "{samples}");
+    std::fs::remove_file(&sock).ok();
+    std::fs::remove_file(&file).ok();
+}

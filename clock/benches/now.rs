@@ -24,6 +24,7 @@ fn bench(c: &mut Criterion) {
         status: Status::Synchronized,
         grandmaster: [0; 8],
         disruptions: 0,
+        leap: Default::default(),
     };
     w.publish(&snap(monotonic_ns()));
     let stop = Arc::new(AtomicBool::new(false));

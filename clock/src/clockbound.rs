@@ -712,6 +712,7 @@ mod tests {
             status,
             grandmaster: [0; 8],
             disruptions: 3,
+            leap: Default::default(),
         }
     }
 

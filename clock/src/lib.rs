@@ -51,7 +51,7 @@ pub use clockbound::{ClockBoundRecord, ClockBoundStatus, ClockBoundWriter};
 pub use lease::{Lease, MonotonicLease, TimeSource, commit_wait};
 #[cfg(feature = "writer")]
 pub use record::ClockWriter;
-pub use record::{ClockReader, DEFAULT_PATH, RECORD_SIZE, Snapshot, Status, VERSION};
+pub use record::{ClockReader, DEFAULT_PATH, Leap, RECORD_SIZE, Snapshot, Status, VERSION};
 
 /// An interval that certainly contains the true time (given the bound's
 /// assumptions), ns since the epoch of the grandmaster's timescale.

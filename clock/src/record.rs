@@ -41,7 +41,8 @@ const TRIES: u32 = 64;
 /// | 9 | status |
 /// | 10 | grandmaster clockIdentity (big-endian bytes in a u64) |
 /// | 11 | disruptions so far |
-/// | 12–14 | reserved, 0 |
+/// | 12 | leap second announced by the grandmaster: 0 none, 1 leap61 (a 61-second last minute of the UTC day), 2 leap59 (59 seconds) |
+/// | 13–14 | reserved, 0 |
 pub type Record = SeqLock<WORDS>;
 
 #[cfg(not(loom))]
@@ -95,6 +96,37 @@ impl std::fmt::Display for Status {
     }
 }
 
+/// A leap second the grandmaster announces (IEEE 1588-2019 §8.2.4.2,
+/// the leap61 and leap59 flags): the last minute of the current UTC day
+/// has 61 or 59 seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Leap {
+    #[default]
+    None = 0,
+    /// leap61: a second is inserted.
+    Insert = 1,
+    /// leap59: a second is deleted.
+    Delete = 2,
+}
+
+impl Leap {
+    fn from_word(w: u64) -> Self {
+        match w {
+            1 => Leap::Insert,
+            2 => Leap::Delete,
+            _ => Leap::None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Leap::None => "none",
+            Leap::Insert => "leap61",
+            Leap::Delete => "leap59",
+        }
+    }
+}
+
 /// One published estimate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Snapshot {
@@ -114,6 +146,8 @@ pub struct Snapshot {
     pub status: Status,
     pub grandmaster: [u8; 8],
     pub disruptions: u64,
+    /// A leap second announced for the end of the current UTC day.
+    pub leap: Leap,
 }
 
 impl Snapshot {
@@ -132,11 +166,12 @@ impl Snapshot {
         w[9] = self.status as u64;
         w[10] = u64::from_be_bytes(self.grandmaster);
         w[11] = self.disruptions;
+        w[12] = self.leap as u64;
         w
     }
 
     /// From the record's words: all of them, or the first [`NOW_WORDS`]
-    /// (the grandmaster and disruptions then read as 0).
+    /// (the grandmaster, disruptions and leap then read as 0).
     #[inline]
     fn from_words<const K: usize>(w: &[u64; K]) -> Result<Self, Error> {
         const { assert!(K >= NOW_WORDS) };
@@ -157,6 +192,7 @@ impl Snapshot {
             status: Status::from_word(w[9]),
             grandmaster: w.get(10).copied().unwrap_or(0).to_be_bytes(),
             disruptions: w.get(11).copied().unwrap_or(0),
+            leap: Leap::from_word(w.get(12).copied().unwrap_or(0)),
         })
     }
 
@@ -356,6 +392,7 @@ impl ClockWriter {
             status: Status::Unknown,
             grandmaster: [0; 8],
             disruptions: 0,
+            leap: Default::default(),
         };
         self.publish(&s);
     }
@@ -389,6 +426,7 @@ mod tests {
             status,
             grandmaster: [1, 2, 3, 4, 5, 6, 7, 8],
             disruptions: 3,
+            leap: Default::default(),
         }
     }
 
@@ -396,6 +434,14 @@ mod tests {
     fn words_round_trip() {
         let s = snap(Status::Holdover);
         assert_eq!(Snapshot::from_words(&s.to_words()), Ok(s));
+        for leap in [Leap::Insert, Leap::Delete] {
+            let s = Snapshot { leap, ..s };
+            assert_eq!(Snapshot::from_words(&s.to_words()), Ok(s));
+        }
+        // A record written before the leap word (reserved, 0): none.
+        let mut w = s.to_words();
+        w[12] = 0;
+        assert_eq!(Snapshot::from_words(&w).unwrap().leap, Leap::None);
         assert_eq!(Snapshot::from_words(&[0; WORDS]), Err(Error::Uninitialised));
         let mut w = s.to_words();
         w[1] = 2;

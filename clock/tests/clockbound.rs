@@ -327,6 +327,7 @@ fn every_interval_contains_the_truth() {
         status: Status::Synchronized,
         grandmaster: [0; 8],
         disruptions: 1,
+        leap: Default::default(),
     };
     w.publish_snapshot(&s);
     let mut c = client(&path);

@@ -268,6 +268,7 @@ fn run(seed: u64, naive: bool) -> Outcome {
                         status: Status::Synchronized,
                         grandmaster: [0; 8],
                         disruptions: 0,
+                        leap: Default::default(),
                     });
                 }
             }

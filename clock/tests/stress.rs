@@ -24,6 +24,7 @@ fn snapshot(k: u64) -> Snapshot {
         },
         grandmaster: k.to_be_bytes(),
         disruptions: k.rotate_left(17),
+        leap: Default::default(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use ptpscope_clock::{ClockReader, DEFAULT_PATH, realtime_ns};
+use ptpscope_clock::{ClockReader, DEFAULT_PATH, Leap, realtime_ns};
 
 use crate::capture::live::stop_on_signals;
 use crate::pipeline;
@@ -156,6 +156,7 @@ pub fn time(args: &TimeArgs) -> anyhow::Result<i32> {
             "frequency_ppb": snap.as_ref().ok().map(|s| s.freq_ppb),
             "grandmaster": snap.as_ref().ok().map(|s| crate::wire::ClockIdentity(s.grandmaster).to_string()),
             "disruptions": snap.as_ref().ok().map(|s| s.disruptions),
+            "leap": snap.as_ref().ok().map(|s| s.leap.name()),
         });
         println!("{v}");
     } else {
@@ -175,6 +176,15 @@ pub fn time(args: &TimeArgs) -> anyhow::Result<i32> {
                     s.disruptions
                 );
                 println!("earliest {}\nlatest   {}", fmt(n.earliest), fmt(n.latest));
+                match s.leap {
+                    Leap::None => {}
+                    Leap::Insert => println!(
+                        "leap second: the grandmaster announces leap61 (a second inserted at the end of this UTC day)"
+                    ),
+                    Leap::Delete => println!(
+                        "leap second: the grandmaster announces leap59 (a second deleted at the end of this UTC day)"
+                    ),
+                }
             }
             (Err(e), _) | (_, Err(e)) => println!("no time: {e}"),
         }

@@ -28,13 +28,9 @@ pub const MAGIC: u32 = 0x534f_434b;
 /// Octets of one sample.
 pub const SAMPLE_LEN: usize = 40;
 
-/// Leap-second warning of a sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Leap {
-    None = 0,
-    Insert = 1,
-    Delete = 2,
-}
+/// Leap-second warning of a sample: chrony's values (0 none, 1 insert,
+/// 2 delete) are those of the published record's.
+pub use ptpscope_clock::Leap;
 
 /// One sample: at `real_ns` (CLOCK_REALTIME, ns since the epoch), the
 /// system clock was `offset_ns` ahead of the true time (the published
@@ -71,8 +67,12 @@ pub struct ChronySock {
 
 impl ChronySock {
     pub fn new(path: &Path) -> io::Result<Self> {
+        let socket = UnixDatagram::unbound()?;
+        // A chronyd that does not read (stopped, busy) must never stall
+        // the daemon: a full queue fails the send, which is counted.
+        socket.set_nonblocking(true)?;
         Ok(Self {
-            socket: UnixDatagram::unbound()?,
+            socket,
             path: path.to_owned(),
             sent: 0,
             failed: 0,
@@ -157,6 +157,15 @@ mod tests {
         assert_eq!(n, SAMPLE_LEN);
         assert_eq!(buf[..n], sample(3_000_000_000, -5, Leap::None));
         assert_eq!(sock.sent, 1);
+        // A reader that stops reading: its queue fills, and then sends
+        // fail at once instead of blocking the daemon.
+        let mut n = 0;
+        while sock.failed == 2 {
+            sock.send(4_000_000_000 + n, 0, Leap::None);
+            n += 1;
+            assert!(n < 1_000_000, "the queue never filled");
+        }
+        assert!(sock.sent > 1);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -96,7 +96,7 @@ impl Server {
             if let Some(c) = &mut self.chrony
                 && s.status == Status::Synchronized
                 && c.last_sent_ns() != Some(s.real_ns)
-                && let Some(err) = c.send(s.real_ns, s.offset_ns, Leap::None)
+                && let Some(err) = c.send(s.real_ns, s.offset_ns, s.leap)
             {
                 eprintln!(
                     "ptpscope: chrony socket {}: {err} (is chronyd running with `refclock SOCK {}`?)",
@@ -138,6 +138,12 @@ impl Server {
         let dataset = domain
             .and_then(|d| d.current.and_then(|gm| d.grandmasters.get(&gm)))
             .map(|g| &g.dataset);
+        // leap61/leap59 mean something on the PTP timescale only (§8.2.4).
+        self.publisher.leap = match dataset {
+            Some(d) if d.ptp_timescale && d.leap61 => Leap::Insert,
+            Some(d) if d.ptp_timescale && d.leap59 => Leap::Delete,
+            _ => Leap::None,
+        };
         self.publisher.timescale = match dataset {
             None => Timescale::Unknown,
             Some(d) if !d.ptp_timescale => Timescale::Arbitrary,

@@ -18,7 +18,7 @@ pub mod chrony;
 pub mod daemon;
 pub mod metrics;
 
-use ptpscope_clock::{Snapshot, Status};
+use ptpscope_clock::{Leap, Snapshot, Status};
 
 use crate::estimate::Estimate;
 use crate::wire::PortIdentity;
@@ -88,6 +88,9 @@ pub struct Publisher {
     pub grandmaster_changes: u64,
     /// The grandmaster's timescale, as the caller last saw it announced.
     pub timescale: Timescale,
+    /// The leap second it announces (leap61/leap59), published with the
+    /// estimates.
+    pub leap: Leap,
     /// The currentUtcOffset applied last, s.
     utc_offset: Option<i16>,
     /// Why the last estimate was not published, if it was not.
@@ -108,6 +111,7 @@ impl Publisher {
             disruptions: 0,
             grandmaster_changes: 0,
             timescale: Timescale::Arbitrary,
+            leap: Leap::None,
             utc_offset: None,
             unpublishable: None,
             last: None,
@@ -221,6 +225,7 @@ impl Publisher {
             status: self.status,
             grandmaster: master.clock_identity.0,
             disruptions: self.disruptions,
+            leap: self.leap,
         };
         self.last = Some(snap);
         Some(snap)
