@@ -4,10 +4,12 @@
 //! # Contract
 //! Every decoder in this module takes a byte slice and returns either a value
 //! that borrows from it or an [`Error`] naming the faulty field and the byte
-//! offset (from the first byte of the PTP message) where that field starts.
-//! No decoder panics on any input, and no length read from the wire is used
-//! before it has been checked against the bytes actually present: allocation
-//! never depends on a wire length (decoding allocates nothing at all).
+//! offset (from the first byte of the PTP message) where that field starts;
+//! [`decode`] keeps what decoded before the fault ([`Malformed`]). No decoder
+//! panics on any input, and no length read from the wire is used before it
+//! has been checked against the bytes actually present: allocation never
+//! depends on a wire length (a well-formed message allocates nothing; a
+//! malformed one boxes what decoded before its fault).
 //!
 //! Every decoded structure can be emitted again (`emit`), and for a message
 //! decoded from bytes `b`, emitting it gives back `b[..messageLength]`.
@@ -37,7 +39,7 @@ use nom::{IResult, Parser};
 
 pub use duration::Duration;
 pub use header::{Flags, Header, MessageType};
-pub use message::{Body, Message, Ptp, decode};
+pub use message::{Body, Malformed, Message, Partial, Ptp, decode};
 pub use time::{Correction, Timestamp};
 pub use tlv::{Tlv, TlvBody, TlvType};
 pub use types::{ClockIdentity, ClockQuality, PortIdentity, PtpText};
