@@ -355,3 +355,258 @@ fn an_arb_grandmasters_offset_is_called_an_epoch_difference() {
     );
     assert!(!t.contains("is wrong"), "{t}");
 }
+
+/// Unicast negotiation over L2, written with the project's own encoder and
+/// pcapng writer: who sends what, when.
+mod unicast_capture {
+    use std::path::Path;
+
+    use ptpscope::capture::write::PcapngWriter;
+    use ptpscope::wire::message::Signaling;
+    use ptpscope::wire::{
+        Body, ClockIdentity, Correction, Flags, Header, Message, MessageType, PortIdentity, Tlv,
+        TlvBody, TlvType,
+    };
+
+    pub fn port(last: u8) -> PortIdentity {
+        PortIdentity {
+            clock_identity: ClockIdentity([2, 0, 0, 0xff, 0xfe, 0, 0, last]),
+            port_number: 1,
+        }
+    }
+
+    pub const ALL_PORTS: PortIdentity = PortIdentity {
+        clock_identity: ClockIdentity([0xff; 8]),
+        port_number: 0xffff,
+    };
+
+    pub fn request(t: MessageType) -> TlvBody<'static> {
+        TlvBody::RequestUnicastTransmission {
+            message_type: t.0 << 4,
+            log_inter_message_period: -4,
+            duration_field: 300,
+        }
+    }
+
+    pub fn grant(t: MessageType, duration_field: u32) -> TlvBody<'static> {
+        TlvBody::GrantUnicastTransmission {
+            message_type: t.0 << 4,
+            log_inter_message_period: -4,
+            duration_field,
+            reserved: 0,
+            renewal: 1,
+        }
+    }
+
+    pub fn cancel(acknowledge: bool, t: MessageType) -> TlvBody<'static> {
+        if acknowledge {
+            TlvBody::AcknowledgeCancelUnicastTransmission {
+                message_type: t.0 << 4,
+                reserved: 0,
+            }
+        } else {
+            TlvBody::CancelUnicastTransmission {
+                message_type: t.0 << 4,
+                reserved: 0,
+            }
+        }
+    }
+
+    fn tlv_type(b: &TlvBody<'_>) -> TlvType {
+        match b {
+            TlvBody::RequestUnicastTransmission { .. } => TlvType::REQUEST_UNICAST_TRANSMISSION,
+            TlvBody::GrantUnicastTransmission { .. } => TlvType::GRANT_UNICAST_TRANSMISSION,
+            TlvBody::CancelUnicastTransmission { .. } => TlvType::CANCEL_UNICAST_TRANSMISSION,
+            _ => TlvType::ACKNOWLEDGE_CANCEL_UNICAST_TRANSMISSION,
+        }
+    }
+
+    /// One Signaling (§13.12) in an Ethernet frame (0x88F7).
+    pub struct Sent {
+        pub time_ms: i64,
+        pub from: PortIdentity,
+        pub sequence_id: u16,
+        pub to: PortIdentity,
+        pub tlvs: Vec<TlvBody<'static>>,
+    }
+
+    pub fn write(path: &Path, sent: &[Sent]) {
+        let mut w = PcapngWriter::create(path).unwrap();
+        let i = w.add_interface("lan", 1, 65535).unwrap();
+        for s in sent {
+            let mut tlvs = Vec::new();
+            for &body in &s.tlvs {
+                let tlv = Tlv {
+                    tlv_type: tlv_type(&body),
+                    body,
+                    extra: &[],
+                };
+                tlv.emit(&mut tlvs);
+            }
+            let mut m = Message {
+                header: Header {
+                    major_sdo_id: 0,
+                    message_type: MessageType::SIGNALING,
+                    minor_version_ptp: 1,
+                    version_ptp: 2,
+                    message_length: 0,
+                    domain_number: 44,
+                    minor_sdo_id: 0,
+                    flags: Flags(Flags::UNICAST),
+                    correction_field: Correction(0),
+                    message_type_specific: [0; 4],
+                    source_port_identity: s.from,
+                    sequence_id: s.sequence_id,
+                    control_field: 5,
+                    log_message_interval: 0x7f,
+                },
+                body: Body::Signaling(Signaling {
+                    target_port_identity: s.to,
+                }),
+                suffix: &tlvs,
+                trailer: &[],
+            };
+            m.fix_length();
+            let mac = s.from.clock_identity.0;
+            let mut frame = vec![0x01, 0x1b, 0x19, 0, 0, 0, 2, 0, 0, 0, 0, mac[7], 0x88, 0xf7];
+            m.emit(&mut frame);
+            let t = 1_795_000_000_000_000_000 + s.time_ms * 1_000_000;
+            w.write_packet(i, t, &frame, frame.len() as u32).unwrap();
+        }
+        w.flush().unwrap();
+    }
+}
+
+/// IEEE 1588-2019 §16.1: a request re-sent with a new sequenceId is a retry
+/// (the one it replaced went unanswered), a GRANT answers the latest request
+/// for its messageType, each TLV and each requester apart; the same
+/// sequenceId again is a duplicate; a grant of duration 0 is a denial.
+#[test]
+fn unicast_retries_are_unanswered_requests_not_duplicates() {
+    use ptpscope::wire::MessageType;
+    use unicast_capture::{ALL_PORTS, Sent, cancel, grant, port, request};
+
+    let (gm, a, b) = (port(1), port(0x30), port(0x31));
+    let sent = |time_ms, from, sequence_id, to, tlvs| Sent {
+        time_ms,
+        from,
+        sequence_id,
+        to,
+        tlvs,
+    };
+    let both = || vec![request(MessageType::SYNC), request(MessageType::ANNOUNCE)];
+    let f = std::env::temp_dir().join(format!("ptpscope-unicast-{}.pcapng", std::process::id()));
+    unicast_capture::write(
+        &f,
+        &[
+            // A asks for Sync and Announce, hears nothing, asks again.
+            sent(0, a, 0, ALL_PORTS, both()),
+            sent(1000, a, 1, ALL_PORTS, both()),
+            // One GRANT message answers both, 1 ms after the retry.
+            sent(
+                1001,
+                gm,
+                0,
+                a,
+                vec![
+                    grant(MessageType::ANNOUNCE, 300),
+                    grant(MessageType::SYNC, 300),
+                ],
+            ),
+            // B asks for Sync (captured twice) and is denied 2 ms later.
+            sent(1002, b, 0, ALL_PORTS, vec![request(MessageType::SYNC)]),
+            sent(1002, b, 0, ALL_PORTS, vec![request(MessageType::SYNC)]),
+            sent(1004, gm, 1, b, vec![grant(MessageType::SYNC, 0)]),
+            // B's Delay_Resp request is never answered.
+            sent(
+                1010,
+                b,
+                1,
+                ALL_PORTS,
+                vec![request(MessageType::DELAY_RESP)],
+            ),
+            // The grantor cancels A's Sync; A acknowledges 1 ms later.
+            sent(1500, gm, 2, a, vec![cancel(false, MessageType::SYNC)]),
+            sent(1501, a, 2, gm, vec![cancel(true, MessageType::SYNC)]),
+        ],
+    );
+    let v = analyze_file(&f);
+    let u = &v["exchanges"]["unicast_negotiation"];
+    let counts = |u: &Value| {
+        [
+            "matched",
+            "unmatched",
+            "retries",
+            "duplicates",
+            "orphans",
+            "late",
+            "one_step",
+        ]
+        .map(|k| u[k].as_u64().unwrap())
+    };
+    assert_eq!(counts(u), [3, 3, 2, 1, 0, 0, 1], "{u}");
+    assert_eq!(u["response_ns"]["median"], 1_000_000, "{u}");
+    assert_eq!(u["response_ns"]["max"], 2_000_000, "{u}");
+    let c = &v["exchanges"]["unicast_cancel"];
+    assert_eq!(counts(c), [1, 0, 0, 0, 0, 0, 0], "{c}");
+    assert_eq!(c["response_ns"]["max"], 1_000_000, "{c}");
+    // The Sync/Follow_Up counts carry no retries.
+    assert_eq!(v["exchanges"]["sync_follow_up"]["retries"], 0);
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "unicast negotiation")
+        .unwrap_or_else(|| panic!("{}", v["findings"]));
+    assert!(
+        finding["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 unanswered (2 followed by a retry)"),
+        "{finding}"
+    );
+
+    let out = ptpscope(&["analyze", f.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("unicast negotiation"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    for w in [
+        ["3", "matched"],
+        ["3", "unanswered"],
+        ["2", "retries"],
+        ["1", "denied"],
+    ] {
+        assert!(words.windows(2).any(|p| p == w), "{w:?} in {line}");
+    }
+    assert!(line.contains("response median 1.000 ms"), "{line}");
+    let _ = std::fs::remove_file(&f);
+}
+
+/// The field case it comes from (field/README.md): requests for Sync at 0,
+/// 1 and 2 s with sequenceIds 0, 1, 2, the GRANT 1 ms after the third.
+#[test]
+fn unicast_request_retry_field_capture() {
+    let Some(f) = shared_capture("field/unicast-request-retry-1s.pcap") else {
+        eprintln!("skipped: ../shared/captures is absent");
+        return;
+    };
+    let v = analyze_file(&f);
+    let u = &v["exchanges"]["unicast_negotiation"];
+    assert_eq!(u["matched"], 1, "{u}");
+    assert_eq!(u["unmatched"], 2, "{u}");
+    assert_eq!(u["retries"], 2, "{u}");
+    assert_eq!(u["duplicates"], 0, "{u}");
+    assert_eq!(u["response_ns"]["median"], 1_000_000, "{u}");
+    let out = ptpscope(&["analyze", f.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.contains("unicast negotiation")
+            && l.contains("2 unanswered")
+            && l.contains("2 retries")
+            && l.contains("response median 1.000 ms")),
+        "{text}"
+    );
+}

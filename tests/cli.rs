@@ -254,7 +254,14 @@ fn malformed_ptp_is_reported_in_place_and_decoding_goes_on() {
         recs[1]["sequence_id"], 2,
         "the readable header is still shown"
     );
+    // The body is whole: it is shown as well.
+    assert_eq!(recs[1]["timestamp"]["nanoseconds"], 1000, "{}", recs[1]);
+    assert_eq!(
+        recs[1]["body"]["origin_timestamp"]["seconds"],
+        0x655d2f10u64
+    );
     assert_eq!(recs[2]["error"]["field"], "sourcePortIdentity");
+    assert!(recs[2]["body"].is_null() && recs[2]["sequence_id"].is_null());
     assert_eq!(recs[2]["error"]["offset"], 20);
     assert_eq!(recs[3]["sequence_id"], 4);
     let err = String::from_utf8(out.stderr).unwrap();
@@ -313,4 +320,112 @@ fn analyze_of_an_unreadable_input_prints_only_the_error() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["points"][0]["frames"], 103);
+}
+
+/// A Signaling over L2 from 020000.fffe.000030-1: targetPortIdentity
+/// "all ports", then `tlvs`; messageLength counts what is there.
+fn signaling_frame(tlvs: &[&[u8]]) -> Vec<u8> {
+    let mut m = vec![0x0c, 0x02, 0, 0, 0, 0, 0x04, 0];
+    m.extend([0; 12]);
+    m.extend([0x02, 0, 0, 0xff, 0xfe, 0, 0, 0x30, 0, 1, 0, 3, 5, 0x7f]);
+    m.extend([0xff; 10]);
+    for t in tlvs {
+        m.extend_from_slice(t);
+    }
+    let len = m.len() as u16;
+    m[2..4].copy_from_slice(&len.to_be_bytes());
+    let mut f = vec![
+        0x01, 0x1b, 0x19, 0, 0, 0, 0x02, 0, 0, 0, 0, 0x30, 0x88, 0xf7,
+    ];
+    f.extend(m);
+    f
+}
+
+/// IEEE 1588-2019 §14: a message whose second TLV is bad keeps its header,
+/// its body and its first TLV, in JSON, text and CSV.
+#[test]
+fn a_bad_tlv_keeps_the_header_body_and_tlvs_before_it() {
+    let request: &[u8] = &[0x00, 0x04, 0x00, 0x06, 0x00, 0xfc, 0, 0, 0x01, 0x2c];
+    let overrun: &[u8] = &[0x00, 0x04, 0x00, 0x1c, 0xb0, 0xfc, 0, 0, 0x01, 0x2c];
+    let f = tmp(
+        "bad-second-tlv.pcap",
+        &pcap(&[
+            signaling_frame(&[request, overrun]),
+            signaling_frame(&[request]),
+        ]),
+    );
+    let recs = decode_json(&f);
+    assert_eq!(recs.len(), 2);
+    let r = &recs[0];
+    assert_eq!(r["error"]["field"], "lengthField", "{r}");
+    assert_eq!(r["error"]["offset"], 56, "{r}");
+    assert_eq!(r["message_type"], "Signaling");
+    assert_eq!(r["source_port"], "020000.fffe.000030-1");
+    assert_eq!(
+        r["body"]["target_port_identity"],
+        "ffffff.ffff.ffffff-65535"
+    );
+    let tlvs = r["tlvs"].as_array().unwrap();
+    assert_eq!(tlvs.len(), 1, "{r}");
+    assert_eq!(tlvs[0]["type"], "REQUEST_UNICAST_TRANSMISSION");
+    assert_eq!(tlvs[0]["message_type"], "Sync");
+    assert!(recs[1].get("error").is_none());
+
+    let out = ptpscope(&["decode", f.to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.contains(
+            "** MALFORMED PTP Signaling seq 3 [REQUEST_UNICAST_TRANSMISSION]: lengthField at byte 56"
+        ),
+        "{first}"
+    );
+    let out = ptpscope(&["decode", "-f", "csv", f.to_str().unwrap()]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    assert!(
+        row.contains(",REQUEST_UNICAST_TRANSMISSION,lengthField at byte 56"),
+        "{row}"
+    );
+    // analyze counts it as one malformed message, not as a Signaling.
+    let out = ptpscope(&["analyze", "-f", "json", f.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["messages"]["malformed"], 1);
+    assert_eq!(v["messages"]["Signaling"], 1);
+    assert_eq!(v["errors"]["first"][0]["offset"], 56);
+}
+
+/// The field cases of IEEE 1588-2019 §13–§14 (field/README.md): what
+/// decoded before the fault is reported with it, and the offset is where
+/// the faulty field starts.
+#[test]
+fn field_malformed_messages_keep_what_decoded() {
+    let (Some(gptp), Some(mgmt)) = (
+        shared_capture("field/gptp-signaling-tlv-length-28.pcap"),
+        shared_capture("field/mgmt-time-short-data-bad-control.pcap"),
+    ) else {
+        eprintln!("skipped: ../shared/captures is absent");
+        return;
+    };
+    let recs = decode_json(&gptp);
+    let r = &recs[0];
+    assert_eq!(r["error"]["field"], "lengthField", "{r}");
+    assert_eq!(r["error"]["offset"], 46, "{r}");
+    assert_eq!(r["major_sdo_id"], 1);
+    assert_eq!(r["sequence_id"], 0);
+    assert_eq!(
+        r["body"]["target_port_identity"],
+        "ffffff.ffff.ffffff-65535"
+    );
+    assert_eq!(r["tlvs"], serde_json::json!([]));
+    assert!(recs[1].get("error").is_none());
+
+    let recs = decode_json(&mgmt);
+    let r = &recs[1];
+    assert_eq!(r["error"]["field"], "currentTime", "{r}");
+    assert_eq!(r["error"]["offset"], 54, "{r}");
+    assert_eq!(r["control_field"], 0);
+    assert_eq!(r["body"]["target_port_identity"], "020000.fffe.000009-1");
+    assert_eq!(r["body"]["action_octet"], 2);
+    assert!(recs[0].get("error").is_none() && recs[2].get("error").is_none());
 }

@@ -9,16 +9,16 @@ use super::reassembly::{FragmentCounts, Limits, Reassembler};
 use crate::analysis::PointId;
 use crate::capture::{Frame, Points};
 use crate::wire::link::{self, LinkError, Peeled, PtpFrame, PtpPorts};
-use crate::wire::message::decode_header;
 use crate::wire::tunnel::Encapsulation;
-use crate::wire::{self, Error, Header, Ptp};
+use crate::wire::{self, Malformed, Ptp};
 
 /// What a frame's payload turned out to be.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Content<'a> {
     Ptp(Ptp<'a>),
-    /// The PTP message failed to decode; the header, when it could be read.
-    Malformed(Error, Option<Header>),
+    /// The PTP message failed to decode: the error, and what decoded before
+    /// it (the header, the body, the TLVs before the faulty one).
+    Malformed(Malformed<'a>),
     /// The frame's headers failed on the way to a PTP payload.
     LinkMalformed(LinkError),
 }
@@ -272,14 +272,9 @@ fn content<'b>(summary: &mut DecodeSummary, p: &PtpFrame<'b>) -> Content<'b> {
             }
             Content::Ptp(m)
         }
-        Err(e) => {
+        Err(m) => {
             summary.malformed_ptp += 1;
-            let h = if p.payload.get(1).is_some_and(|b| b & 0x0f == 2) {
-                decode_header(p.payload).ok()
-            } else {
-                None
-            };
-            Content::Malformed(e, h)
+            Content::Malformed(m)
         }
     }
 }

@@ -92,10 +92,10 @@ pub(crate) fn decode_owned(
                 None => Item::Frame,
             },
             Content::Ptp(Ptp::V1(_)) => Item::V1,
-            Content::Malformed(e, _) => Item::Malformed {
-                field: e.field,
-                offset: e.offset,
-                message: e.to_string(),
+            Content::Malformed(m) => Item::Malformed {
+                field: m.error.field,
+                offset: m.error.offset,
+                message: m.error.to_string(),
             },
             Content::LinkMalformed(e) => Item::Malformed {
                 field: e.field,

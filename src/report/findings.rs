@@ -147,14 +147,21 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
         ("Delay_Req/Delay_Resp", &ex.delay_req_resp),
         ("Pdelay", &ex.pdelay),
         ("unicast negotiation", &ex.unicast_negotiation),
+        ("unicast cancel", &ex.unicast_cancel),
     ] {
         let bad = c.unmatched + c.orphans + c.late;
         if bad > 0 {
+            // A unicast request re-sent with a new sequenceId leaves the one
+            // it replaced unanswered.
+            let retried = match c.retries {
+                0 => String::new(),
+                n => format!(" ({n} followed by a retry)"),
+            };
             add(
                 Severity::Warning,
                 name.into(),
                 format!(
-                    "{} unanswered, {} answers to nothing seen, {} late answers (of {} matched)",
+                    "{} unanswered{retried}, {} answers to nothing seen, {} late answers (of {} matched)",
                     c.unmatched, c.orphans, c.late, c.matched
                 ),
                 bad,

@@ -149,9 +149,9 @@ fn version_str(h: &Header) -> &'static str {
 
 impl<'a> Record<'a> {
     fn header(&self) -> Option<Header> {
-        match self.content {
+        match &self.content {
             Content::Ptp(Ptp::V2(m)) => Some(m.header),
-            Content::Malformed(_, h) => h,
+            Content::Malformed(m) => m.partial.as_ref().map(|p| p.header),
             _ => None,
         }
     }
@@ -193,14 +193,14 @@ impl<'a> Record<'a> {
             v1: None,
             error: None,
         };
-        match self.content {
+        match &self.content {
             Content::Ptp(Ptp::V2(m)) => {
                 j.timestamp = m.body.timestamp();
                 j.requesting_port = m.body.requesting_port_identity();
                 j.tlvs = m.tlvs().filter_map(Result::ok).collect();
                 j.trailing_bytes = m.trailer.len();
             }
-            Content::Ptp(Ptp::V1(ref m)) => {
+            Content::Ptp(Ptp::V1(m)) => {
                 j.message_type = Some(TypeName::V1(m.message_name().unwrap_or("Reserved")));
                 j.version = Some("1");
                 j.sequence_id = Some(m.sequence_id);
@@ -215,7 +215,15 @@ impl<'a> Record<'a> {
                     flags: m.flags,
                 });
             }
-            Content::Malformed(e, _) => {
+            Content::Malformed(m) => {
+                // What decoded before the fault, then the fault.
+                if let Some(p) = &m.partial {
+                    j.timestamp = p.body.and_then(|b| b.timestamp());
+                    j.requesting_port = p.body.and_then(|b| b.requesting_port_identity());
+                    j.tlvs = p.tlvs().filter_map(Result::ok).collect();
+                    j.trailing_bytes = p.trailer.len();
+                }
+                let e = m.error;
                 j.error = Some(ErrorJson {
                     field: e.field,
                     offset: e.offset,
@@ -234,12 +242,12 @@ impl<'a> Record<'a> {
     }
 
     fn body(&self) -> Option<Body<'a>> {
-        match self.content {
-            Content::Ptp(Ptp::V2(Message { body, .. })) if !matches!(body, Body::Reserved(_)) => {
-                Some(body)
-            }
-            _ => None,
-        }
+        let body = match &self.content {
+            Content::Ptp(Ptp::V2(Message { body, .. })) => *body,
+            Content::Malformed(m) => m.partial.as_ref()?.body?,
+            _ => return None,
+        };
+        (!matches!(body, Body::Reserved(_))).then_some(body)
     }
 
     pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
@@ -281,7 +289,7 @@ impl<'a> Record<'a> {
                 write!(out, " ")?;
             }
         }
-        match self.content {
+        match &self.content {
             Content::Ptp(Ptp::V2(m)) => {
                 let h = &m.header;
                 write!(
@@ -327,12 +335,17 @@ impl<'a> Record<'a> {
                 }
                 writeln!(out)
             }
-            Content::Malformed(e, h) => {
+            Content::Malformed(m) => {
                 write!(out, "** MALFORMED PTP")?;
-                if let Some(h) = h {
+                if let Some(p) = &m.partial {
+                    let h = &p.header;
                     write!(out, " {} seq {}", h.message_type, h.sequence_id)?;
+                    // The TLVs that decoded before the faulty one.
+                    for t in p.tlvs().flatten() {
+                        write!(out, " [{}]", t.tlv_type)?;
+                    }
                 }
-                writeln!(out, ": {e}")
+                writeln!(out, ": {}", m.error)
             }
             Content::LinkMalformed(e) => writeln!(out, "** MALFORMED frame: {e}"),
         }

@@ -3,11 +3,13 @@
 //!
 //! # Contract
 //! Every decoder in this module takes a byte slice and returns either a value
-//! that borrows from it or an [`Error`] naming the field and the byte offset
-//! (from the first byte of the PTP message) where decoding stopped. No decoder
-//! panics on any input, and no length read from the wire is used before it has
-//! been checked against the bytes actually present: allocation never depends
-//! on a wire length (decoding allocates nothing at all).
+//! that borrows from it or an [`Error`] naming the faulty field and the byte
+//! offset (from the first byte of the PTP message) where that field starts;
+//! [`decode`] keeps what decoded before the fault ([`Malformed`]). No decoder
+//! panics on any input, and no length read from the wire is used before it
+//! has been checked against the bytes actually present: allocation never
+//! depends on a wire length (a well-formed message allocates nothing; a
+//! malformed one boxes what decoded before its fault).
 //!
 //! Every decoded structure can be emitted again (`emit`), and for a message
 //! decoded from bytes `b`, emitting it gives back `b[..messageLength]`.
@@ -38,7 +40,7 @@ use nom::{IResult, Parser};
 
 pub use duration::Duration;
 pub use header::{Flags, Header, MessageType};
-pub use message::{Body, Message, Ptp, decode};
+pub use message::{Body, Malformed, Message, Partial, Ptp, decode};
 pub use time::{Correction, Timestamp};
 pub use tlv::{Tlv, TlvBody, TlvType};
 pub use types::{ClockIdentity, ClockQuality, PortIdentity, PtpText};
@@ -149,6 +151,28 @@ where
                 if f.field.is_empty() {
                     f.field = name;
                 }
+                f
+            })
+        })
+    }
+}
+
+/// Runs the parser of a field read in several pieces — a `Timestamp`, a
+/// `PortIdentity`, a `ClockQuality`, a `PTPText`, a `PortAddress`, a 48-bit
+/// integer — so that an error names the field and points at its first octet
+/// (where the field starts), not at the piece that was cut.
+pub(crate) fn whole<'a, O, P>(
+    name: &'static str,
+    mut parser: P,
+) -> impl FnMut(&'a [u8]) -> PResult<'a, O>
+where
+    P: Parser<&'a [u8], Output = O, Error = ParseFailure<'a>>,
+{
+    move |i| {
+        parser.parse(i).map_err(|e| {
+            e.map(|mut f| {
+                f.field = name;
+                f.input = i;
                 f
             })
         })

@@ -196,10 +196,14 @@ proptest! {
         }
         let n = bytes.len();
         bytes.truncate(cut % (n + 1));
-        if let Ok(Ptp::V2(m)) = decode(&bytes) {
-            let mut out = Vec::new();
-            m.emit(&mut out);
-            prop_assert_eq!(&out[..], &bytes[..usize::from(m.header.message_length)]);
+        match decode(&bytes) {
+            Ok(Ptp::V2(m)) => {
+                let mut out = Vec::new();
+                m.emit(&mut out);
+                prop_assert_eq!(&out[..], &bytes[..usize::from(m.header.message_length)]);
+            }
+            Ok(Ptp::V1(_)) => {}
+            Err(m) => super::fuzzing::check_malformed(&bytes, &m),
         }
     }
 

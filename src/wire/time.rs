@@ -7,7 +7,7 @@ use std::fmt;
 use nom::number::complete::{be_i64, be_u16, be_u32};
 use serde::Serialize;
 
-use super::{PResult, field};
+use super::{PResult, field, whole};
 
 /// `Timestamp`: 48-bit seconds and 32-bit nanoseconds (§5.3.3).
 ///
@@ -46,10 +46,10 @@ impl Timestamp {
 pub(crate) fn parse_timestamp<'a>(
     name: &'static str,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, Timestamp> {
-    move |i| {
-        let (i, high) = field(name, be_u16)(i)?;
-        let (i, low) = field(name, be_u32)(i)?;
-        let (i, nanoseconds) = field(name, be_u32)(i)?;
+    whole(name, |i| {
+        let (i, high) = be_u16(i)?;
+        let (i, low) = be_u32(i)?;
+        let (i, nanoseconds) = be_u32(i)?;
         Ok((
             i,
             Timestamp {
@@ -57,7 +57,7 @@ pub(crate) fn parse_timestamp<'a>(
                 nanoseconds,
             },
         ))
-    }
+    })
 }
 
 impl fmt::Display for Timestamp {

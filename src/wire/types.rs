@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u8, be_u16};
 
-use super::{PResult, array, field};
+use super::{PResult, array, field, whole};
 
 /// `ClockIdentity` (§5.3.4, §7.5.2.2): eight octets, usually an EUI-64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
@@ -97,17 +97,17 @@ impl PortIdentity {
 pub(crate) fn parse_port_identity<'a>(
     name: &'static str,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, PortIdentity> {
-    move |i| {
-        let (i, clock_identity) = parse_clock_identity(name)(i)?;
-        let (i, port_number) = field(name, be_u16)(i)?;
+    whole(name, |i| {
+        let (i, clock_identity) = array::<8>(i)?;
+        let (i, port_number) = be_u16(i)?;
         Ok((
             i,
             PortIdentity {
-                clock_identity,
+                clock_identity: ClockIdentity(clock_identity),
                 port_number,
             },
         ))
-    }
+    })
 }
 
 /// linuxptp's notation: `001b19.fffe.000001-1`.
@@ -138,10 +138,10 @@ impl ClockQuality {
 pub(crate) fn parse_clock_quality<'a>(
     name: &'static str,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockQuality> {
-    move |i| {
-        let (i, clock_class) = field(name, be_u8)(i)?;
-        let (i, clock_accuracy) = field(name, be_u8)(i)?;
-        let (i, offset_scaled_log_variance) = field(name, be_u16)(i)?;
+    whole(name, |i| {
+        let (i, clock_class) = be_u8(i)?;
+        let (i, clock_accuracy) = be_u8(i)?;
+        let (i, offset_scaled_log_variance) = be_u16(i)?;
         Ok((
             i,
             ClockQuality {
@@ -150,7 +150,7 @@ pub(crate) fn parse_clock_quality<'a>(
                 offset_scaled_log_variance,
             },
         ))
-    }
+    })
 }
 
 /// `PTPText` (§5.3.9): a length octet and that many UTF-8 octets, kept as
@@ -179,11 +179,11 @@ impl PtpText<'_> {
 pub(crate) fn parse_ptp_text<'a>(
     name: &'static str,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, PtpText<'a>> {
-    move |i| {
-        let (i, n) = field(name, be_u8)(i)?;
-        let (i, t) = field(name, take(n))(i)?;
+    whole(name, |i| {
+        let (i, n) = be_u8(i)?;
+        let (i, t) = take(n)(i)?;
         Ok((i, PtpText(t)))
-    }
+    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! | Sync → Follow_Up (two-step) | §11.3, §13.6, §13.7 | sourcePortIdentity, sequenceId | `sync.rs` |
 //! | Delay_Req → Delay_Resp | §11.3, §13.6, §13.8 | Delay_Resp.requestingPortIdentity = Delay_Req.sourcePortIdentity, sequenceId | `delay.rs` |
 //! | Pdelay_Req → Pdelay_Resp → Pdelay_Resp_Follow_Up | §11.4, §13.9–§13.11 | requestingPortIdentity = requester, sequenceId | `pdelay.rs` |
-//! | Signaling REQUEST → GRANT_UNICAST_TRANSMISSION | §16.1, §13.12 | GRANT's targetPortIdentity = requester, messageType in the TLV | `unicast.rs` |
+//! | Signaling REQUEST → GRANT_UNICAST_TRANSMISSION | §16.1, §13.12 | GRANT's targetPortIdentity = requester, messageType in the TLV; a GRANT answers the latest request | `unicast.rs` |
+//! | Signaling CANCEL → ACKNOWLEDGE_CANCEL_UNICAST_TRANSMISSION | §16.1.4.3–4 | the same | `unicast.rs` |
 //!
 //! The timestamps the standard keeps off the wire — t2 of a Sync, t3 of a
 //! Delay_Req, t1 and t4 of a Pdelay_Req — are the capture times at the
@@ -124,7 +125,8 @@ pub struct Outcome {
 pub struct Counts {
     /// Completed exchanges.
     pub matched: u64,
-    /// Requests (or Syncs) never answered within the timeout.
+    /// Requests (or Syncs) never answered within the timeout; for unicast
+    /// negotiation also each request a retry replaced.
     pub unmatched: u64,
     /// Answers to nothing seen.
     pub orphans: u64,
@@ -132,6 +134,9 @@ pub struct Counts {
     pub late: u64,
     /// A request seen twice while pending (same key).
     pub duplicates: u64,
+    /// Unicast negotiation: requests re-sent with a new sequenceId while the
+    /// previous one waited for its answer.
+    pub retries: u64,
     /// One-step Syncs, one-step Pdelay_Resps, unicast denials.
     pub one_step: u64,
     /// Time from request to answer, for matched exchanges.
@@ -222,6 +227,8 @@ pub struct Exchanges {
     pub delay_req_resp: Counts,
     pub pdelay: Counts,
     pub unicast_negotiation: Counts,
+    /// CANCEL_UNICAST_TRANSMISSION answered by ACKNOWLEDGE_CANCEL.
+    pub unicast_cancel: Counts,
     /// E2E measurements (Delay exchanges paired with a Sync).
     pub e2e_measurements: u64,
     /// Pending entries dropped because the tables were full.
@@ -233,12 +240,17 @@ pub struct Exchanges {
     early_follow_ups: HashMap<Key, sync::PendingFollowUp>,
     delay_reqs: HashMap<Key, delay::PendingDelayReq>,
     pdelay_reqs: HashMap<Key, pdelay::PendingPdelayReq>,
-    /// REQUEST_UNICAST_TRANSMISSION TLVs: when each was sent.
-    unicast_requests: HashMap<unicast::UnicastKey, i64>,
+    /// REQUEST_UNICAST_TRANSMISSION TLVs: the latest per requester and
+    /// messageType.
+    unicast_requests: HashMap<unicast::UnicastKey, unicast::PendingRequest>,
+    /// CANCEL_UNICAST_TRANSMISSION TLVs, the same way.
+    unicast_cancels: HashMap<unicast::UnicastKey, unicast::PendingRequest>,
     last_sync: HashMap<MasterKey, SyncExchange>,
     evicted_syncs: Evicted<Key>,
     evicted_delay_reqs: Evicted<Key>,
     evicted_pdelay_reqs: Evicted<Key>,
+    evicted_unicast_requests: Evicted<unicast::UnicastKey>,
+    evicted_unicast_cancels: Evicted<unicast::UnicastKey>,
     last_sweep_ns: Option<i64>,
 }
 
@@ -287,6 +299,7 @@ impl Exchanges {
             delay_req_resp: Counts::default(),
             pdelay: Counts::default(),
             unicast_negotiation: Counts::default(),
+            unicast_cancel: Counts::default(),
             e2e_measurements: 0,
             dropped: 0,
             delay_resp_minus_req_correction: HashMap::default(),
@@ -295,10 +308,13 @@ impl Exchanges {
             delay_reqs: HashMap::default(),
             pdelay_reqs: HashMap::default(),
             unicast_requests: HashMap::default(),
+            unicast_cancels: HashMap::default(),
             last_sync: HashMap::default(),
             evicted_syncs: Evicted::default(),
             evicted_delay_reqs: Evicted::default(),
             evicted_pdelay_reqs: Evicted::default(),
+            evicted_unicast_requests: Evicted::default(),
+            evicted_unicast_cancels: Evicted::default(),
             last_sweep_ns: None,
         }
     }
@@ -310,6 +326,7 @@ impl Exchanges {
             + self.delay_reqs.len()
             + self.pdelay_reqs.len()
             + self.unicast_requests.len()
+            + self.unicast_cancels.len()
     }
 
     fn full(&self) -> bool {
@@ -366,6 +383,8 @@ impl Exchanges {
         ] {
             e.rotate();
         }
+        self.evicted_unicast_requests.rotate();
+        self.evicted_unicast_cancels.rotate();
         // Unanswered requests are unmatched, and remembered a while so that
         // a late answer is told from an orphan.
         let (c, e) = (&mut self.sync_follow_up, &mut self.evicted_syncs);
@@ -404,13 +423,28 @@ impl Exchanges {
                 e.current.insert(k, t);
             },
         );
-        let c = &mut self.unicast_negotiation;
-        evict_old(
-            &mut self.unicast_requests,
-            |t| *t,
-            &old,
-            |_, _| c.unmatched += 1,
-        );
+        for (map, c, e) in [
+            (
+                &mut self.unicast_requests,
+                &mut self.unicast_negotiation,
+                &mut self.evicted_unicast_requests,
+            ),
+            (
+                &mut self.unicast_cancels,
+                &mut self.unicast_cancel,
+                &mut self.evicted_unicast_cancels,
+            ),
+        ] {
+            evict_old(
+                map,
+                |r| r.capture_ns,
+                &old,
+                |k, t| {
+                    c.unmatched += 1;
+                    e.current.insert(k, t);
+                },
+            );
+        }
         // A master silent for many timeouts no longer pairs with Delay_Resps.
         let stale = before.map(|b| b - 7 * self.config.match_timeout_ns);
         self.last_sync

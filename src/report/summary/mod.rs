@@ -74,6 +74,8 @@ pub struct ExchangesJson {
     pub delay_req_resp: CountsJson,
     pub pdelay: CountsJson,
     pub unicast_negotiation: CountsJson,
+    /// CANCEL_UNICAST_TRANSMISSION answered by ACKNOWLEDGE_CANCEL.
+    pub unicast_cancel: CountsJson,
     /// Delay_Req/Delay_Resp exchanges paired with a Sync (t1..t4 complete).
     pub e2e_measurements: u64,
 }
@@ -83,7 +85,8 @@ pub struct ExchangesJson {
 pub struct CountsJson {
     /// Completed exchanges.
     pub matched: u64,
-    /// Requests (or Syncs) never answered within the timeout.
+    /// Requests (or Syncs) never answered within the timeout; for unicast
+    /// negotiation also each request a retry replaced.
     pub unmatched: u64,
     /// Answers to nothing seen.
     pub orphans: u64,
@@ -91,6 +94,9 @@ pub struct CountsJson {
     pub late: u64,
     /// A request seen twice while pending (same key).
     pub duplicates: u64,
+    /// Unicast: requests re-sent with a new sequenceId while the previous
+    /// one waited.
+    pub retries: u64,
     /// One-step Syncs, one-step Pdelay_Resps, unicast denials.
     pub one_step: u64,
     /// Time from request to answer, for matched exchanges.
@@ -107,6 +113,7 @@ impl From<&Counts> for CountsJson {
             orphans: c.orphans,
             late: c.late,
             duplicates: c.duplicates,
+            retries: c.retries,
             one_step: c.one_step,
             response_ns: c.response.summary(),
             late_wait_ns: c.late_wait.summary(),
@@ -192,6 +199,7 @@ impl Summary {
                 delay_req_resp: (&e.delay_req_resp).into(),
                 pdelay: (&e.pdelay).into(),
                 unicast_negotiation: (&e.unicast_negotiation).into(),
+                unicast_cancel: (&e.unicast_cancel).into(),
                 e2e_measurements: e.e2e_measurements,
             },
             clocks: clocks::clocks(&a.inventory, point_name),

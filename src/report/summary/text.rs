@@ -33,26 +33,33 @@ impl Summary {
         }
         writeln!(o, "\nExchanges")?;
         let ex = &self.exchanges;
-        for (name, c) in [
-            ("Sync/Follow_Up", &ex.sync_follow_up),
-            ("Delay_Req/Delay_Resp", &ex.delay_req_resp),
-            ("Pdelay", &ex.pdelay),
-            ("unicast negotiation", &ex.unicast_negotiation),
+        // Unicast rows are requests and their answers: what no answer came
+        // for is unanswered, re-sent requests are retries, and a GRANT of
+        // duration 0 is a denial.
+        for (name, c, unicast) in [
+            ("Sync/Follow_Up", &ex.sync_follow_up, false),
+            ("Delay_Req/Delay_Resp", &ex.delay_req_resp, false),
+            ("Pdelay", &ex.pdelay, false),
+            ("unicast negotiation", &ex.unicast_negotiation, true),
+            ("unicast cancel", &ex.unicast_cancel, true),
         ] {
             if c.matched + c.unmatched + c.orphans + c.one_step == 0 {
                 continue;
             }
             write!(
                 o,
-                "  {name:<24} {:>7} matched {:>5} unmatched {:>5} orphan {:>5} late",
-                c.matched, c.unmatched, c.orphans, c.late
+                "  {name:<24} {:>7} matched {:>5} {} {:>5} orphan {:>5} late",
+                c.matched,
+                c.unmatched,
+                if unicast { "unanswered" } else { "unmatched" },
+                c.orphans,
+                c.late
             )?;
+            if c.retries > 0 {
+                write!(o, " {:>5} retries", c.retries)?;
+            }
             if c.one_step > 0 {
-                let what = if name == "unicast negotiation" {
-                    "denied"
-                } else {
-                    "one-step"
-                };
+                let what = if unicast { "denied" } else { "one-step" };
                 write!(o, " {:>5} {what}", c.one_step)?;
             }
             if let Some(r) = &c.response_ns {

@@ -11,7 +11,7 @@ use nom::number::complete::{be_i32, be_u8, be_u16, be_u32};
 
 use super::TlvBody;
 use crate::wire::types::parse_ptp_text;
-use crate::wire::{PResult, field};
+use crate::wire::{PResult, field, whole};
 
 /// Octets of an ALTERNATE_TIME_OFFSET_INDICATOR value; 0 for the variants of
 /// other families, which [`TlvBody::buffer_len`] does not send here.
@@ -47,8 +47,7 @@ pub(super) fn parse_alternate_time_offset_indicator(i: &[u8]) -> PResult<'_, Tlv
     let (i, key_field) = field("keyField", be_u8)(i)?;
     let (i, current_offset) = field("currentOffset", be_i32)(i)?;
     let (i, jump_seconds) = field("jumpSeconds", be_i32)(i)?;
-    let (i, high) = field("timeOfNextJump", be_u16)(i)?;
-    let (i, low) = field("timeOfNextJump", be_u32)(i)?;
+    let (i, (high, low)) = whole("timeOfNextJump", (be_u16, be_u32))(i)?;
     let (i, display_name) = parse_ptp_text("displayName")(i)?;
     Ok((
         i,
@@ -64,7 +63,7 @@ pub(super) fn parse_alternate_time_offset_indicator(i: &[u8]) -> PResult<'_, Tlv
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_table, parse_tlv, round_trip};
+    use super::super::{check_cuts, check_table, parse_tlv, round_trip};
     use super::*;
     use crate::wire::PtpText;
 
@@ -106,6 +105,28 @@ mod tests {
             64,
         )
         .unwrap_err();
-        assert_eq!((e.field, e.offset), ("displayName", 84));
+        // The PTPText starts at its length octet, which says 3 where 1 is left.
+        assert_eq!((e.field, e.offset), ("displayName", 83));
+    }
+
+    /// The 48-bit timeOfNextJump and the PTPText displayName are each one
+    /// field: a cut anywhere in them points at their first octet.
+    #[test]
+    fn cut_values_name_the_field_where_it_starts() {
+        let bytes: &[u8] = &[
+            0x00, 0x09, 0x00, 0x14, 0x00, 0xff, 0xff, 0xc7, 0x9c, 0xff, 0xff, 0xf1, 0xf0, 0x00,
+            0x00, 0x56, 0x35, 0xaa, 0x84, 0x03, b'l', b'd', b't', 0x00,
+        ];
+        check_cuts(
+            bytes,
+            &[
+                ("keyField", 1),
+                ("currentOffset", 4),
+                ("jumpSeconds", 4),
+                ("timeOfNextJump", 6),
+                ("displayName", 4),
+            ],
+            &[],
+        );
     }
 }

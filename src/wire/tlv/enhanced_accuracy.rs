@@ -85,7 +85,7 @@ pub(super) fn parse_enhanced_accuracy_metrics(i: &[u8]) -> PResult<'_, TlvBody<'
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_table, parse_tlv, round_trip};
+    use super::super::{check_cuts, check_table, parse_tlv, round_trip};
     use super::*;
 
     /// No capture holds this TLV; the value is built from §16.12: one
@@ -135,5 +135,30 @@ mod tests {
         b.extend_from_slice(&[0; 83]);
         let e = parse_tlv(&b, 0).unwrap_err();
         assert_eq!((e.field, e.offset), ("varStaticMediumInaccuracy", 80));
+    }
+
+    #[test]
+    fn cut_values_name_the_field_where_it_starts() {
+        let mut b = vec![0x40, 0x01, 0x00, 0x54];
+        b.extend_from_slice(&[7; 84]);
+        check_cuts(
+            &b,
+            &[
+                ("bcHopCount", 1),
+                ("tcHopCount", 1),
+                ("reserved", 2),
+                ("maxGmInaccuracy", 8),
+                ("varGmInaccuracy", 8),
+                ("maxTransientInaccuracy", 8),
+                ("varTransientInaccuracy", 8),
+                ("maxDynamicInaccuracy", 8),
+                ("varDynamicInaccuracy", 8),
+                ("maxStaticInstanceInaccuracy", 8),
+                ("varStaticInstanceInaccuracy", 8),
+                ("maxStaticMediumInaccuracy", 8),
+                ("varStaticMediumInaccuracy", 8),
+            ],
+            &[],
+        );
     }
 }

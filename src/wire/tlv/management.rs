@@ -19,6 +19,7 @@ use crate::wire::types::{
 };
 use crate::wire::{
     ClockIdentity, ClockQuality, PResult, PortIdentity, PtpText, Timestamp, array, field, ser,
+    whole,
 };
 
 /// `managementId` (§15.5.2.3, Table 59). Open: any value is kept.
@@ -515,9 +516,14 @@ fn parse_management_data(id: ManagementId, i: &[u8]) -> PResult<'_, ManagementDa
             let (i, physical_layer_protocol) = parse_ptp_text("physicalLayerProtocol")(i)?;
             let (i, n) = field("physicalAddressLength", be_u16)(i)?;
             let (i, physical_address) = field("physicalAddress", take(n))(i)?;
-            let (i, network_protocol) = field("protocolAddress", be_u16)(i)?;
-            let (i, n) = field("protocolAddress", be_u16)(i)?;
-            let (i, protocol_address) = field("protocolAddress", take(n))(i)?;
+            // A PortAddress (§5.3.6): networkProtocol, addressLength,
+            // addressField.
+            let (i, (network_protocol, protocol_address)) = whole("protocolAddress", |i| {
+                let (i, network_protocol) = be_u16(i)?;
+                let (i, n) = be_u16(i)?;
+                let (i, address) = take(n)(i)?;
+                Ok((i, (network_protocol, address)))
+            })(i)?;
             let (i, manufacturer_identity) = field("manufacturerIdentity", array::<3>)(i)?;
             let (i, reserved) = field("reserved", be_u8)(i)?;
             let (i, product_description) = parse_ptp_text("productDescription")(i)?;
@@ -679,7 +685,7 @@ fn parse_management_data(id: ManagementId, i: &[u8]) -> PResult<'_, ManagementDa
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_table, parse_tlv, round_trip};
+    use super::super::{check_cuts, check_table, parse_tlv, round_trip};
     use super::*;
 
     const UNSET_QUALITY: ClockQuality = ClockQuality {
@@ -978,12 +984,12 @@ mod tests {
     }
 
     /// field/mgmt-time-short-data-bad-control.pcap frame 2: a TIME with two
-    /// octets of data fails in `currentTime`, at the message offset where its
-    /// octets run out.
+    /// octets of data fails in `currentTime`, at the message offset where
+    /// the field starts (after tlvType, lengthField and managementId).
     #[test]
     fn captured_short_time_names_current_time() {
         let e = parse_tlv(&[0x00, 0x01, 0x00, 0x04, 0x20, 0x0f, 0x00, 0x01], 48).unwrap_err();
-        assert_eq!((e.field, e.offset), ("currentTime", 56));
+        assert_eq!((e.field, e.offset), ("currentTime", 54));
     }
 
     #[test]
@@ -1034,5 +1040,121 @@ mod tests {
         let b = [0x00, 0x01, 0x00, 0x06, 0x00, 0x02, 0x02, b'h', b'i', 0x00];
         let t = round_trip(&b);
         assert_eq!(t.extra, &[0x00]);
+    }
+
+    /// Management data cut anywhere names the field the cut falls in, at its
+    /// first octet: Timestamps, PortIdentities, ClockQualities, PTPTexts and
+    /// the PortAddress are one field each. Two octets (the managementId
+    /// alone) are a GET's empty data; eight, an error status without
+    /// displayData.
+    #[test]
+    fn cut_values_name_the_field_where_it_starts() {
+        let time: &[u8] = &[
+            0x00, 0x01, 0x00, 0x0c, 0x20, 0x0f, 0x00, 0x00, 0x6a, 0xfd, 0x86, 0xc0, 0x07, 0x5b,
+            0xcd, 0x15,
+        ];
+        check_cuts(time, &[("managementId", 2), ("currentTime", 10)], &[2]);
+        let default_data_set: &[u8] = &[
+            0x00, 0x01, 0x00, 0x16, 0x20, 0x00, 0x01, 0x00, 0x00, 0x01, 0x80, 0xf8, 0xfe, 0xff,
+            0xff, 0x80, 0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x12, 0x00, 0x00,
+        ];
+        check_cuts(
+            default_data_set,
+            &[
+                ("managementId", 2),
+                ("flags", 1),
+                ("reserved", 1),
+                ("numberPorts", 2),
+                ("priority1", 1),
+                ("clockQuality", 4),
+                ("priority2", 1),
+                ("clockIdentity", 8),
+                ("domainNumber", 1),
+                ("reserved", 1),
+            ],
+            &[2],
+        );
+        let parent_data_set: &[u8] = &[
+            0x00, 0x01, 0x00, 0x22, 0x20, 0x02, 0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x12,
+            0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x80, 0xf8, 0xfe, 0xff,
+            0xff, 0x80, 0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x12,
+        ];
+        check_cuts(
+            parent_data_set,
+            &[
+                ("managementId", 2),
+                ("parentPortIdentity", 10),
+                ("flags", 1),
+                ("reserved", 1),
+                ("observedParentOffsetScaledLogVariance", 2),
+                ("observedParentClockPhaseChangeRate", 4),
+                ("grandmasterPriority1", 1),
+                ("grandmasterClockQuality", 4),
+                ("grandmasterPriority2", 1),
+                ("grandmasterIdentity", 8),
+            ],
+            &[2],
+        );
+        let port_data_set: &[u8] = &[
+            0x00, 0x01, 0x00, 0x1c, 0x20, 0x04, 0x00, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x12,
+            0x00, 0x01, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03,
+            0x00, 0x02, 0x00, 0x02,
+        ];
+        check_cuts(
+            port_data_set,
+            &[
+                ("managementId", 2),
+                ("portIdentity", 10),
+                ("portState", 1),
+                ("logMinDelayReqInterval", 1),
+                ("peerMeanPathDelay", 8),
+                ("logAnnounceInterval", 1),
+                ("announceReceiptTimeout", 1),
+                ("logSyncInterval", 1),
+                ("delayMechanism", 1),
+                ("logMinPdelayReqInterval", 1),
+                ("versionNumber", 1),
+            ],
+            &[2],
+        );
+        // ptp_management.pcap frame 10.
+        let clock_description: &[u8] = &[
+            0x00, 0x01, 0x00, 0x32, 0x00, 0x01, 0x80, 0x00, 0x0a, b'I', b'E', b'E', b'E', b' ',
+            b'8', b'0', b'2', b'.', b'3', 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x12, 0x00,
+            0x03, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x00, 0x02,
+            b';', b';', 0x02, b';', b';', 0x00, 0x00, 0x1b, 0x19, 0x00, 0x02, 0x00,
+        ];
+        check_cuts(
+            clock_description,
+            &[
+                ("managementId", 2),
+                ("clockType", 2),
+                ("physicalLayerProtocol", 11),
+                ("physicalAddressLength", 2),
+                ("physicalAddress", 6),
+                ("protocolAddress", 10),
+                ("manufacturerIdentity", 3),
+                ("reserved", 1),
+                ("productDescription", 3),
+                ("revisionData", 3),
+                ("userDescription", 1),
+                ("profileIdentity", 6),
+            ],
+            &[2],
+        );
+        let error_status: &[u8] = &[
+            0x00, 0x02, 0x00, 0x0c, 0x00, 0x06, 0x20, 0x0f, 0x00, 0x00, 0x00, 0x00, 0x02, b'n',
+            b'o', 0x00,
+        ];
+        check_cuts(
+            error_status,
+            &[
+                ("managementErrorId", 2),
+                ("managementId", 2),
+                ("reserved", 4),
+                ("displayData", 3),
+            ],
+            &[8],
+        );
     }
 }

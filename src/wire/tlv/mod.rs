@@ -472,6 +472,49 @@ fn check_table(rows: &[Row<'_>]) {
     }
 }
 
+/// The standard's layout of (a prefix of) a TLV's value: each field's name
+/// and octet count, in order. For [`check_cuts`].
+#[cfg(test)]
+type Layout<'a> = &'a [(&'a str, usize)];
+
+/// Cuts the value of the TLV `bytes` short at every octet its `layout`
+/// covers, with `lengthField` saying so: each cut fails as truncated in the
+/// field that holds the first missing octet, at the message offset where
+/// that field starts. The lengths in `whole_at` are forms the standard
+/// allows (a GET's empty data, an absent optional field): those decode.
+#[cfg(test)]
+fn check_cuts(bytes: &[u8], layout: Layout<'_>, whole_at: &[usize]) {
+    const AT: usize = 100;
+    let covered: usize = layout.iter().map(|&(_, n)| n).sum();
+    assert!(
+        covered <= bytes.len() - 4,
+        "the layout is longer than the value"
+    );
+    for n in 0..covered {
+        let mut b = bytes[..4 + n].to_vec();
+        b[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+        let r = parse_tlv(&b, AT);
+        if whole_at.contains(&n) {
+            assert!(r.is_ok(), "{n} octets: {r:?}");
+            continue;
+        }
+        let mut start = 0;
+        let (name, start) = layout
+            .iter()
+            .find_map(|&(name, len)| {
+                start += len;
+                (n < start).then_some((name, start - len))
+            })
+            .unwrap_or(("?", 0));
+        let e = r.expect_err("a cut value fails");
+        assert_eq!(
+            (e.field, e.offset, e.kind),
+            (name, AT + 4 + start, ErrorKind::Truncated),
+            "value cut to {n} octets"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

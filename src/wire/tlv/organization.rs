@@ -216,7 +216,7 @@ fn parse_organization_data(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_table, parse_tlv, round_trip};
+    use super::super::{check_cuts, check_table, parse_tlv, round_trip};
     use super::*;
 
     fn extension(oui: [u8; 3], sub_type: u32, data: OrganizationData<'_>) -> TlvBody<'_> {
@@ -372,5 +372,21 @@ mod tests {
     fn short_sub_type_names_its_field() {
         let e = parse_tlv(&[0x00, 0x03, 0x00, 0x05, 0x00, 0x80, 0xc2, 0x00, 0x00], 34).unwrap_err();
         assert_eq!((e.field, e.offset), ("organizationSubType", 41));
+    }
+
+    /// organizationId and organizationSubType are read for every
+    /// organization; a cut in them names them. (Data too short for the
+    /// typed forms is kept raw.)
+    #[test]
+    fn cut_values_name_the_field_where_it_starts() {
+        let interval_request: &[u8] = &[
+            0x00, 0x03, 0x00, 0x0c, 0x00, 0x80, 0xc2, 0x00, 0x00, 0x02, 0x7f, 0xfd, 0x00, 0x03,
+            0x00, 0x00,
+        ];
+        check_cuts(
+            interval_request,
+            &[("organizationId", 3), ("organizationSubType", 3)],
+            &[],
+        );
     }
 }

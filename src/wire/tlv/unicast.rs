@@ -139,7 +139,7 @@ pub(super) fn parse_cancel(t: TlvType, i: &[u8]) -> PResult<'_, TlvBody<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_table, parse_tlv, round_trip};
+    use super::super::{check_cuts, check_table, parse_tlv, round_trip};
     use super::*;
 
     fn request(message_type: u8, period: i8, duration_field: u32) -> TlvBody<'static> {
@@ -296,5 +296,26 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.field, e.offset), ("renewalInvited", 55));
+    }
+
+    /// Every cut of REQUEST, GRANT and CANCEL names the field it falls in,
+    /// at the field's first octet.
+    #[test]
+    fn cut_values_name_the_field_where_it_starts() {
+        let period = [
+            ("messageType", 1),
+            ("logInterMessagePeriod", 1),
+            ("durationField", 4),
+        ];
+        let request = [0x00, 0x04, 0x00, 0x06, 0xb0, 0xff, 0x00, 0x00, 0x00, 0x3c];
+        check_cuts(&request, &period, &[]);
+        let grant = [
+            0x00, 0x05, 0x00, 0x08, 0xb0, 0xff, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x01,
+        ];
+        let mut layout = period.to_vec();
+        layout.extend([("reserved", 1), ("renewalInvited", 1)]);
+        check_cuts(&grant, &layout, &[]);
+        let cancel = [0x00, 0x06, 0x00, 0x02, 0xb0, 0x00];
+        check_cuts(&cancel, &[("messageType", 1), ("reserved", 1)], &[]);
     }
 }
