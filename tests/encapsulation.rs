@@ -139,10 +139,14 @@ fn erspan3(frame: &[u8], session: u16, ts: u32, gra: u16, sub: Option<(u8, u32)>
 }
 
 fn vxlan(frame: &[u8], vni: u32) -> Vec<u8> {
+    vxlan_on(4789, frame, vni)
+}
+
+fn vxlan_on(port: u16, frame: &[u8], vni: u32) -> Vec<u8> {
     let mut v = vec![0x08, 0, 0, 0];
     v.extend((vni << 8).to_be_bytes());
     v.extend(frame);
-    let u = udp(4789, &v);
+    let u = udp(port, &v);
     let mut f = eth(0x0800);
     f.extend(ipv4(17, u.len()));
     f.extend(u);
@@ -215,13 +219,14 @@ fn every_encapsulation_analyzes_as_the_plain_capture() {
         let (want, _) = analyze_json(&write(&format!("plain-{capture}"), &plain), &[]);
         assert!(want["ptp_messages"].as_u64().unwrap() > 20);
         type Wrap = fn(&[u8]) -> Vec<u8>;
-        let wraps: [(&str, Wrap, &str); 9] = [
+        let wraps: [(&str, Wrap, &str); 10] = [
             ("gre-teb", gre_teb, "gre-42"),
             ("gre-ip", gre_ip, "gre"),
             ("erspan1", erspan1, "erspan1"),
             ("erspan2", |f| erspan2(f, 7), "erspan2-7"),
             ("erspan3", |f| erspan3(f, 9, 0, 0, None), "erspan3-9"),
             ("vxlan", |f| vxlan(f, 100), "vxlan-100"),
+            ("vxlan-linux", |f| vxlan_on(8472, f, 101), "vxlan-101"),
             ("geneve", |f| geneve(f, 200), "geneve-200"),
             ("mpls-cw", |f| mpls(f, true), "mpls-32"),
             ("mpls", |f| mpls(f, false), "mpls-32"),

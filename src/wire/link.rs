@@ -493,7 +493,8 @@ impl<'a> Cursor<'a> {
         let (sp, dp) = (u.get_source(), u.get_destination());
         if !self.ports.matches(sp, dp) {
             let tunnel = match dp {
-                tunnel::VXLAN_PORT => tunnel::vxlan(self.frame, at + 8)?,
+                tunnel::VXLAN_PORT => tunnel::vxlan(self.frame, at + 8, false)?,
+                tunnel::VXLAN_LINUX_PORT => tunnel::vxlan(self.frame, at + 8, true)?,
                 tunnel::GENEVE_PORT => tunnel::geneve(self.frame, at + 8)?,
                 _ => return Ok(Peeled::NotPtp),
             };

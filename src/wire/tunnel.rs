@@ -1,7 +1,8 @@
 //! Mirroring and overlay encapsulations that carry whole frames to an
 //! analyzer: GRE (RFC 2784, RFC 2890) with transparent Ethernet bridging,
 //! IPv4 or IPv6 inside; ERSPAN types I, II and III in GRE
-//! (draft-foschiano-erspan-03); VXLAN (RFC 7348, UDP 4789); Geneve
+//! (draft-foschiano-erspan-03); VXLAN (RFC 7348, UDP 4789, and Linux's 8472);
+//! Geneve
 //! (RFC 8926, UDP 6081); MPLS label stacks (RFC 3032) with an Ethernet
 //! pseudowire (RFC 4448, with or without its control word) or IP inside.
 //!
@@ -16,6 +17,10 @@ use pnet_packet::vxlan::VxlanPacket;
 
 /// UDP destination port of VXLAN (RFC 7348 §5).
 pub const VXLAN_PORT: u16 = 4789;
+/// The port Linux's vxlan driver used before IANA assigned 4789, still its
+/// default: taken as VXLAN only when the header is exactly VXLAN's (I flag
+/// alone, reserved octets zero).
+pub const VXLAN_LINUX_PORT: u16 = 8472;
 /// UDP destination port of Geneve (RFC 8926 §3.3).
 pub const GENEVE_PORT: u16 = 6081;
 /// GRE protocol types (IEEE EtherTypes) of ERSPAN.
@@ -318,10 +323,17 @@ pub(super) fn gre(
     })
 }
 
-/// A VXLAN header at `at` (the UDP payload).
-pub(super) fn vxlan(frame: &[u8], at: usize) -> Result<(Inner, Encapsulation), HeaderError> {
+/// A VXLAN header at `at` (the UDP payload); `strict` for the Linux port.
+pub(super) fn vxlan(
+    frame: &[u8],
+    at: usize,
+    strict: bool,
+) -> Result<(Inner, Encapsulation), HeaderError> {
     let b = frame.get(at..).unwrap_or(&[]);
     let v = VxlanPacket::new(b).ok_or(link_err("vxlan", at))?;
+    if strict && (v.get_flags() != 0x08 || v.get_reserved1() != 0 || v.get_reserved2() != 0) {
+        return Ok((Inner::Other, Encapsulation::Vxlan { vni: 0 }));
+    }
     // The I flag says the VNI is valid (RFC 7348 §5).
     if v.get_flags() & 0x08 == 0 {
         return Ok((Inner::Other, Encapsulation::Vxlan { vni: 0 }));
