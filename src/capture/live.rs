@@ -15,7 +15,16 @@ pub fn default_filter(extra_udp: &[u16]) -> String {
     for p in extra_udp {
         udp.push_str(&format!(" or udp port {p}"));
     }
-    format!("ether proto 0x88f7 or ({udp}) or (vlan and (ether proto 0x88f7 or {udp}))")
+    // Besides PTP itself: IP fragments of UDP (a later fragment has no
+    // port to match), GRE (and ERSPAN in it), VXLAN, Geneve and MPLS, which
+    // the decoder peels. `vlan` moves the offsets of what follows it in a
+    // libpcap filter, so it comes last.
+    format!(
+        "ether proto 0x88f7 or ({udp}) or (ip proto 17 and ip[6:2] & 0x1fff != 0) or ip6 proto 44 \
+         or ip proto 47 or ip6 proto 47 or udp port 4789 or udp port 8472 or udp port 6081 \
+         or ether proto 0x8847 or ether proto 0x8848 \
+         or (vlan and (ether proto 0x88f7 or {udp}))"
+    )
 }
 
 /// Sets the returned flag on Ctrl-C, SIGTERM or SIGHUP.
@@ -407,5 +416,14 @@ mod tests {
             f.starts_with("ether proto 0x88f7 or (udp port 319 or udp port 320 or udp port 1319)")
         );
         assert!(f.contains("vlan and (ether proto 0x88f7 or udp port 319"));
+        assert!(f.contains("ip proto 47") && f.contains("udp port 4789"));
+        // libpcap compiles it, when tcpdump is here to ask.
+        if let Ok(out) = std::process::Command::new("tcpdump")
+            .args(["-y", "EN10MB", "-i", "lo", "-d", &f])
+            .output()
+        {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("syntax error"), "{f}: {err}");
+        }
     }
 }

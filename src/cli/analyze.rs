@@ -280,11 +280,18 @@ fn run_live(args: &AnalyzeArgs) -> anyhow::Result<i32> {
     let config = args.pipeline_config()?;
     let stop = crate::capture::live::stop_on_signals()?;
     let names = opts.interfaces.clone();
-    let name_of = |i: usize| names.get(i).cloned().unwrap_or_default();
-    let (pipeline, status) =
-        pipeline::run_live(&config, &opts, stop, every.map(|e| e as u64), &mut |p| {
+    let (pipeline, points, status) = pipeline::run_live(
+        &config,
+        &opts,
+        stop,
+        every.map(|e| e as u64),
+        &mut |p, pts| {
+            let name_of = |i: usize| pts.name(i).to_owned();
             Ok(print(&Analysis::of(p, &name_of), args.format)?)
-        })?;
+        },
+    )?;
+    // Interfaces first, then the mirror sessions seen on them.
+    let name_of = |i: usize| points.name(i).to_owned();
     eprintln!("ptpscope: {}", pipeline.decoder.summary.line());
     let inputs = names.iter().map(|n| format!("live {n}")).collect();
     finish(&pipeline, args, &name_of, inputs)?;

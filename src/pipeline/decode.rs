@@ -67,6 +67,12 @@ impl DecodeSummary {
             if !reasons.is_empty() {
                 s += &format!(" ({})", reasons.join(", "));
             }
+            if f.late_fragments > 0 {
+                s += &format!(
+                    ", {} fragments of datagrams already ended ignored",
+                    f.late_fragments
+                );
+            }
         }
         for (name, n) in &self.encapsulated {
             s += &format!("; {n} in {name}");
@@ -209,11 +215,15 @@ impl Decoder {
                         summary.not_ptp += 1;
                         stamp(None, summary)
                     }
-                    Err(e) => {
+                    Err(e) if e.ptp_bound => {
                         summary.malformed_ptp += 1;
                         let t = stamp(None, summary);
                         out(&t, points, None, Content::LinkMalformed(e));
                         t
+                    }
+                    Err(_) => {
+                        summary.malformed_headers += 1;
+                        stamp(None, summary)
                     }
                 }
             }

@@ -240,8 +240,8 @@ pub fn run_live(
     opts: &capture::live::LiveOpts,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     every_ns: Option<u64>,
-    interim: &mut dyn FnMut(&Pipeline) -> anyhow::Result<()>,
-) -> anyhow::Result<(Pipeline, i32)> {
+    interim: &mut dyn FnMut(&Pipeline, &Points) -> anyhow::Result<()>,
+) -> anyhow::Result<(Pipeline, Points, i32)> {
     use std::time::{Duration, Instant};
 
     use capture::live::{Event, capture};
@@ -262,7 +262,7 @@ pub fn run_live(
                 if let (Some(at), Some(e)) = (next, every)
                     && Instant::now() >= at
                 {
-                    interim(&pipeline)?;
+                    interim(&pipeline, &points)?;
                     next = Some(at + e);
                 }
             }
@@ -271,7 +271,7 @@ pub fn run_live(
     })?;
     pipeline.decoder.finish();
     pipeline.analyzer.finish();
-    Ok((pipeline, status))
+    Ok((pipeline, points, status))
 }
 
 #[cfg(test)]

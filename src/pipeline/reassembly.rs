@@ -6,10 +6,12 @@
 //! length rejected whole. Every datagram that could not be reassembled is
 //! counted with its reason in [`FragmentCounts`].
 
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use crate::analysis::PointId;
 use crate::wire::link::Fragment;
+use crate::wire::tunnel::Encapsulations;
 
 /// The largest IP payload a datagram can have (IPv4's 16-bit total length;
 /// IPv6 jumbograms cannot be fragmented).
@@ -46,6 +48,9 @@ pub struct FragmentCounts {
     pub reassembled: u64,
     /// Fragments received twice, identical: ignored.
     pub duplicate_fragments: u64,
+    /// Fragments of a datagram already reassembled or given up (counted
+    /// once, with its reason): ignored.
+    pub late_fragments: u64,
     /// Datagrams not reassembled: no fragment completed them within the
     /// timeout.
     pub timed_out: u64,
@@ -54,7 +59,8 @@ pub struct FragmentCounts {
     /// … fragments disagreed on the datagram's length, or a fragment
     /// before the last was not a multiple of 8 octets.
     pub inconsistent: u64,
-    /// … the datagram would exceed 65,535 octets.
+    /// … the datagram would exceed 65,535 octets or
+    /// [`MAX_FRAGMENTS`] fragments.
     pub too_large: u64,
     /// … evicted to stay within the limits.
     pub evicted: u64,
@@ -88,9 +94,20 @@ impl FragmentCounts {
     }
 }
 
+/// The most fragments one datagram may have: enough for 65,535 octets in
+/// 1,280-octet IPv6 fragments with room to spare, and a bound on the work
+/// a datagram of tiny fragments costs.
+pub const MAX_FRAGMENTS: usize = 128;
+/// Datagrams remembered after they ended, so that their stray fragments are
+/// not taken for new datagrams.
+const TOMBSTONES: usize = 256;
+
+/// A datagram: where it was seen, through which encapsulations (the same
+/// datagram mirrored in two sessions is two), its addresses and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Key {
     point: PointId,
+    encapsulations: Encapsulations,
     src: Option<IpAddr>,
     dst: Option<IpAddr>,
     id: u32,
@@ -105,8 +122,6 @@ struct Pending {
     have: Vec<(usize, usize)>,
     /// The datagram's length, once its last fragment came.
     total: Option<usize>,
-    /// Rejected: later fragments are absorbed without a new count.
-    rejected: bool,
 }
 
 impl Pending {
@@ -132,6 +147,8 @@ pub struct Reassembler {
     limits: Limits,
     pending: Vec<Pending>,
     bytes: usize,
+    /// Datagrams that ended (reassembled or given up) and when.
+    ended: VecDeque<(Key, Option<i64>)>,
     /// The last datagram reassembled.
     done: Vec<u8>,
     pub counts: FragmentCounts,
@@ -169,28 +186,29 @@ impl Reassembler {
         }
         let key = Key {
             point,
+            encapsulations: f.frame.encapsulations,
             src: f.frame.src_ip,
             dst: f.frame.dst_ip,
             id: f.id,
         };
+        if self.ended.iter().any(|(k, _)| *k == key) {
+            self.counts.late_fragments += 1;
+            return None;
+        }
         let i = match self.pending.iter().position(|p| p.key == key) {
             Some(i) => i,
             None => {
-                self.make_room(0);
+                self.make_room(0, time_ns);
                 self.pending.push(Pending {
                     key,
                     first_ns: time_ns,
                     data: Vec::new(),
                     have: Vec::new(),
                     total: None,
-                    rejected: false,
                 });
                 self.pending.len() - 1
             }
         };
-        if self.pending[i].rejected {
-            return None;
-        }
         let (start, end) = (f.offset, f.offset + f.data.len());
         match check(&self.pending[i], f, start, end) {
             Outcome::Duplicate => {
@@ -199,19 +217,19 @@ impl Reassembler {
             }
             Outcome::Reject(reason) => {
                 *reason(&mut self.counts) += 1;
-                self.reject(i);
+                self.end(i, time_ns);
                 return None;
             }
             Outcome::Keep => {}
         }
         let grow = end.saturating_sub(self.pending[i].data.len());
         if self.bytes + grow > self.limits.bytes {
-            self.make_room(grow);
+            self.make_room(grow, time_ns);
             // Evicted itself when it alone is over the limit.
             let j = self.pending.iter().position(|p| p.key == key)?;
-            return self.insert(j, f, start, end, grow);
+            return self.insert(j, f, start, end, grow, time_ns);
         }
-        self.insert(i, f, start, end, grow)
+        self.insert(i, f, start, end, grow, time_ns)
     }
 
     fn insert(
@@ -221,6 +239,7 @@ impl Reassembler {
         start: usize,
         end: usize,
         grow: usize,
+        time_ns: Option<i64>,
     ) -> Option<()> {
         let p = &mut self.pending[i];
         if grow > 0 {
@@ -235,28 +254,29 @@ impl Reassembler {
         if !p.complete() {
             return None;
         }
-        let p = self.pending.swap_remove(i);
-        self.bytes -= p.data.len();
-        self.counts.reassembled += 1;
         let total = p.total.unwrap_or(0);
-        self.done = p.data;
+        self.bytes -= p.data.len();
+        self.done = std::mem::take(&mut p.data);
         self.done.truncate(total);
+        self.end(i, time_ns);
+        self.counts.reassembled += 1;
         Some(())
     }
 
-    /// Frees a datagram's octets and keeps it as rejected until it times
-    /// out, so its later fragments are not counted again.
-    fn reject(&mut self, i: usize) {
-        let p = &mut self.pending[i];
+    /// Ends pending datagram `i` (reassembled or given up, already
+    /// counted): its octets are freed and its key remembered.
+    fn end(&mut self, i: usize, time_ns: Option<i64>) {
+        let p = self.pending.remove(i);
         self.bytes -= p.data.len();
-        p.data = Vec::new();
-        p.have = Vec::new();
-        p.rejected = true;
+        if self.ended.len() == TOMBSTONES {
+            self.ended.pop_front();
+        }
+        self.ended.push_back((p.key, time_ns.or(p.first_ns)));
     }
 
     /// Evicts the oldest datagrams until a new one fits (`grow` 0) or
     /// `grow` more octets do.
-    fn make_room(&mut self, grow: usize) {
+    fn make_room(&mut self, grow: usize, time_ns: Option<i64>) {
         loop {
             let over = if grow == 0 {
                 self.pending.len() >= self.limits.datagrams
@@ -266,44 +286,34 @@ impl Reassembler {
             if !over || self.pending.is_empty() {
                 return;
             }
-            let p = self.pending.remove(0);
-            self.bytes -= p.data.len();
-            if !p.rejected {
-                self.counts.evicted += 1;
-            }
+            self.counts.evicted += 1;
+            self.end(0, time_ns);
         }
     }
 
     fn expire(&mut self, now: i64) {
         let timeout = self.limits.timeout_ns;
-        let counts = &mut self.counts;
-        let bytes = &mut self.bytes;
-        self.pending.retain(|p| {
-            let old = p.first_ns.is_some_and(|t| now.saturating_sub(t) > timeout);
-            if old {
-                *bytes -= p.data.len();
-                if !p.rejected {
-                    counts.timed_out += 1;
-                }
-            }
-            !old
-        });
+        let old = |t: Option<i64>| t.is_some_and(|t| now.saturating_sub(t) > timeout);
+        while let Some(i) = self.pending.iter().position(|p| old(p.first_ns)) {
+            self.counts.timed_out += 1;
+            self.end(i, Some(now));
+        }
+        // A datagram's stray fragments are ignored for one timeout after
+        // it ended; the id may then be used again.
+        self.ended.retain(|&(_, t)| !old(t));
     }
 
     /// At the end of the capture: what is still pending is incomplete.
     pub fn finish(&mut self) {
-        for p in self.pending.drain(..) {
-            if !p.rejected {
-                self.counts.incomplete += 1;
-            }
-        }
+        self.counts.incomplete += self.pending.len() as u64;
+        self.pending.clear();
         self.bytes = 0;
     }
 }
 
 /// Whether fragment `f`, octets `start..end`, fits what `p` holds.
 fn check(p: &Pending, f: &Fragment<'_>, start: usize, end: usize) -> Outcome {
-    if end > MAX_DATAGRAM {
+    if end > MAX_DATAGRAM || p.have.len() >= MAX_FRAGMENTS {
         return Outcome::Reject(|c| &mut c.too_large);
     }
     if f.more && (!f.data.len().is_multiple_of(8) || f.data.is_empty()) {
@@ -441,6 +451,45 @@ mod tests {
         let mut r = Reassembler::new(limits);
         assert!(!r.add(0, Some(0), &frag(1, 0, true, &big)));
         assert_eq!((r.counts.evicted, r.bytes), (1, 0));
+    }
+
+    #[test]
+    fn one_datagram_mirrored_in_two_sessions_is_two_datagrams() {
+        use crate::wire::tunnel::Encapsulation;
+        let d = datagram(16);
+        let mut r = Reassembler::new(Limits::default());
+        let in_session = |session, f: Fragment<'static>| {
+            let mut f = f;
+            let mut e = Encapsulations::default();
+            e.push(Encapsulation::ErspanII { session }, 0).unwrap();
+            f.frame.encapsulations = e;
+            f
+        };
+        let d: &'static [u8] = Box::leak(d.into_boxed_slice());
+        assert!(!r.add(0, Some(0), &in_session(1, frag(7, 0, true, &d[..8]))));
+        assert!(!r.add(0, Some(0), &in_session(2, frag(7, 0, true, &d[..8]))));
+        assert!(r.add(0, Some(0), &in_session(1, frag(7, 8, false, &d[8..]))));
+        assert!(r.add(0, Some(0), &in_session(2, frag(7, 8, false, &d[8..]))));
+        assert_eq!(r.counts.reassembled, 2);
+        assert_eq!(r.counts.duplicate_fragments, 0);
+    }
+
+    #[test]
+    fn each_datagram_is_counted_once_under_eviction() {
+        // 65 datagrams of 3 fragments, interleaved, through room for 64.
+        let d = datagram(24);
+        let mut r = Reassembler::new(Limits::default());
+        for (offset, more) in [(0, true), (8, true), (16, false)] {
+            for id in 0..65 {
+                r.add(0, Some(0), &frag(id, offset, more, &d[offset..offset + 8]));
+            }
+        }
+        r.finish();
+        let c = r.counts;
+        assert_eq!(c.reassembled + c.failed(), 65, "{c:?}");
+        // The first was evicted by the 65th; its two later fragments are
+        // ignored, not a new datagram.
+        assert_eq!((c.reassembled, c.evicted, c.late_fragments), (64, 1, 2));
     }
 
     proptest::proptest! {

@@ -382,6 +382,9 @@ impl<'a> Cursor<'a> {
     /// GRE at `at`, the IP payload ending at `end`.
     fn gre(mut self, at: usize, end: usize) -> Result<Peeled<'a>, LinkError> {
         let (inner, e, ts) = tunnel::gre(self.frame, at, end)?;
+        // The inner frame ends with the outer IP payload, not with the
+        // outer frame's padding.
+        self.frame = self.frame.get(..end).unwrap_or(self.frame);
         self.out.encapsulations.push(e, at)?;
         if ts.is_some() {
             self.out.erspan_timestamp = ts;
@@ -492,6 +495,8 @@ impl<'a> Cursor<'a> {
         let u = UdpPacket::new(b).ok_or(err("udp", at, false))?;
         let (sp, dp) = (u.get_source(), u.get_destination());
         if !self.ports.matches(sp, dp) {
+            let len = usize::from(u.get_length()).clamp(8, b.len());
+            self.frame = self.frame.get(..at + len).unwrap_or(self.frame);
             let tunnel = match dp {
                 tunnel::VXLAN_PORT => tunnel::vxlan(self.frame, at + 8, false)?,
                 tunnel::VXLAN_LINUX_PORT => tunnel::vxlan(self.frame, at + 8, true)?,

@@ -122,7 +122,7 @@ impl Encapsulations {
         self.iter().filter(|e| e.is_session()).last()
     }
 
-    pub(super) fn push(&mut self, e: Encapsulation, at: usize) -> Result<(), HeaderError> {
+    pub fn push(&mut self, e: Encapsulation, at: usize) -> Result<(), HeaderError> {
         let n = usize::from(self.len);
         if n == MAX_ENCAPSULATIONS {
             return Err(link_err("encapsulation.depth", at));
@@ -161,8 +161,8 @@ pub struct ErspanTimestamp {
 /// What a platform-specific subheader adds to the timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErspanUpper {
-    /// Platform IDs 0x3 and 0x7 (0x0 as its alias): the upper 32 bits of a
-    /// 64-bit count of granularity units.
+    /// Platform IDs 0x3 and 0x7: the upper 32 bits of a 64-bit count of
+    /// granularity units.
     High32(u32),
     /// Platform IDs 0x5 and 0x6: the seconds of an IEEE 1588 timestamp.
     Seconds(u32),
@@ -300,8 +300,12 @@ pub(super) fn gre(
             if flags & 1 != 0 {
                 let sub = be32(b, len + 12).ok_or(link_err("erspan.subheader", inner + 12))?;
                 let word = be32(b, len + 16).ok_or(link_err("erspan.subheader", inner + 12))?;
+                // Platform ID 0 is reserved (some switches send it, with
+                // nothing in it), and an upper part of 0 would put the time
+                // in 1970: both count as absent.
                 upper = match sub >> 26 {
-                    0 | 3 | 7 => Some(ErspanUpper::High32(word)),
+                    _ if word == 0 => None,
+                    3 | 7 => Some(ErspanUpper::High32(word)),
                     5 | 6 => Some(ErspanUpper::Seconds(word)),
                     _ => None,
                 };
@@ -380,8 +384,11 @@ pub(super) fn mpls(frame: &[u8], at: usize) -> Result<(Inner, Encapsulation), He
         let inner = match rest.first().map(|b| b >> 4) {
             Some(4) if ip_like(rest, 4) => Inner::EtherType(0x0800, pos),
             Some(6) if ip_like(rest, 6) => Inner::EtherType(0x86dd, pos),
-            // A pseudowire control word (RFC 4385: first nibble 0) when the
-            // frame after it has a plausible EtherType; else no control word.
+            // An Ethernet frame right away when its EtherType is one
+            // followed; else a pseudowire control word (RFC 4385: first
+            // nibble 0) when the frame after it has one; else no control
+            // word.
+            Some(_) if known_ethertype(rest) => Inner::Ethernet(pos),
             Some(0) if known_ethertype(rest.get(4..).unwrap_or(&[])) => Inner::Ethernet(pos + 4),
             Some(_) => Inner::Ethernet(pos),
             None => return Err(link_err("mpls.payload", pos)),
@@ -454,9 +461,13 @@ mod tests {
             (Inner::Ethernet(8), Encapsulation::Mpls { label: 16 })
         );
         // Without the control word: the PTP multicast address also starts
-        // with a 0 nibble, and is not taken for one.
+        // with a 0 nibble, and is not taken for one, also when a VLAN tag
+        // follows (octets 16..18 then hold an EtherType too).
         f.drain(4..8);
         assert_eq!(mpls(&f, 0).unwrap().0, Inner::Ethernet(4));
+        let mut tagged = f.clone();
+        tagged.splice(16..18, [0x81, 0x00, 0x00, 0x64, 0x88, 0xf7]);
+        assert_eq!(mpls(&tagged, 0).unwrap().0, Inner::Ethernet(4));
         // Two labels, IPv4 inside.
         let mut f = vec![0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40];
         f.extend_from_slice(&[0x45, 0, 0, 20]);
@@ -510,6 +521,17 @@ mod tests {
             (Inner::Ethernet(28), Encapsulation::ErspanIII { session: 9 })
         );
         assert_eq!(ts.unwrap().to_ns(None), Some((3_000_000_256, 1)));
+        // Platform ID 0 (reserved, sent empty by some switches): no upper
+        // part, the nanoseconds resolved near the capture time.
+        let mut g = f;
+        g[20] = 0;
+        let (_, _, ts) = gre(&g, 0, g.len()).unwrap();
+        assert_eq!(ts.unwrap().upper, None);
+        // Seconds 0 (1970) likewise.
+        let mut g = f;
+        g[27] = 0;
+        let (_, _, ts) = gre(&g, 0, g.len()).unwrap();
+        assert_eq!(ts.unwrap().upper, None);
         // Cut inside the ERSPAN header: an error naming it.
         assert_eq!(gre(&f[..12], 0, 12).unwrap_err().field, "erspan.version");
     }
