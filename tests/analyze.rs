@@ -610,3 +610,47 @@ fn unicast_request_retry_field_capture() {
         "{text}"
     );
 }
+
+/// `analyze` says which timescale the capture clock runs: the TIMESAFE
+/// capture was taken by a NIC synchronized to its PTP-timescale
+/// grandmaster (TAI); the same capture with its record times moved back
+/// by currentUtcOffset (37 s) is what a UTC software clock would have
+/// stamped.
+#[test]
+fn estimates_say_which_timescale_the_capture_clock_runs() {
+    let Some(f) =
+        shared_capture("genesys-neu_s-plane_security__2024-10-08-sync_attack_singlestep_1.pcap")
+    else {
+        return;
+    };
+    let timescale = |file: &std::path::Path| {
+        let out = ptpscope(&["analyze", "-f", "json", file.to_str().unwrap()]);
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["estimates"][0]["timescale"].clone()
+    };
+    let tai = timescale(&f);
+    assert_eq!(tai["grandmaster"], "PTP");
+    assert_eq!(tai["current_utc_offset_s"], 37);
+    assert_eq!(tai["capture_clock"], "TAI");
+    let vs_utc = tai["offset_vs_utc_median_ns"].as_i64().unwrap();
+    assert!((vs_utc - 37_000_000_000).abs() < 100_000, "{vs_utc}");
+    // A little-endian microsecond pcap: ts_sec of each record − 37.
+    let mut b = std::fs::read(&f).unwrap();
+    let mut at = 24;
+    while at + 16 <= b.len() {
+        let s = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) - 37;
+        b[at..at + 4].copy_from_slice(&s.to_le_bytes());
+        at += 16 + u32::from_le_bytes(b[at + 8..at + 12].try_into().unwrap()) as usize;
+    }
+    let utc = timescale(&common::tmp("timesafe-utc.pcap", &b));
+    assert_eq!(utc["capture_clock"], "UTC");
+    let vs_utc = utc["offset_vs_utc_median_ns"].as_i64().unwrap();
+    assert!(vs_utc.abs() < 100_000, "{vs_utc}");
+    // The lab's free-running ptp4l grandmasters announce ARB.
+    let arb = timescale(&common::lab("lab-l2-e2e.pcap"));
+    assert_eq!(
+        (arb["grandmaster"].as_str(), arb["capture_clock"].as_str()),
+        (Some("ARB"), Some("unknown"))
+    );
+}

@@ -72,6 +72,7 @@ pub fn estimates(
                 },
                 timestamp_resolution_ns: t.timestamp_resolution_ns,
                 delay_asymmetry_ns: t.delay_asymmetry_ns,
+                timescale: None,
                 truth: score.map(|s| TruthJson {
                     found: s.found,
                     outside_span: s.outside_span,
@@ -106,6 +107,53 @@ pub struct BoundJson {
     pub confidence: f64,
     /// The drift bound the hard bound assumes.
     pub max_drift_ppm: f64,
+}
+
+/// The timescales behind an offset (IEEE 1588-2019 §7.2.1): the
+/// grandmaster announces PTP (TAI) or ARB; a capture clock hardware-
+/// timestamped by a PTP-synchronized NIC runs TAI, a software one
+/// CLOCK_REALTIME's UTC.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimescaleJson {
+    /// `"PTP"` (ptpTimescale set: TAI) or `"ARB"`.
+    pub grandmaster: &'static str,
+    /// currentUtcOffset when the grandmaster says it is valid, s.
+    pub current_utc_offset_s: Option<i16>,
+    /// `"TAI"` (offset within 0.5 s of 0), `"UTC"` (within 0.5 s of
+    /// −currentUtcOffset), or `"unknown"` (an ARB grandmaster: the offset
+    /// is an epoch difference; or neither).
+    pub capture_clock: &'static str,
+    /// The median offset against UTC, ns: the offset plus currentUtcOffset
+    /// (a PTP grandmaster with a valid UTC offset only).
+    pub offset_vs_utc_median_ns: Option<i64>,
+}
+
+impl TimescaleJson {
+    /// From what the grandmaster announces and the median offset.
+    pub fn new(
+        ptp_timescale: bool,
+        utc_offset: Option<i16>,
+        offset_median_ns: Option<i64>,
+    ) -> Self {
+        const HALF_S: i64 = 500_000_000;
+        let utc_shift = utc_offset
+            .filter(|_| ptp_timescale)
+            .map(|u| i64::from(u) * 1_000_000_000);
+        let vs_utc = offset_median_ns
+            .zip(utc_shift)
+            .map(|(o, u)| o.saturating_add(u));
+        let capture_clock = match (ptp_timescale, offset_median_ns, vs_utc) {
+            (true, Some(o), _) if o.abs() < HALF_S => "TAI",
+            (true, _, Some(v)) if v.abs() < HALF_S => "UTC",
+            _ => "unknown",
+        };
+        TimescaleJson {
+            grandmaster: if ptp_timescale { "PTP" } else { "ARB" },
+            current_utc_offset_s: utc_offset.filter(|_| ptp_timescale),
+            capture_clock,
+            offset_vs_utc_median_ns: vs_utc,
+        }
+    }
 }
 
 /// Errors against the truth.
@@ -204,9 +252,42 @@ pub struct EstimateJson {
     pub timestamp_resolution_ns: f64,
     /// The path asymmetry applied (`--delay-asymmetry`), ns.
     pub delay_asymmetry_ns: f64,
+    /// What the offset is measured against: the grandmaster's timescale
+    /// and the one the capture clock appears to run (null when the
+    /// grandmaster's Announce was not seen).
+    pub timescale: Option<TimescaleJson>,
     /// With `--truth`: errors and bound coverage, ours and the baseline's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub truth: Option<TruthJson>,
     /// Model estimates over time, decimated to at most 2048.
     pub series: Vec<EstimatePointJson>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimescaleJson;
+
+    #[test]
+    fn capture_clock_timescale_from_the_offset() {
+        let t = TimescaleJson::new(true, Some(37), Some(1_200));
+        assert_eq!(
+            (t.capture_clock, t.offset_vs_utc_median_ns),
+            ("TAI", Some(37_000_001_200))
+        );
+        let t = TimescaleJson::new(true, Some(37), Some(-36_999_998_000));
+        assert_eq!(
+            (t.capture_clock, t.offset_vs_utc_median_ns),
+            ("UTC", Some(2_000))
+        );
+        let t = TimescaleJson::new(true, None, Some(-36_999_998_000));
+        assert_eq!(
+            (t.capture_clock, t.offset_vs_utc_median_ns),
+            ("unknown", None)
+        );
+        let t = TimescaleJson::new(false, Some(37), Some(5));
+        assert_eq!(
+            (t.grandmaster, t.capture_clock, t.current_utc_offset_s),
+            ("ARB", "unknown", None)
+        );
+    }
 }

@@ -1,17 +1,31 @@
 //! The analysis as people read it on a terminal: the summary, the
 //! estimates and the findings, worst first (`analyze`'s text output).
 
-use super::estimates::{EstimateJson, estimates};
+use super::estimates::{EstimateJson, TimescaleJson, estimates};
 use super::{Analysis, Finding, Summary, fmt_ns};
 use crate::pipeline::Pipeline;
 
 impl Analysis {
     /// The analysis of a pipeline so far, its points named by `names`.
     pub fn of(p: &Pipeline, names: &dyn Fn(usize) -> String) -> Self {
-        Self::new(
-            Summary::new(&p.analyzer, names),
-            estimates(&p.estimator, p.scorer.as_ref(), names),
-        )
+        let mut estimates = estimates(&p.estimator, p.scorer.as_ref(), names);
+        // What each offset is measured against: the domain's current
+        // grandmaster's timescale.
+        for e in &mut estimates {
+            let domains = &p.analyzer.inventory.domains;
+            let dataset = domains
+                .get(&(e.major_sdo_id, e.domain))
+                .and_then(|d| d.current.and_then(|gm| d.grandmasters.get(&gm)))
+                .map(|g| &g.dataset);
+            e.timescale = dataset.map(|d| {
+                TimescaleJson::new(
+                    d.ptp_timescale,
+                    d.current_utc_offset_valid.then_some(d.current_utc_offset),
+                    e.offset_ns.median,
+                )
+            });
+        }
+        Self::new(Summary::new(&p.analyzer, names), estimates)
     }
 
     /// `analyze`'s text output.
@@ -70,6 +84,33 @@ fn estimates_text(v: &[EstimateJson]) -> String {
         if let Some(n) = e.note {
             o.push_str(&format!("    ! {} of them: {n}\n", e.inconsistent_samples));
         }
+        if let Some(t) = &e.timescale {
+            o.push_str(&timescale_line(t));
+        }
     }
     o
+}
+
+/// What the offset is against, when the grandmaster runs the PTP
+/// timescale; ARB is said once by the findings when it matters.
+fn timescale_line(t: &TimescaleJson) -> String {
+    let against = match (t.current_utc_offset_s, t.offset_vs_utc_median_ns) {
+        (Some(u), Some(v)) => format!(
+            "; against UTC (currentUtcOffset {u} s) the offset median is {}",
+            fmt_ns(v as f64)
+        ),
+        _ => "; no valid currentUtcOffset".into(),
+    };
+    match (t.grandmaster, t.capture_clock) {
+        ("PTP", "TAI") => format!(
+            "    grandmaster on the PTP timescale (TAI), capture clock too (a NIC synchronized to PTP){against}\n"
+        ),
+        ("PTP", "UTC") => {
+            format!("    grandmaster on the PTP timescale (TAI), capture clock on UTC{against}\n")
+        }
+        ("PTP", _) => format!(
+            "    grandmaster on the PTP timescale (TAI), capture clock on neither TAI nor UTC{against}\n"
+        ),
+        _ => String::new(),
+    }
 }
