@@ -237,6 +237,10 @@ pub struct Inventory {
     ports: HashMap<(u8, u8, PortIdentity), Port>,
     pub changes: Vec<GmChange>,
     pub change_count: u64,
+    /// Changes from one grandmaster (or none) to another since the caller
+    /// last drained it, not counting a domain's first: (majorSdoId,
+    /// domain, time).
+    pub recent_changes: Vec<(u8, u8, i64)>,
     /// Messages from ports beyond [`Config::max_streams`].
     pub untracked: u64,
     last_check_ns: i64,
@@ -250,6 +254,7 @@ impl Inventory {
             ports: HashMap::default(),
             changes: Vec::new(),
             change_count: 0,
+            recent_changes: Vec::new(),
             untracked: 0,
             last_check_ns: i64::MIN,
         }
@@ -395,6 +400,9 @@ impl Inventory {
         d.current = best_id;
         d.had_grandmaster |= best_id.is_some();
         self.change_count += 1;
+        if reason != GmChangeReason::First && self.recent_changes.len() < MAX_CHANGES {
+            self.recent_changes.push((key.0, key.1, now));
+        }
         if self.changes.len() < MAX_CHANGES {
             self.changes.push(change);
         }
