@@ -78,8 +78,12 @@ const STEP_GAP_NS: i64 = 2_000_000_000;
 const STEP_WINDOW: usize = 8;
 /// A step must exceed this many noise standard deviations ...
 const STEP_SIGMAS: f64 = 8.0;
+/// ... and this many times the statistic's mean excursion while nothing
+/// steps, once it has been computed [`STEP_WARM_UP`] times ...
+const STEP_EXCURSIONS: f64 = 10.0;
+const STEP_WARM_UP: u32 = 64;
 /// ... and this many ns (plus 4 timestamp resolutions).
-const STEP_FLOOR_NS: f64 = 1000.0;
+const STEP_FLOOR_NS: f64 = 2000.0;
 
 /// What an alert is about: the attack kinds of the README's findings table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -519,6 +523,16 @@ struct Legs {
     resolution_ns: u32,
     /// Samples to wait before the next step (the windows still hold it).
     cooldown: usize,
+    /// The best-aligned step so far (its score, what it is, when) and the
+    /// samples since it was bettered: a step is told when no later
+    /// alignment shows it better.
+    candidate: Option<(f64, Kind, Detail, i64, u64)>,
+    since_best: usize,
+    /// Per leg and level (least delayed, median), the mean |step
+    /// statistic| while nothing stepped, and how many times the statistic
+    /// was computed.
+    excursion: [f64; 4],
+    evaluations: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -1001,10 +1015,20 @@ impl Security {
             l.cooldown -= 1;
             return;
         }
-        let Some(step) = leg_step(l) else {
+        match leg_step(l) {
+            Some((score, kind, detail, t, frame)) if l.candidate.is_none_or(|c| score > c.0) => {
+                l.candidate = Some((score, kind, detail, t, frame));
+                l.since_best = 0;
+            }
+            _ => l.since_best += 1,
+        }
+        if l.since_best < STEP_WINDOW {
+            return;
+        }
+        let Some((_, kind, detail, time_ns, frame)) = l.candidate.take() else {
             return;
         };
-        l.cooldown = 4 * STEP_WINDOW;
+        l.cooldown = 3 * STEP_WINDOW;
         let at = At {
             point: Some(sync.point),
             major_sdo_id: sync.major_sdo_id,
@@ -1012,7 +1036,6 @@ impl Security {
             port: Some(sync.master),
             message_type: None,
         };
-        let (kind, detail, time_ns, frame) = step;
         self.alert(at, kind, detail, time_ns, frame, 1, 0);
     }
 
@@ -1149,21 +1172,33 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
         }),
         None => Class::Main,
     };
-    // An old sequenceId whose timestamp is from the stream's past.
-    if offset_class != Class::Main
-        && offset_class != Class::Fresh
+    let slot = s
+        .history
+        .as_ref()
+        .map(|h| h[slot_index])
+        .filter(|x| x.used && x.seq == seq);
+    let off_offset = !matches!(offset_class, Class::Main | Class::Fresh);
+    // A copy of a message seen before, come late: a delayed copy, the
+    // master's timestamps going backwards.
+    if off_offset
         && !is_ahead
-        && let (Some(ns), Some(last)) = (origin_ns, s.last_origin_ns)
-        && s.origin_span
-            .is_some_and(|(lo, _)| ns >= lo - i128::from(OFFSET_TOLERANCE_NS))
-        && ns < last
+        && let (Some(slot), Some(ts), Some(ns), Some(last)) =
+            (slot, origin, origin_ns, s.last_origin_ns)
+        && slot.origin == ts
     {
         let mut j = Judged::with(Verdict::Replayed);
         j.replayed = Some(Detail::Backwards {
-            behind_ns: (last - ns).min(i128::from(i64::MAX)) as i64,
+            behind_ns: (last - ns).clamp(0, i128::from(i64::MAX)) as i64,
         });
         return j;
     }
+    // An old sequenceId seen for the first time, come late: the network
+    // held it back (a message can come late, never early).
+    let late = off_offset
+        && !is_ahead
+        && slot.is_none()
+        && offset.zip(s.offset.main).is_some_and(|(d, m)| d > m.value);
+    let offset_class = if late { Class::Main } else { offset_class };
     let source = (o.link.src_mac, o.link.src_ip);
     let source_class = s.source.classify(t, alive_ns, |m| m.value == source);
     let genuine = |c: Class| matches!(c, Class::Main | Class::Fresh | Class::Promote);
@@ -1175,7 +1210,9 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
         };
         s.sequence
             .accept(seq_class, t, seq, is_ahead || seq_class != Class::Main);
-        if let Some(d) = offset {
+        if let Some(d) = offset
+            && !late
+        {
             s.offset.accept(offset_class, t, d, true);
         }
         s.source.accept(source_class, t, source, true);
@@ -1280,8 +1317,10 @@ fn median(v: &mut [i64]) -> f64 {
 /// against the level its first half predicts: four windows of
 /// [`STEP_WINDOW`] samples, each's level its least-delayed sample, the
 /// first two giving a level and a slope (the capture clock's drift), the
-/// last two each to be off that line by the same step. Returns (the step, the noise's standard deviation), ns.
-fn level_step(l: &Legs, f: fn(&(i64, i64, i64, u64)) -> i64) -> (f64, f64) {
+/// last two each to be off that line by the same step. Returns (the
+/// step, the noise's standard deviation, how much the drift differs
+/// before and after), ns.
+fn level_step(l: &Legs, f: fn(&(i64, i64, i64, u64)) -> i64, by_median: bool) -> (f64, f64, f64) {
     let mut v = [0i64; 4 * STEP_WINDOW];
     let mut t = [0i64; 4 * STEP_WINDOW];
     for ((x, y), s) in v.iter_mut().zip(t.iter_mut()).zip(&l.samples) {
@@ -1297,8 +1336,8 @@ fn level_step(l: &Legs, f: fn(&(i64, i64, i64, u64)) -> i64) -> (f64, f64) {
         x.copy_from_slice(&v[r.clone()]);
         let mid = median(&mut x);
         // The least-delayed sample: queueing adds to a leg in runs, a
-        // path (or a clock) moves its floor.
-        level[w] = x[0] as f64;
+        // path (or a clock) moves its floor; or the median.
+        level[w] = if by_median { mid } else { x[0] as f64 };
         // Times relative to the first sample, so the f64 keeps its ns.
         centre[w] = (t[r.start].saturating_sub(t[0]) as f64
             + t[r.end - 1].saturating_sub(t[0]) as f64)
@@ -1315,7 +1354,11 @@ fn level_step(l: &Legs, f: fn(&(i64, i64, i64, u64)) -> i64) -> (f64, f64) {
     };
     let step = |w: usize| level[w] - (level[1] + slope * (centre[w] - centre[1]));
     let (a, b) = (step(2), step(3));
-    // Both windows after must agree: a lasting step, not one odd window.
+    // Both windows after must agree (a lasting step, not one odd window),
+    // and the drift must be the same on both sides (else a window holds
+    // the step, and the line through it predicts nothing).
+    let drift_before = level[1] - level[0];
+    let drift_after = level[3] - level[2];
     let agreed = if a.signum() == b.signum() {
         a.abs().min(b.abs()).copysign(a)
     } else {
@@ -1325,26 +1368,61 @@ fn level_step(l: &Legs, f: fn(&(i64, i64, i64, u64)) -> i64) -> (f64, f64) {
         *r = r.saturating_abs();
     }
     let sigma = 1.4826 * median(&mut residuals);
-    (agreed, sigma)
+    (agreed, sigma, (drift_after - drift_before).abs())
 }
 
-/// A step of one leg or both, or `None`.
-fn leg_step(l: &Legs) -> Option<(Kind, Detail, i64, u64)> {
+/// A step of one leg or both, with its score (the legs' steps over their
+/// thresholds, summed: largest when the step sits between the second and
+/// third windows), or `None`.
+fn leg_step(l: &mut Legs) -> Option<(f64, Kind, Detail, i64, u64)> {
     let n = l.samples.len();
     if n < 4 * STEP_WINDOW {
         return None;
     }
-    let (ms, ms_sigma) = level_step(l, |s| s.1);
-    let (sm, sm_sigma) = level_step(l, |s| s.2);
     let floor = STEP_FLOOR_NS + 4.0 * f64::from(l.resolution_ns);
-    let ms_thr = (STEP_SIGMAS * ms_sigma).max(floor);
-    let sm_thr = (STEP_SIGMAS * sm_sigma).max(floor);
+    l.evaluations = l.evaluations.saturating_add(1);
+    let warm = l.evaluations > STEP_WARM_UP;
+    // Per leg, the step of the least-delayed levels and of the medians:
+    // a path or a clock moves both, queueing in runs only the medians,
+    // a lucky or unlucky window only the least delayed.
+    let mut legs = [(0.0, 0.0); 2];
+    for (leg, f) in [
+        (0, (|s: &(i64, i64, i64, u64)| s.1) as fn(&_) -> i64),
+        (1, |s| s.2),
+    ] {
+        let mut both = [(0.0, 0.0); 2];
+        for (j, by_median) in [false, true].into_iter().enumerate() {
+            let (x, sigma, bend) = level_step(l, f, by_median);
+            // Thresholds: the samples' noise, and the statistic's own
+            // typical excursion while nothing steps.
+            let e = &mut l.excursion[2 * leg + j];
+            let thr = (STEP_SIGMAS * sigma).max(STEP_EXCURSIONS * *e).max(floor);
+            if x.abs() <= thr || !warm {
+                *e += (x.abs() - *e) / f64::from(l.evaluations.min(64));
+            }
+            // A drift that bends by half the threshold has the step inside
+            // a window: not this alignment.
+            let x = if bend * 2.0 > thr { 0.0 } else { x };
+            both[j] = (x, thr);
+        }
+        let [(x, thr), (y, thr_median)] = both;
+        legs[leg] = if x.abs() > thr && y.abs() > thr_median && x.signum() == y.signum() {
+            (x, thr)
+        } else {
+            (0.0, thr)
+        };
+    }
+    if !warm {
+        return None;
+    }
+    let [(ms, ms_thr), (sm, sm_thr)] = legs;
     let ms_big = ms.abs() > ms_thr;
     let sm_big = sm.abs() > sm_thr;
-    // Where the step is: the largest jump about the middle.
+    let score = ms.abs() / ms_thr + sm.abs() / sm_thr;
+    // Where the step is: the largest jump in the middle windows.
     let when = {
         let mid = 2 * STEP_WINDOW;
-        (mid - STEP_WINDOW / 2..mid + STEP_WINDOW / 2)
+        (mid - STEP_WINDOW..mid + STEP_WINDOW)
             .max_by_key(|&i| {
                 let (a, b) = (l.samples[i - 1], l.samples[i]);
                 (b.1 - a.1)
@@ -1361,6 +1439,7 @@ fn leg_step(l: &Legs) -> Option<(Kind, Detail, i64, u64)> {
         {
             let step = ((sm - ms) / 2.0) as i64;
             Some((
+                score,
                 Kind::TimeStep,
                 Detail::ClockStep { step_ns: step },
                 when.0,
@@ -1368,6 +1447,7 @@ fn leg_step(l: &Legs) -> Option<(Kind, Detail, i64, u64)> {
             ))
         }
         (true, false) | (false, true) => Some((
+            score,
             Kind::AsymmetryChange,
             Detail::PathStep {
                 sync_path_ns: if ms_big { ms as i64 } else { 0 },
@@ -1376,6 +1456,8 @@ fn leg_step(l: &Legs) -> Option<(Kind, Detail, i64, u64)> {
             when.0,
             when.1,
         )),
+        // Both legs the same way: the path's delay changed, not its
+        // asymmetry nor the clock.
         _ => None,
     }
 }
@@ -1400,4 +1482,115 @@ pub fn reserved_time_source(s: u8) -> bool {
         s,
         0x10 | 0x20 | 0x30 | 0x39 | 0x40 | 0x50 | 0x60 | 0x90 | 0xa0 | 0xf0..=0xfe
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Legs of `n` samples 62.5 ms apart: `ms(i)`, `sm(i)` ns.
+    fn legs(
+        n: usize,
+        ms: impl Fn(usize) -> i64,
+        sm: impl Fn(usize) -> i64,
+    ) -> Vec<(i64, i64, i64, u64)> {
+        (0..n)
+            .map(|i| (i as i64 * 62_500_000, ms(i), sm(i), i as u64 + 1))
+            .collect()
+    }
+
+    /// Runs the step detector over `samples`; the steps it tells.
+    fn steps(samples: &[(i64, i64, i64, u64)]) -> Vec<(Kind, Detail, u64)> {
+        let mut l = Legs {
+            resolution_ns: 1,
+            ..Legs::default()
+        };
+        let mut out = Vec::new();
+        for &s in samples {
+            if l.samples.len() == 4 * STEP_WINDOW {
+                l.samples.pop_front();
+            }
+            l.samples.push_back(s);
+            if l.cooldown > 0 {
+                l.cooldown -= 1;
+                continue;
+            }
+            match leg_step(&mut l) {
+                Some((score, kind, detail, t, frame))
+                    if l.candidate.is_none_or(|c| score > c.0) =>
+                {
+                    l.candidate = Some((score, kind, detail, t, frame));
+                    l.since_best = 0;
+                }
+                _ => l.since_best += 1,
+            }
+            if l.since_best >= STEP_WINDOW
+                && let Some((_, k, d, _, f)) = l.candidate.take()
+            {
+                l.cooldown = 3 * STEP_WINDOW;
+                out.push((k, d, f));
+            }
+        }
+        out
+    }
+
+    /// A little noise that repeats: ±300 ns.
+    fn noise(i: usize) -> i64 {
+        [0, 120, -80, 300, -300, 40, 200, -150, 90, -40, 10][i % 11]
+    }
+
+    #[test]
+    fn a_step_of_one_leg_is_an_asymmetry_change_with_its_sign_and_place() {
+        // The Sync's leg grows by 20 µs at sample 100; the drift of the
+        // capture clock (8 ppm) moves both legs the opposite ways.
+        let drift = |i: usize| (i as f64 * 62.5e6 * 8e-6) as i64;
+        let s = legs(
+            200,
+            |i| 5_000 - drift(i) + noise(i) + if i >= 100 { 20_000 } else { 0 },
+            |i| 5_000 + drift(i) + noise(i + 3),
+        );
+        let got = steps(&s);
+        assert_eq!(got.len(), 1, "{got:?}");
+        let (kind, detail, frame) = got[0];
+        assert_eq!(kind, Kind::AsymmetryChange);
+        let Detail::PathStep {
+            sync_path_ns,
+            delay_path_ns,
+        } = detail
+        else {
+            panic!("{detail:?}")
+        };
+        assert!((sync_path_ns - 20_000).abs() < 4_000, "{sync_path_ns}");
+        assert_eq!(delay_path_ns, 0);
+        assert_eq!(frame, 101, "the first sample after the step");
+    }
+
+    #[test]
+    fn opposite_steps_of_both_legs_are_a_time_step() {
+        let s = legs(
+            200,
+            |i| 5_000 + noise(i) - if i >= 120 { 50_000 } else { 0 },
+            |i| 5_000 + noise(i + 5) + if i >= 120 { 50_000 } else { 0 },
+        );
+        let got = steps(&s);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, Kind::TimeStep);
+        let Detail::ClockStep { step_ns } = got[0].1 else {
+            panic!()
+        };
+        assert!((step_ns - 50_000).abs() < 1_000, "{step_ns}");
+        assert_eq!(got[0].2, 121);
+    }
+
+    #[test]
+    fn noise_drift_and_queueing_in_runs_make_no_step() {
+        // Bimodal queueing in runs of up to 5 (as a TIMESAFE capture has),
+        // a drift of 50 ppm: no step.
+        let s = legs(
+            2000,
+            |i| 1_500 + noise(i) + if (i / 3) % 4 == 1 { 70_000 } else { 0 } - (i as i64 * 3_125),
+            |i| 9_000 + noise(i + 1) + (i as i64 * 3_125),
+        );
+        assert_eq!(steps(&s), vec![]);
+    }
 }
