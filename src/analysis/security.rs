@@ -1486,7 +1486,130 @@ pub fn reserved_time_source(s: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Analyzer;
+    use super::super::testing::{frame, message, port, see, ts};
     use super::*;
+
+    const MS: i64 = 1_000_000;
+    const T0: i64 = 1_700_000_000_000_000_000;
+
+    /// A one-step Sync from `src` with sequenceId `seq`, stamped
+    /// `stamp_ns` and captured at `t`.
+    fn sync(a: &mut Analyzer, src: PortIdentity, seq: u16, stamp_ns: i64, t: i64) {
+        let body = ts(
+            (stamp_ns / 1_000_000_000) as u64,
+            (stamp_ns % 1_000_000_000) as u32,
+        );
+        let m = message(0x0, src, seq, 0, -4, &body);
+        see(a, &m, &frame(), t);
+    }
+
+    fn alerts(a: &Analyzer, kind: Kind) -> u64 {
+        a.security
+            .alerts
+            .iter()
+            .filter(|x| x.kind == kind)
+            .map(|x| x.count)
+            .sum()
+    }
+
+    #[test]
+    fn a_second_progression_under_the_masters_identity_is_spoofed_and_kept_out() {
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        for i in 0..64u16 {
+            let t = T0 + i64::from(i) * 62 * MS;
+            sync(&mut a, gm, 100 + i, t, t);
+            // The attacker's, in between: its own sequenceIds, 1 s ahead.
+            if i >= 16 {
+                let t = t + 31 * MS;
+                sync(&mut a, gm, 30_000 + i, t + 1_000 * MS, t);
+            }
+        }
+        a.finish();
+        assert_eq!(alerts(&a, Kind::SpoofedMessages), 48);
+        assert_eq!(a.security.set_aside[0], 48);
+        // The genuine stream is what the exchanges saw; health saw the
+        // attacker's first too, while it might have been a restart (a
+        // jump there and back).
+        assert_eq!(a.exchanges.sync_follow_up.one_step, 64);
+        let s = a.health.streams.values().next().unwrap();
+        assert_eq!((s.count, s.gaps, s.restarts), (65, 0, 2));
+    }
+
+    #[test]
+    fn a_restart_or_a_step_is_no_spoofing() {
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        for i in 0..100u16 {
+            let t = T0 + i64::from(i) * 62 * MS;
+            // From message 50 on, another sequenceId and a clock 5 s on.
+            let (seq, stamp) = if i < 50 {
+                (i, t)
+            } else {
+                (9000 + i, t + 5_000 * MS)
+            };
+            sync(&mut a, gm, seq, stamp, t);
+        }
+        a.finish();
+        assert_eq!(alerts(&a, Kind::SpoofedMessages), 0);
+        // The first message of the new progression waited for the next.
+        assert_eq!(a.security.set_aside[0], 1);
+        let step = a
+            .security
+            .alerts
+            .iter()
+            .find(|x| x.kind == Kind::TimestampStep)
+            .expect("the step is told");
+        assert_eq!(
+            step.detail,
+            Detail::StreamStep {
+                step_ns: 5_000 * MS
+            }
+        );
+    }
+
+    #[test]
+    fn a_message_sent_again_later_is_replayed() {
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        for i in 0..64u16 {
+            let t = T0 + i64::from(i) * 62 * MS;
+            sync(&mut a, gm, i, t, t);
+            // Message i - 32 again, 2 s later, and a copy 300 ms late.
+            if i >= 32 {
+                let old = T0 + i64::from(i - 32) * 62 * MS;
+                sync(&mut a, gm, i - 32, old, t + MS);
+                let recent = T0 + i64::from(i - 5) * 62 * MS;
+                sync(&mut a, gm, i - 5, recent, t + 2 * MS);
+            }
+        }
+        a.finish();
+        let repeat = a
+            .security
+            .alerts
+            .iter()
+            .find(|x| matches!(x.detail, Detail::Repeat { .. }));
+        assert_eq!(repeat.map(|x| x.count), Some(32));
+        let late = a
+            .security
+            .alerts
+            .iter()
+            .find(|x| matches!(x.detail, Detail::Backwards { .. }));
+        assert_eq!(late.map(|x| x.count), Some(32));
+        assert_eq!(a.security.set_aside[1], 64);
+        assert_eq!(alerts(&a, Kind::SpoofedMessages), 0);
+    }
+
+    #[test]
+    fn nanoseconds_of_a_second_or_more_are_invalid_and_kept_out() {
+        let mut a = Analyzer::default();
+        let m = message(0x0, port(1, 1), 1, 0, -4, &ts(5, 1_000_000_000));
+        see(&mut a, &m, &frame(), T0);
+        assert_eq!(alerts(&a, Kind::InvalidField), 1);
+        assert_eq!(a.security.set_aside[2], 1);
+        assert_eq!(a.exchanges.sync_follow_up.one_step, 0);
+    }
 
     /// Legs of `n` samples 62.5 ms apart: `ms(i)`, `sm(i)` ns.
     fn legs(
