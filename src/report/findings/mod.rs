@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod quality;
 pub mod security;
 
 use super::estimates::EstimateJson;
@@ -200,6 +201,7 @@ pub const SHORT_SPAN_NS: i64 = 10_000_000_000;
 /// Findings from a summary and its estimates, worst first (then by count).
 pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
     let mut v = security::findings(s);
+    v.extend(quality::findings(s));
     let mut add = |f: Finding| v.push(f);
     if s.errors.count > 0 {
         let first = s.errors.first.first();

@@ -60,6 +60,10 @@ pub struct Summary {
     pub untracked: u64,
     /// Messages kept out of the exchanges, hence out of every estimate.
     pub set_aside: SetAsideJson,
+    /// What ports announced of their grandmaster, changed mid-capture
+    /// (worded into `findings`).
+    #[serde(skip)]
+    pub dataset_changes: Vec<crate::analysis::inventory::DatasetChange>,
     /// The security tracker's alerts with their points' names: worded
     /// into `findings` (`report::findings::security`).
     #[serde(skip)]
@@ -251,6 +255,7 @@ impl Summary {
                 })
                 .collect(),
             untracked: a.untracked(),
+            dataset_changes: a.inventory.dataset_changes.clone(),
             set_aside: SetAsideJson {
                 spoofed: a.security.set_aside[0],
                 replayed: a.security.set_aside[1],
