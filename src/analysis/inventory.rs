@@ -207,6 +207,69 @@ pub enum GmChangeReason {
     AfterTimeout,
 }
 
+/// Dataset fields whose change in mid-capture matters (§7.6, §13.5).
+pub mod changed {
+    pub const CURRENT_UTC_OFFSET: u16 = 1;
+    pub const CURRENT_UTC_OFFSET_VALID: u16 = 1 << 1;
+    pub const LEAP61: u16 = 1 << 2;
+    pub const LEAP59: u16 = 1 << 3;
+    pub const PTP_TIMESCALE: u16 = 1 << 4;
+    pub const TIME_TRACEABLE: u16 = 1 << 5;
+    pub const FREQUENCY_TRACEABLE: u16 = 1 << 6;
+    pub const CLOCK_CLASS: u16 = 1 << 7;
+    pub const CLOCK_ACCURACY: u16 = 1 << 8;
+    pub const TIME_SOURCE: u16 = 1 << 9;
+}
+
+/// A change of what one port announces of one grandmaster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatasetChange {
+    pub time_ns: i64,
+    pub frame: u64,
+    pub major_sdo_id: u8,
+    pub domain: u8,
+    pub port: PortIdentity,
+    pub grandmaster: ClockIdentity,
+    /// [`changed`] bits.
+    pub fields: u16,
+    pub from: Dataset,
+    pub to: Dataset,
+}
+
+impl Dataset {
+    /// The [`changed`] bits of `self` against `other`.
+    pub fn changed_from(&self, other: &Dataset) -> u16 {
+        use changed::*;
+        let mut f = 0;
+        for (bit, differ) in [
+            (
+                CURRENT_UTC_OFFSET,
+                self.current_utc_offset != other.current_utc_offset,
+            ),
+            (
+                CURRENT_UTC_OFFSET_VALID,
+                self.current_utc_offset_valid != other.current_utc_offset_valid,
+            ),
+            (LEAP61, self.leap61 != other.leap61),
+            (LEAP59, self.leap59 != other.leap59),
+            (PTP_TIMESCALE, self.ptp_timescale != other.ptp_timescale),
+            (TIME_TRACEABLE, self.time_traceable != other.time_traceable),
+            (
+                FREQUENCY_TRACEABLE,
+                self.frequency_traceable != other.frequency_traceable,
+            ),
+            (CLOCK_CLASS, self.clock_class != other.clock_class),
+            (CLOCK_ACCURACY, self.clock_accuracy != other.clock_accuracy),
+            (TIME_SOURCE, self.time_source != other.time_source),
+        ] {
+            if differ {
+                f |= bit;
+            }
+        }
+        f
+    }
+}
+
 /// A change of a domain's best grandmaster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GmChange {
@@ -237,6 +300,14 @@ pub struct Inventory {
     ports: HashMap<(u8, u8, PortIdentity), Port>,
     pub changes: Vec<GmChange>,
     pub change_count: u64,
+    /// Changes from one grandmaster (or none) to another since the caller
+    /// last drained it, not counting a domain's first: (majorSdoId,
+    /// domain, time).
+    pub recent_changes: Vec<(u8, u8, i64)>,
+    /// What a port announces of its grandmaster, changed mid-capture: the
+    /// first [`MAX_CHANGES`], all counted.
+    pub dataset_changes: Vec<DatasetChange>,
+    pub dataset_change_count: u64,
     /// Messages from ports beyond [`Config::max_streams`].
     pub untracked: u64,
     last_check_ns: i64,
@@ -250,6 +321,9 @@ impl Inventory {
             ports: HashMap::default(),
             changes: Vec::new(),
             change_count: 0,
+            recent_changes: Vec::new(),
+            dataset_changes: Vec::new(),
+            dataset_change_count: 0,
             untracked: 0,
             last_check_ns: i64::MIN,
         }
@@ -317,6 +391,27 @@ impl Inventory {
             }
             let interval = log_interval_ns(h.log_message_interval).unwrap_or(1_000_000_000);
             let timeout_ns = interval * i64::from(self.config.receipt_timeout_intervals);
+            if let Some(before) = d.announcers.get(&pid)
+                && before.dataset.grandmaster_identity == ds.grandmaster_identity
+            {
+                let fields = ds.changed_from(&before.dataset);
+                if fields != 0 {
+                    self.dataset_change_count += 1;
+                    if self.dataset_changes.len() < MAX_CHANGES {
+                        self.dataset_changes.push(DatasetChange {
+                            time_ns: t,
+                            frame: o.frame,
+                            major_sdo_id: h.major_sdo_id,
+                            domain: h.domain_number,
+                            port: pid,
+                            grandmaster: ds.grandmaster_identity,
+                            fields,
+                            from: before.dataset.clone(),
+                            to: ds.clone(),
+                        });
+                    }
+                }
+            }
             if has_room(&d.announcers, &pid, self.config.max_streams) {
                 d.announcers.insert(
                     pid,
@@ -395,6 +490,9 @@ impl Inventory {
         d.current = best_id;
         d.had_grandmaster |= best_id.is_some();
         self.change_count += 1;
+        if reason != GmChangeReason::First && self.recent_changes.len() < MAX_CHANGES {
+            self.recent_changes.push((key.0, key.1, now));
+        }
         if self.changes.len() < MAX_CHANGES {
             self.changes.push(change);
         }

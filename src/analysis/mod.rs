@@ -13,7 +13,11 @@
 //!   added per hop, source MAC and other octets changed, TC findings;
 //! - [`health`]: per port and message type, intervals against the advertised
 //!   logMessageInterval, sequence gaps, duplicates, reordering, timeouts and
-//!   flag changes; per stream, the correctionField carried ([`correction`]).
+//!   flag changes; per stream, the correctionField carried ([`correction`]);
+//! - [`security`]: spoofed, replayed and rogue messages, floods, forbidden
+//!   values, grandmaster flapping, time steps and asymmetry changes, as
+//!   alerts with their evidence. Spoofed and replayed messages are not
+//!   matched into exchanges, so no estimate rests on them.
 //!
 //! The trackers return plain values: capture points are [`PointId`]s and
 //! findings are enums. Names, wording and the JSON schema belong to
@@ -28,6 +32,7 @@ pub mod exchange;
 pub mod health;
 pub mod inventory;
 pub mod ledger;
+pub mod security;
 pub mod stats;
 
 use crate::wire::Message;
@@ -136,6 +141,7 @@ pub struct Analyzer {
     pub exchanges: exchange::Exchanges,
     pub health: health::Health,
     pub ledger: ledger::Ledger,
+    pub security: security::Security,
     /// Messages per v2 messageType nibble.
     pub messages: [u64; 16],
     pub v1_messages: u64,
@@ -160,6 +166,7 @@ impl Analyzer {
             exchanges: exchange::Exchanges::new(config),
             health: health::Health::new(config),
             ledger: ledger::Ledger::new(config),
+            security: security::Security::new(config.max_streams),
             messages: [0; 16],
             v1_messages: 0,
             malformed: 0,
@@ -193,10 +200,32 @@ impl Analyzer {
         let h = &o.message.header;
         self.messages[usize::from(h.message_type.0 & 0x0f)] += 1;
         let now = self.now_ns.map_or(o.time_ns, |n| n.max(o.time_ns));
+        let verdict = self.security.observe(o);
         self.inventory.observe(o, now);
+        for (sdo, domain, t) in self.inventory.recent_changes.drain(..) {
+            self.security.grandmaster_change(sdo, domain, t);
+        }
+        // Spoofed and replayed messages make no exchange, hence no
+        // estimate, and are not the stream's: its health is the genuine
+        // sender's (the security findings say what else came).
+        match verdict {
+            security::Verdict::Genuine => {}
+            security::Verdict::Suspect => {
+                self.health.observe(o, None);
+                self.ledger.observe(o, now);
+                return None;
+            }
+            _ => {
+                self.ledger.observe(o, now);
+                return None;
+            }
+        }
         let outcome = self.exchanges.observe(o, now);
         self.health.observe(o, outcome.response_ns);
         self.ledger.observe(o, now);
+        if let Some(m) = &outcome.measurement {
+            self.security.measurement(m);
+        }
         outcome.measurement
     }
 
@@ -236,6 +265,7 @@ impl Analyzer {
             self.exchanges.finish();
             self.health.finish(now);
         }
+        self.security.finish();
     }
 }
 

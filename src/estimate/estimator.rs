@@ -26,7 +26,7 @@ use super::sample::{e2e_sample, p2p_sample, peer_delay};
 use super::stats::Summary;
 use super::{DelayMechanism, Estimate, Sample, Track, TrackKey};
 use crate::analysis::{HashMap, Measurement, PointId, capped_entry};
-use crate::wire::PortIdentity;
+use crate::wire::{Duration, PortIdentity};
 
 /// A P2P link delay below this, seen at a point, means the point is at
 /// the responder's end (or the link is shorter than a metre): not used.
@@ -209,6 +209,21 @@ impl Estimator {
                 let track = self.track(key, resolution_ns)?;
                 if s.mean_path_delay_ns < 0.0 {
                     track.inconsistent += 1;
+                    // Corrections can make a path delay negative by at
+                    // most what they add up to; beyond, the timestamps
+                    // contradict each other.
+                    let corrections = [
+                        sync.sync_correction,
+                        sync.follow_up_correction,
+                        delay.resp_correction,
+                        delay.req_correction,
+                    ]
+                    .iter()
+                    .map(|c| Duration::from(*c).to_ns_f64().abs())
+                    .sum::<f64>();
+                    if -s.mean_path_delay_ns > corrections + track.resolution_ns {
+                        track.inconsistent_timestamps += 1;
+                    }
                     return None;
                 }
                 // The Sync's leg is the mean path delay plus the asymmetry.

@@ -23,6 +23,12 @@ pub enum Inconsistency {
     /// not where the slave's port timestamps (e.g. it is before a TC's
     /// egress timestamp), and causality does not bound their offsets.
     NegativeMeanPathDelay,
+    /// E2E samples whose mean path delay came out negative by more than
+    /// all the corrections they carry: no correction explains them, the
+    /// timestamps themselves contradict each other (spoofed, replayed or
+    /// wrong timestamps, or a clock stepped between the Sync and the
+    /// Delay_Req).
+    InconsistentTimestamps,
 }
 
 /// Running statistics of a track's estimates.

@@ -44,6 +44,8 @@ pub struct Track {
     pub delay_asymmetry_ns: f64,
     /// Samples set aside (see [`Inconsistency`]), not used.
     pub inconsistent: u64,
+    /// Of those, the ones no correction explains.
+    pub inconsistent_timestamps: u64,
 }
 
 impl Track {
@@ -57,6 +59,7 @@ impl Track {
             resolution_ns,
             delay_asymmetry_ns: 0.0,
             inconsistent: 0,
+            inconsistent_timestamps: 0,
         }
     }
 
@@ -112,7 +115,13 @@ impl Track {
         Summary {
             samples: s.samples,
             inconsistent_samples: self.inconsistent,
-            inconsistency: (self.inconsistent > 0).then_some(Inconsistency::NegativeMeanPathDelay),
+            inconsistency: (self.inconsistent > 0).then_some(
+                if self.inconsistent_timestamps * 2 > self.inconsistent {
+                    Inconsistency::InconsistentTimestamps
+                } else {
+                    Inconsistency::NegativeMeanPathDelay
+                },
+            ),
             conflicts: self.causal.conflicts,
             offset_median_ns: s.offsets.quantile(0.5),
             offset_rms_ns: s.offset_rms_ns(),

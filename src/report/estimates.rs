@@ -15,6 +15,9 @@ pub fn inconsistency_note(i: Inconsistency) -> &'static str {
         Inconsistency::NegativeMeanPathDelay => {
             "samples with a negative path delay were set aside: the corrections exceed the transit seen at this point (it is not where the slave's port timestamps, e.g. before a TC's egress timestamp); their offsets are not bounded by causality"
         }
+        Inconsistency::InconsistentTimestamps => {
+            "samples with a negative path delay larger than all their corrections were set aside: no correction explains them, so the timestamps contradict each other (spoofed, replayed or wrong timestamps, or a clock stepped between the Sync and the Delay_Req)"
+        }
     }
 }
 

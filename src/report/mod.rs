@@ -13,7 +13,8 @@ mod json;
 pub mod summary;
 mod text;
 
-pub use findings::{Analysis, Finding, Severity, findings};
+pub use findings::security::ATTACK_KINDS;
+pub use findings::{Analysis, Evidence, Finding, Severity, findings};
 pub use summary::{Summary, fmt_ns};
 
 use std::io::{self, Write};

@@ -44,13 +44,40 @@ fn findings_text(v: &[Finding]) -> String {
     }
     for f in v {
         o.push_str(&format!(
-            "  {:<8} {}: {}\n",
+            "  {:<8} {}: {}\n           [{}] {}\n",
             f.severity.name(),
             f.subject,
-            f.text
+            f.text,
+            f.kind,
+            evidence_line(f)
         ));
     }
     o
+}
+
+/// A finding's evidence and clause on one line.
+pub fn evidence_line(f: &Finding) -> String {
+    let e = &f.evidence;
+    let secs = |t: i64| {
+        format!(
+            "{}.{:09}",
+            t.div_euclid(1_000_000_000),
+            t.rem_euclid(1_000_000_000)
+        )
+    };
+    let mut parts = vec![format!("{} concerned", e.count)];
+    if let Some(frame) = e.first_frame {
+        parts.push(format!("first frame {frame}"));
+    }
+    match (e.first_ns, e.last_ns) {
+        (Some(a), Some(b)) if a != b => parts.push(format!("{} to {}", secs(a), secs(b))),
+        (Some(a), _) => parts.push(format!("at {}", secs(a))),
+        _ => {}
+    }
+    if let Some(c) = f.clause {
+        parts.push(c.to_string());
+    }
+    parts.join("; ")
 }
 
 fn estimates_text(v: &[EstimateJson]) -> String {

@@ -16,6 +16,8 @@ pub struct Clock {
     t0: i64,
     /// Offset (ns) at each knot and the frequency error over the next.
     knots: Vec<(f64, f64)>,
+    /// A step of the clock: from true time `.0` on, `.1` ns more.
+    step: Option<(i64, f64)>,
 }
 
 impl Clock {
@@ -31,7 +33,17 @@ impl Clock {
                 freq += step * normal(rng);
             }
         }
-        Self { t0, knots }
+        Self {
+            t0,
+            knots,
+            step: None,
+        }
+    }
+
+    /// The clock, stepped by `ns` at true time `at`.
+    pub(super) fn with_step(mut self, at: i64, ns: f64) -> Self {
+        self.step = Some((at, ns));
+        self
     }
 
     /// Offset from true time at true time `t`, ns.
@@ -39,7 +51,8 @@ impl Clock {
         let k = ((t - self.t0).max(0) / KNOT_NS) as usize;
         let k = k.min(self.knots.len() - 1);
         let (off, freq) = self.knots[k];
-        off + freq * (t - self.t0 - k as i64 * KNOT_NS) as f64
+        let stepped = self.step.filter(|&(at, _)| t >= at).map_or(0.0, |s| s.1);
+        off + freq * (t - self.t0 - k as i64 * KNOT_NS) as f64 + stepped
     }
 
     /// Frequency error at true time `t` (ns per ns).

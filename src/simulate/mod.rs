@@ -24,7 +24,7 @@ pub mod scenario;
 mod truth;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -36,8 +36,8 @@ use crate::wire::{
     PortIdentity, Timestamp,
 };
 pub use clock::Clock;
-pub use scenario::{ClockSpec, Mechanism, Pdv, Point, Scenario, Side};
-pub use truth::{GmTruth, HopTruth, LinkTruth, OffsetSeries, PointTruth, Truth};
+pub use scenario::{Attack, AttackKind, ClockSpec, Mechanism, Pdv, Point, Scenario, Side};
+pub use truth::{AttackTruth, GmTruth, HopTruth, LinkTruth, OffsetSeries, PointTruth, Truth};
 
 /// Clock frequencies change (random walk) every this many ns.
 pub const KNOT_NS: i64 = 250_000_000;
@@ -96,6 +96,8 @@ enum Ev {
         dir: Dir,
         msg: Msg,
     },
+    /// The attacker's next move.
+    Attack,
 }
 
 struct Queued {
@@ -161,7 +163,16 @@ struct Sim<'s> {
     link_delays: Vec<(Stats, Stats)>,
     frames: Vec<u64>,
     buf: Vec<u8>,
+    /// The attack's window, true time.
+    attack_window: Option<(i64, i64)>,
+    /// The grandmaster's Syncs and Follow_Ups, for a replay attack.
+    recorded: VecDeque<(i64, Msg)>,
 }
+
+/// The attacker's port: a MAC of its own.
+const ATTACKER_MAC: [u8; 6] = [2, 0, 0, 0, 0x66, 1];
+/// The attacker's sequenceIds (spoofed: far from the grandmaster's).
+const ATTACKER: usize = 2000;
 
 const HOP_TYPES: [(MessageType, &str); 5] = [
     (MessageType::SYNC, "Sync"),
@@ -189,6 +200,16 @@ impl<'s> Sim<'s> {
             .iter()
             .map(|g| Clock::new(&g.clock, t0, dur, &mut rng))
             .collect();
+        let attack_window = s
+            .attack
+            .map(|a| (t0 + (a.start_s * 1e9) as i64, t0 + (a.end_s * 1e9) as i64));
+        let gm_clocks: Vec<Clock> = match (s.attack, attack_window) {
+            (Some(a), Some((from, _))) if a.kind == AttackKind::TimeStep => gm_clocks
+                .into_iter()
+                .map(|c| c.with_step(from, a.size_ns))
+                .collect(),
+            _ => gm_clocks,
+        };
         let tc_clocks: Vec<Clock> = s
             .tcs
             .iter()
@@ -248,7 +269,164 @@ impl<'s> Sim<'s> {
             residence: (0..s.tcs.len()).map(|_| Default::default()).collect(),
             link_delays: (0..n_links).map(|_| Default::default()).collect(),
             buf: Vec::with_capacity(128),
+            attack_window,
+            recorded: VecDeque::new(),
             s,
+        }
+    }
+
+    /// Delay an attack adds to `link` downstream at true time `t`, ns.
+    fn attack_delay(&self, link: usize, t: i64) -> f64 {
+        match (self.s.attack, self.attack_window) {
+            (Some(a), Some((from, to)))
+                if a.kind == AttackKind::AsymmetryChange && link == 0 && from <= t && t < to =>
+            {
+                a.size_ns
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// A Sync (and its Follow_Up when two-step) from `port` at `t`, with
+    /// sequenceId `seq` and the reading `reading` (2^-16 ns).
+    fn sync_from(&mut self, t: i64, port: PortIdentity, mac: [u8; 6], seq: u16, reading: i128) {
+        let s = self.s;
+        let (ts, frac) = split(reading);
+        let mut h = self.header(MessageType::SYNC, port, seq, s.log_sync_interval);
+        if s.two_step {
+            let sync = self.msg(
+                h,
+                Body::Sync(Sync {
+                    origin_timestamp: ts,
+                }),
+                mac,
+            );
+            self.send(t, 0, 0, sync);
+            let mut fh = self.header(MessageType::FOLLOW_UP, port, seq, s.log_sync_interval);
+            fh.correction_field = Correction(frac);
+            let fu = self.msg(
+                fh,
+                Body::FollowUp(FollowUp {
+                    precise_origin_timestamp: ts,
+                }),
+                mac,
+            );
+            self.send(t + 20_000, 0, 0, fu);
+        } else {
+            h.correction_field = Correction(frac);
+            let sync = self.msg(
+                h,
+                Body::Sync(Sync {
+                    origin_timestamp: ts,
+                }),
+                mac,
+            );
+            self.send(t, 0, 0, sync);
+        }
+    }
+
+    /// An Announce from the attacker's port, claiming the best dataset.
+    fn rogue_announce(&mut self, t: i64) {
+        let s = self.s;
+        let port = PortIdentity {
+            clock_identity: identity(ATTACKER_MAC),
+            port_number: 1,
+        };
+        let seq = self.next_id(ATTACKER, MessageType::ANNOUNCE);
+        let h = self.header(MessageType::ANNOUNCE, port, seq, s.log_announce_interval);
+        let (ts, _) = split(self.gm_clocks[0].reading(t));
+        let a = Announce {
+            origin_timestamp: ts,
+            current_utc_offset: 37,
+            reserved: 0,
+            grandmaster_priority1: 0,
+            grandmaster_clock_quality: ClockQuality {
+                clock_class: 6,
+                clock_accuracy: 0x21,
+                offset_scaled_log_variance: 0x4e5d,
+            },
+            grandmaster_priority2: 0,
+            grandmaster_identity: port.clock_identity,
+            steps_removed: 0,
+            time_source: 0x20,
+        };
+        let m = self.msg(h, Body::Announce(a), ATTACKER_MAC);
+        self.send(t, 0, 0, m);
+    }
+
+    /// The attacker's move at `t` (inside its window).
+    fn attack(&mut self, t: i64) {
+        let (Some(a), Some((from, to))) = (self.s.attack, self.attack_window) else {
+            return;
+        };
+        if t >= to {
+            return;
+        }
+        let s = self.s;
+        let sync_i = interval_ns(s.log_sync_interval);
+        let announce_i = interval_ns(s.log_announce_interval);
+        let own = PortIdentity {
+            clock_identity: identity(ATTACKER_MAC),
+            port_number: 1,
+        };
+        let next = match a.kind {
+            AttackKind::SpoofedMessages => {
+                // The grandmaster's identity and MAC, another progression.
+                let (port, mac) = self.port(0, 0, t);
+                let seq = self
+                    .next_id(ATTACKER, MessageType::SYNC)
+                    .wrapping_add(30_000);
+                let reading = self.gm_clocks[0].reading(t) + (a.size_ns * K as f64) as i128;
+                self.sync_from(t, port, mac, seq, reading);
+                t + sync_i
+            }
+            AttackKind::RogueAnnounce => {
+                self.rogue_announce(t);
+                t + announce_i
+            }
+            AttackKind::GrandmasterFlapping => {
+                // On for two announce intervals, off for five.
+                if ((t - from) / announce_i) % 7 < 2 {
+                    self.rogue_announce(t);
+                }
+                t + announce_i
+            }
+            AttackKind::MessageFlood => {
+                let seq = self.next_id(ATTACKER, MessageType::SYNC);
+                let reading = self.gm_clocks[0].reading(t);
+                self.sync_from(t, own, ATTACKER_MAC, seq, reading);
+                t + sync_i / 8
+            }
+            AttackKind::ReplayedMessages => {
+                let late = a.size_ns as i64;
+                while let Some(&(sent, m)) = self.recorded.front() {
+                    if sent > t - late {
+                        break;
+                    }
+                    self.recorded.pop_front();
+                    self.send(t, 0, 0, m);
+                }
+                t + sync_i
+            }
+            AttackKind::InvalidField => {
+                let seq = self.next_id(ATTACKER, MessageType::SYNC);
+                let (mut ts, _) = split(self.gm_clocks[0].reading(t));
+                ts.nanoseconds += 1_000_000_000;
+                let h = self.header(MessageType::SYNC, own, seq, s.log_sync_interval);
+                let m = self.msg(
+                    h,
+                    Body::Sync(Sync {
+                        origin_timestamp: ts,
+                    }),
+                    ATTACKER_MAC,
+                );
+                self.send(t, 0, 0, m);
+                t + 1_000_000_000
+            }
+            AttackKind::AsymmetryChange | AttackKind::TimeStep => return,
+        };
+        if next < to {
+            self.push(next, Ev::Attack);
         }
     }
 
@@ -404,6 +582,22 @@ impl<'s> Sim<'s> {
         }
     }
 
+    /// Keeps a grandmaster message for a replay attack to send again.
+    fn record(&mut self, t: i64, msg: Msg) {
+        let Some(a) = self
+            .s
+            .attack
+            .filter(|a| a.kind == AttackKind::ReplayedMessages)
+        else {
+            return;
+        };
+        self.recorded.push_back((t, msg));
+        let keep = a.size_ns as i64 + 2_000_000_000;
+        while self.recorded.front().is_some_and(|&(s, _)| s < t - keep) {
+            self.recorded.pop_front();
+        }
+    }
+
     fn send(&mut self, t: i64, node: usize, link: usize, msg: Msg) {
         let dir = if link == node { Dir::Down } else { Dir::Up };
         self.push(t, Ev::Depart { link, dir, msg });
@@ -416,6 +610,9 @@ impl<'s> Sim<'s> {
                 .random_range(0..interval_ns(self.s.log_sync_interval));
             self.push(self.t0 + j, Ev::SyncTimer(g));
             self.push(self.t0 + j + 1_000_000, Ev::AnnounceTimer(g));
+        }
+        if let Some((from, _)) = self.attack_window {
+            self.push(from, Ev::Attack);
         }
         match self.s.delay_mechanism {
             Mechanism::E2E => {
@@ -474,6 +671,8 @@ impl<'s> Sim<'s> {
                     );
                     let lat = self.rng.random_range(10_000..60_000);
                     self.send(t + lat, 0, 0, fu);
+                    self.record(t, sync);
+                    self.record(t + lat, fu);
                 } else {
                     h.correction_field = Correction(frac);
                     let sync = self.msg(
@@ -484,6 +683,7 @@ impl<'s> Sim<'s> {
                         mac,
                     );
                     self.send(t, 0, 0, sync);
+                    self.record(t, sync);
                 }
             }
             Ev::AnnounceTimer(g) => {
@@ -564,6 +764,7 @@ impl<'s> Sim<'s> {
                 );
                 self.send(t, node, link, m);
             }
+            Ev::Attack => self.attack(t),
             Ev::Depart { link, dir, msg } => self.depart(t, link, dir, msg, sink),
             Ev::Arrive { link, dir, msg } => self.arrive(t, link, dir, msg, sink),
         }

@@ -25,7 +25,7 @@ impl Sim<'_> {
         }
         let half = l.asymmetry_ns / 2.0;
         let fixed = if dir == Dir::Down {
-            l.fixed_ns + half
+            l.fixed_ns + half + self.attack_delay(link, t)
         } else {
             l.fixed_ns - half
         };

@@ -125,6 +125,59 @@ fn start() -> i64 {
     1_790_000_000
 }
 
+/// What an attacker does (IEEE 1588-2019 Annex P), from `start_s` to
+/// `end_s` (seconds from the start); the truth file names the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackKind {
+    /// Sync and Follow_Up under the grandmaster's port identity, with a
+    /// sequenceId progression of their own and timestamps `size_ns` off.
+    SpoofedMessages,
+    /// A port announcing itself with priority1 0, beside the grandmaster.
+    RogueAnnounce,
+    /// The same, on for two announce intervals and off for five, by turns.
+    GrandmasterFlapping,
+    /// Syncs from the attacker's own port at 8 times the rate it advertises.
+    MessageFlood,
+    /// The grandmaster's Sync and Follow_Up sent again `size_ns` later.
+    ReplayedMessages,
+    /// Syncs from the attacker's own port with nanoseconds ≥ 10^9.
+    InvalidField,
+    /// The first link's master-to-slave delay grows by `size_ns`.
+    AsymmetryChange,
+    /// The grandmaster's clock steps by `size_ns`, once, at `start_s`.
+    TimeStep,
+}
+
+impl AttackKind {
+    /// The finding kind it should raise.
+    pub fn name(self) -> &'static str {
+        match self {
+            AttackKind::SpoofedMessages => "spoofed_messages",
+            AttackKind::RogueAnnounce => "rogue_announce",
+            AttackKind::GrandmasterFlapping => "grandmaster_flapping",
+            AttackKind::MessageFlood => "message_flood",
+            AttackKind::ReplayedMessages => "replayed_messages",
+            AttackKind::InvalidField => "invalid_field",
+            AttackKind::AsymmetryChange => "asymmetry_change",
+            AttackKind::TimeStep => "time_step",
+        }
+    }
+}
+
+/// An attack on the simulated network.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attack {
+    pub kind: AttackKind,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// How far timestamps are off (spoofed), how late copies come
+    /// (replayed), the delay added (asymmetry) or the step (time step), ns.
+    #[serde(default)]
+    pub size_ns: f64,
+}
+
 /// A whole simulation.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,10 +213,14 @@ pub struct Scenario {
     /// Capture points; unset: one named `slave` at the slave's end.
     #[serde(default)]
     pub points: Vec<Point>,
+    /// An attack, if any.
+    #[serde(default)]
+    pub attack: Option<Attack>,
 }
 
-/// The named scenarios shipped with ptpscope (`scenarios/*.toml`).
-pub const NAMED: [(&str, &str); 6] = [
+/// The named scenarios shipped with ptpscope (`scenarios/*.toml`); the
+/// `attack-*` ones put one attack each on a quiet LAN.
+pub const NAMED: [(&str, &str); 14] = [
     ("quiet-lan", include_str!("../../scenarios/quiet-lan.toml")),
     (
         "congested-lan",
@@ -178,6 +235,38 @@ pub const NAMED: [(&str, &str); 6] = [
     (
         "gm-failover",
         include_str!("../../scenarios/gm-failover.toml"),
+    ),
+    (
+        "attack-spoofed-messages",
+        include_str!("../../scenarios/attack-spoofed-messages.toml"),
+    ),
+    (
+        "attack-rogue-announce",
+        include_str!("../../scenarios/attack-rogue-announce.toml"),
+    ),
+    (
+        "attack-grandmaster-flapping",
+        include_str!("../../scenarios/attack-grandmaster-flapping.toml"),
+    ),
+    (
+        "attack-message-flood",
+        include_str!("../../scenarios/attack-message-flood.toml"),
+    ),
+    (
+        "attack-replayed-messages",
+        include_str!("../../scenarios/attack-replayed-messages.toml"),
+    ),
+    (
+        "attack-invalid-field",
+        include_str!("../../scenarios/attack-invalid-field.toml"),
+    ),
+    (
+        "attack-asymmetry-change",
+        include_str!("../../scenarios/attack-asymmetry-change.toml"),
+    ),
+    (
+        "attack-time-step",
+        include_str!("../../scenarios/attack-time-step.toml"),
     ),
 ];
 
@@ -281,6 +370,22 @@ impl Scenario {
             }
         }
         self.slave.check("slave")?;
+        if let Some(a) = &self.attack {
+            if !(a.start_s.is_finite()
+                && a.end_s.is_finite()
+                && 0.0 <= a.start_s
+                && a.start_s < a.end_s
+                && a.end_s <= self.duration_s)
+            {
+                return Err(format!(
+                    "attack: start_s = {}, end_s = {}: expected 0 <= start_s < end_s <= duration_s",
+                    a.start_s, a.end_s
+                ));
+            }
+            if !(a.size_ns.is_finite() && a.size_ns.abs() <= 1e12) {
+                return Err("attack.size_ns: expected at most 1000 s".into());
+            }
+        }
         if self.links.is_empty() || self.links.len() > 8 {
             return Err("links: expected 1 to 8".into());
         }

@@ -21,6 +21,18 @@ pub struct Truth {
     pub links: Vec<LinkTruth>,
     /// Frames written, per point.
     pub frames: Vec<u64>,
+    /// Attacks made, with their windows: what analyze must find there.
+    #[serde(default)]
+    pub attacks: Vec<AttackTruth>,
+}
+
+/// An attack and when it ran (true time, ns).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttackTruth {
+    /// The finding kind it should raise.
+    pub kind: String,
+    pub start_ns: i64,
+    pub end_ns: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -165,6 +177,17 @@ impl Sim<'_> {
                 })
                 .collect(),
             frames: self.frames.clone(),
+            attacks: self
+                .s
+                .attack
+                .zip(self.attack_window)
+                .map(|(a, (start_ns, end_ns))| AttackTruth {
+                    kind: a.kind.name().into(),
+                    start_ns,
+                    end_ns,
+                })
+                .into_iter()
+                .collect(),
         }
     }
 }

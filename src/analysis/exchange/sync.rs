@@ -156,9 +156,9 @@ mod tests {
             (65536, 131072)
         );
         assert!(!s.one_step);
-        // Follow_Up first.
+        // Follow_Up first (its timestamp 100 ms on, as the capture's).
         let sync = message(0x0, gm, 8, Flags::TWO_STEP, -3, &ts(0, 0));
-        let fu = message(0x8, gm, 8, 0, -3, &ts(101, 0));
+        let fu = message(0x8, gm, 8, 0, -3, &ts(100, 100_000_005));
         assert_eq!(see(&mut a, &fu, &f, 1100 * MS), None);
         assert!(matches!(
             see(&mut a, &sync, &f, 1101 * MS),

@@ -120,17 +120,19 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     o.push_str("<h2 id=\"findings\">Findings</h2>\n");
     if a.findings.is_empty() {
         o.push_str(
-            "<p>Nothing to report: no malformed messages, gaps, timeouts or TC anomalies.</p>\n",
+            "<p>Nothing to report: no malformed messages, gaps, timeouts, TC anomalies or signs of an attack.</p>\n",
         );
     } else {
         o.push_str("<ul class=\"findings\">\n");
         for f in &a.findings {
             let _ = writeln!(
                 o,
-                "<li><span class=\"sev {0}\">{0}</span> <b>{1}</b>: {2}</li>",
+                "<li><span class=\"sev {0}\">{0}</span> <code>{1}</code> <b>{2}</b>: {3}<br><span class=\"muted\">{4}</span></li>",
                 f.severity.name(),
+                esc(f.kind),
                 esc(&f.subject),
-                esc(&f.text)
+                esc(&f.text),
+                esc(&crate::report::text::evidence_line(f))
             );
         }
         o.push_str("</ul>\n");

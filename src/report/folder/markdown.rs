@@ -49,10 +49,12 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     for f in &a.findings {
         let _ = writeln!(
             o,
-            "- **{}** {}: {}",
+            "- **{}** `{}` {}: {} ({})",
             f.severity.name(),
+            f.kind,
             cell(&f.subject),
-            cell(&f.text)
+            cell(&f.text),
+            cell(&crate::report::text::evidence_line(f))
         );
     }
     o.push_str("\n## Clocks and ports\n\n");

@@ -223,3 +223,66 @@ pub fn grandmasters(inventory: &Inventory) -> Vec<GrandmasterJson> {
     }
     v
 }
+
+/// What a clockClass says (Table 4; 135-165 as ITU-T G.8275.1/.2 use them).
+pub fn clock_class_meaning(c: u8) -> &'static str {
+    match c {
+        6 => "locked to a primary reference time source",
+        7 => "in holdover, within its holdover specification",
+        13 => "locked to an application-specific time source",
+        14 => "in holdover from an application-specific source, within specification",
+        52 | 58 | 187 => "out of holdover specification (degraded)",
+        68..=122 | 216..=232 => "profile-defined",
+        133..=134 | 136..=139 | 141..=149 | 151..=159 | 161..=164 | 166..=170 => "profile-defined",
+        135 => "boundary clock in holdover, within specification (ITU-T G.8275.1)",
+        140 => "in holdover, within ST3E-class specification (ITU-T G.8275.1)",
+        150 => "in holdover, within ST3-class specification (ITU-T G.8275.1)",
+        160 => "in holdover, outside ST3 specification (ITU-T G.8275.1)",
+        165 => "boundary clock in holdover, out of specification (ITU-T G.8275.1)",
+        193 => "application-specific, degraded",
+        248 => "default: not synchronized to any source (free-running)",
+        255 => "slave-only",
+        _ => "reserved",
+    }
+}
+
+/// Whether a clockClass says the grandmaster is in holdover (or degraded).
+pub fn holdover(c: u8) -> bool {
+    matches!(
+        c,
+        7 | 14 | 52 | 58 | 135 | 140 | 150 | 160 | 165 | 187 | 193
+    )
+}
+
+/// What a clockAccuracy says (Table 5).
+pub fn clock_accuracy_meaning(a: u8) -> String {
+    const STEPS: [&str; 27] = [
+        "1 ps", "2.5 ps", "10 ps", "25 ps", "100 ps", "250 ps", "1 ns", "2.5 ns", "10 ns", "25 ns",
+        "100 ns", "250 ns", "1 µs", "2.5 µs", "10 µs", "25 µs", "100 µs", "250 µs", "1 ms",
+        "2.5 ms", "10 ms", "25 ms", "100 ms", "250 ms", "1 s", "10 s", "",
+    ];
+    match a {
+        0x17..=0x30 => format!("within {}", STEPS[usize::from(a - 0x17)]),
+        0x31 => "worse than 10 s".into(),
+        0x80..=0xfd => "profile-defined".into(),
+        0xfe => "unknown".into(),
+        _ => "reserved".into(),
+    }
+}
+
+/// What a timeSource says (Table 6).
+pub fn time_source_meaning(s: u8) -> &'static str {
+    match s {
+        0x10 => "atomic clock",
+        0x20 => "GNSS",
+        0x30 => "terrestrial radio",
+        0x39 => "serial time code",
+        0x40 => "PTP",
+        0x50 => "NTP",
+        0x60 => "hand set",
+        0x90 => "other",
+        0xa0 => "internal oscillator",
+        0xf0..=0xfe => "profile-defined",
+        _ => "reserved",
+    }
+}

@@ -22,6 +22,7 @@ pub use streams::{EventJson, FlagChangeJson, PointCorrectionJson, StreamJson};
 pub use text::fmt_ns;
 
 use crate::analysis::exchange::Counts;
+use crate::analysis::security::Alert;
 use crate::analysis::stats::Summary as SummaryStats;
 use crate::analysis::{Analyzer, MalformedRecord, PointId};
 use crate::wire::MessageType;
@@ -57,6 +58,27 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Messages not tracked because a table was full (bounded memory).
     pub untracked: u64,
+    /// Messages kept out of the exchanges, hence out of every estimate.
+    pub set_aside: SetAsideJson,
+    /// What ports announced of their grandmaster, changed mid-capture
+    /// (worded into `findings`).
+    #[serde(skip)]
+    pub dataset_changes: Vec<crate::analysis::inventory::DatasetChange>,
+    /// The security tracker's alerts with their points' names: worded
+    /// into `findings` (`report::findings::security`).
+    #[serde(skip)]
+    pub alerts: Vec<(Alert, Option<String>)>,
+}
+
+/// Messages kept out of the exchanges, by reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetAsideJson {
+    /// Messages another clock sent under a master's identity.
+    pub spoofed: u64,
+    /// Copies of earlier messages.
+    pub replayed: u64,
+    /// Messages with a timestamp no clock can send (nanoseconds ≥ 10^9).
+    pub invalid: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -248,6 +270,18 @@ impl Summary {
                 })
                 .collect(),
             untracked: a.untracked(),
+            dataset_changes: a.inventory.dataset_changes.clone(),
+            set_aside: SetAsideJson {
+                spoofed: a.security.set_aside[0],
+                replayed: a.security.set_aside[1],
+                invalid: a.security.set_aside[2],
+            },
+            alerts: a
+                .security
+                .alerts
+                .iter()
+                .map(|al| (al.clone(), al.point.map(point_name)))
+                .collect(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Summary;
+use super::clocks as quality;
 use super::hops::hop_text;
 use crate::wire::ClockIdentity;
 
@@ -99,18 +100,21 @@ impl Summary {
             let d = &g.dataset;
             writeln!(
                 o,
-                "  {}{} sdo {} domain {}: priority1 {} class {} accuracy 0x{:02x} variance 0x{:04x} priority2 {} steps {} timeSource 0x{:02x} UTC offset {}{}{}",
+                "  {}{} sdo {} domain {}: priority1 {} class {} ({}) accuracy 0x{:02x} ({}) variance 0x{:04x} priority2 {} steps {} timeSource 0x{:02x} ({}) UTC offset {}{}{}",
                 d.grandmaster_identity,
                 if g.current { " (current)" } else { "" },
                 g.major_sdo_id,
                 g.domain,
                 d.priority1,
                 d.clock_class,
+                quality::clock_class_meaning(d.clock_class),
                 d.clock_accuracy,
+                quality::clock_accuracy_meaning(d.clock_accuracy),
                 d.offset_scaled_log_variance,
                 d.priority2,
                 d.steps_removed,
                 d.time_source,
+                quality::time_source_meaning(d.time_source),
                 d.current_utc_offset,
                 if d.current_utc_offset_valid {
                     " (valid)"
