@@ -1132,9 +1132,11 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
     let is_ahead = s.sequence.main.is_some_and(|m| ahead(m.value));
     // A repeat of a remembered message, long after it.
     let slot_index = usize::from(seq) % HISTORY;
+    // A zero timestamp (a two-step Sync's originTimestamp, often) tells no
+    // message from another.
     if !is_ahead
         && let Some(hist) = &s.history
-        && let Some(ts) = origin.or_else(|| o.message.body.timestamp())
+        && let Some(ts) = origin.or_else(|| o.message.body.timestamp().filter(|ts| !ts_zero(*ts)))
     {
         let slot = hist[slot_index];
         if slot.used && slot.seq == seq && slot.origin == ts && t - slot.time_ns > REPLAY_AGE_NS {
@@ -1145,9 +1147,16 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
             return j;
         }
         // One clock gives one sequenceId one timestamp (until it wraps,
-        // long after the slot is overwritten).
-        if slot.used && slot.seq == seq && slot.origin != ts && !ts_zero(slot.origin) {
-            let d = ts.as_nanos() - slot.origin.as_nanos();
+        // long after the slot is overwritten), unless it restarted its
+        // sequenceIds: then the new timestamp is the old one plus the
+        // time that went by, as the capture clock saw it.
+        let d = ts.as_nanos() - slot.origin.as_nanos();
+        let elapsed = i128::from(t - slot.time_ns);
+        let restarted = (d - elapsed).abs()
+            <= i128::from(OFFSET_TOLERANCE_NS)
+                + elapsed.abs() * i128::from(MAX_DRIFT_PPM) / 1_000_000;
+        if slot.used && slot.seq == seq && slot.origin != ts && !ts_zero(slot.origin) && !restarted
+        {
             let mut j = Judged::with(Verdict::Spoofed);
             j.confirmed.push(Pending {
                 time_ns: t,
@@ -1567,6 +1576,23 @@ mod tests {
                 step_ns: 5_000 * MS
             }
         );
+    }
+
+    #[test]
+    fn a_master_restarting_its_sequence_ids_is_no_spoofing() {
+        // sequenceIds 0..40, then, 1 s after the last, 0..40 again with
+        // the timestamps of a clock that went on (a restarted ptp4l): the
+        // same sequenceIds, later timestamps, consistent with the capture
+        // clock.
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        for i in 0..80u16 {
+            let t = T0 + i64::from(i) * 62 * MS + if i >= 40 { 1_000 * MS } else { 0 };
+            sync(&mut a, gm, i % 40, t, t);
+        }
+        a.finish();
+        assert_eq!(alerts(&a, Kind::SpoofedMessages), 0);
+        assert_eq!(alerts(&a, Kind::ReplayedMessages), 0);
     }
 
     #[test]
