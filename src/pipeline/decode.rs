@@ -191,43 +191,26 @@ impl Decoder {
                 resolution_ns,
             }
         };
-        match link::peel(frame.link, frame.data, ports) {
-            Ok(Peeled::Ptp(p)) => {
-                let content = content(summary, &p);
-                let t = stamp(Some(&p), summary);
-                out(&t, points, Some(&p), content);
-                t
-            }
+        // A fragment that completes its datagram gives the datagram.
+        let peeled = match link::peel(frame.link, frame.data, ports) {
             Ok(Peeled::Fragment(f)) => {
                 let complete = reassembly.add(frame.point, frame.time_ns, &f);
                 summary.fragments = reassembly.counts;
                 if !complete {
                     return stamp(None, summary);
                 }
-                match link::peel_datagram(&f.frame, reassembly.datagram(), ports) {
-                    Ok(Peeled::Ptp(p)) => {
-                        let content = content(summary, &p);
-                        let t = stamp(Some(&p), summary);
-                        out(&t, points, Some(&p), content);
-                        t
-                    }
-                    Ok(_) => {
-                        summary.not_ptp += 1;
-                        stamp(None, summary)
-                    }
-                    Err(e) if e.ptp_bound => {
-                        summary.malformed_ptp += 1;
-                        let t = stamp(None, summary);
-                        out(&t, points, None, Content::LinkMalformed(e));
-                        t
-                    }
-                    Err(_) => {
-                        summary.malformed_headers += 1;
-                        stamp(None, summary)
-                    }
-                }
+                link::peel_datagram(&f.frame, reassembly.datagram(), ports)
             }
-            Ok(Peeled::NotPtp) => {
+            other => other,
+        };
+        match peeled {
+            Ok(Peeled::Ptp(p)) => {
+                let content = content(summary, &p);
+                let t = stamp(Some(&p), summary);
+                out(&t, points, Some(&p), content);
+                t
+            }
+            Ok(Peeled::NotPtp | Peeled::Fragment(_)) => {
                 summary.not_ptp += 1;
                 stamp(None, summary)
             }
