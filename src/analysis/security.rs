@@ -222,6 +222,19 @@ pub struct Alert {
     pub set_aside: u64,
 }
 
+impl Alert {
+    /// Where it was seen.
+    fn at(&self) -> At {
+        At {
+            point: self.point,
+            major_sdo_id: self.major_sdo_id,
+            domain: self.domain,
+            port: self.port,
+            message_type: self.message_type,
+        }
+    }
+}
+
 /// What one message is, for the exchange matcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -238,20 +251,8 @@ pub enum Verdict {
     Invalid,
 }
 
-/// Where an alert goes: what it is and where, without the evidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct AlertKey {
-    kind: Kind,
-    detail: std::mem::Discriminant<Detail>,
-    point: Option<PointId>,
-    major_sdo_id: u8,
-    domain: u8,
-    port: Option<PortIdentity>,
-    message_type: Option<MessageType>,
-}
-
 /// Where a message was seen: for alerts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct At {
     point: Option<PointId>,
     major_sdo_id: u8,
@@ -596,25 +597,10 @@ impl Security {
         n: u64,
         set_aside: u64,
     ) {
-        let key = AlertKey {
-            kind,
-            detail: std::mem::discriminant(&detail),
-            point: at.point,
-            major_sdo_id: at.major_sdo_id,
-            domain: at.domain,
-            port: at.port,
-            message_type: at.message_type,
-        };
+        // One alert per kind, kind of detail and place.
+        let detail_kind = std::mem::discriminant(&detail);
         let same = |a: &Alert| {
-            AlertKey {
-                kind: a.kind,
-                detail: std::mem::discriminant(&a.detail),
-                point: a.point,
-                major_sdo_id: a.major_sdo_id,
-                domain: a.domain,
-                port: a.port,
-                message_type: a.message_type,
-            } == key
+            a.kind == kind && std::mem::discriminant(&a.detail) == detail_kind && a.at() == at
         };
         if let Some(a) = self.alerts.iter_mut().find(|a| same(a)) {
             a.count += n;
