@@ -29,10 +29,11 @@
 //! - [`cli`]: the command line: arguments into configs, and the choice of
 //!   output. Nothing below imports it.
 //!
-//! The crate has no `unsafe` code; the shared-memory record lives in the
-//! `ptpscope-clock` crate.
+//! The crate's only `unsafe` code maps capture files into memory
+//! (`capture::mapped`, two calls into memmap2, each with what it rests on);
+//! the shared-memory record lives in the `ptpscope-clock` crate.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod analysis;
 pub mod capture;

@@ -1,11 +1,14 @@
-//! Capture input: pcap and pcapng files, read with pcap-parser, streaming
-//! through a fixed-size buffer (memory does not grow with the file).
+//! Capture input: pcap and pcapng files, cut into blocks with pcap-parser.
+//! A regular file is mapped into memory and parsed in place
+//! ([`mapped`]); anything else (a pipe) streams through a fixed-size
+//! buffer. Either way memory does not grow with the file.
 //!
 //! A *capture point* is where frames were seen: a pcap file, or one interface
 //! of a pcapng file (named by its `if_name`, else `STEM#INDEX`). Interfaces
 //! with the same name in several sections of one file are one point.
 
 pub mod live;
+mod mapped;
 pub mod merge;
 pub mod write;
 
@@ -197,6 +200,31 @@ pub fn read_file(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "capture".into());
+    let mut st = BlockState {
+        interfaces: Vec::new(),
+        legacy: None,
+        number: 0,
+        section: 0,
+        stem,
+        name,
+    };
+    if let Some(mapped) = mapped::Mapped::new(&file) {
+        let bytes = mapped.bytes();
+        let mut blocks = mapped::Blocks::new(bytes).map_err(|kind| error(None, 0, kind))?;
+        loop {
+            let offset = blocks.offset();
+            let block = match blocks.next_block() {
+                Ok(Some(block)) => block,
+                Ok(None) => return Ok(()),
+                Err(kind) => {
+                    return Err(error(Some(st.number + 1), offset as u64, kind));
+                }
+            };
+            handle_block(&block, &mut st, points, offset as u64, &mut on_frame)
+                .map_err(|kind| error(Some(st.number + 1), offset as u64, kind))?;
+            mapped.parsed_to(blocks.offset());
+        }
+    }
     let mut reader = match create_reader(BUFFER, file) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(error(None, 0, CaptureErrorKind::Empty)),
@@ -206,42 +234,27 @@ pub fn read_file(
         }
         Err(_) => return Err(error(None, 0, CaptureErrorKind::NotACapture)),
     };
-    let mut interfaces: Vec<Interface> = Vec::new();
-    let mut legacy: Option<Interface> = None;
-    let mut number = 0u64;
-    let mut section = 0usize;
     loop {
         let offset = reader.consumed() as u64;
         match reader.next() {
             Ok((len, block)) => {
-                let r = handle_block(
-                    &block,
-                    &mut BlockState {
-                        points,
-                        interfaces: &mut interfaces,
-                        legacy: &mut legacy,
-                        number: &mut number,
-                        section: &mut section,
-                        stem: &stem,
-                        name,
-                        offset,
-                    },
-                    &mut on_frame,
-                );
-                if let Err(kind) = r {
-                    return Err(error(Some(number + 1), offset, kind));
-                }
+                handle_block(&block, &mut st, points, offset, &mut on_frame)
+                    .map_err(|kind| error(Some(st.number + 1), offset, kind))?;
                 reader.consume(len);
             }
             Err(PcapError::Eof) => return Ok(()),
             Err(PcapError::Incomplete(_)) => {
                 if reader.reader_exhausted() {
-                    return Err(error(Some(number + 1), offset, CaptureErrorKind::Truncated));
+                    return Err(error(
+                        Some(st.number + 1),
+                        offset,
+                        CaptureErrorKind::Truncated,
+                    ));
                 }
                 let before = (reader.position(), reader.data().len());
                 reader.refill().map_err(|e| {
                     error(
-                        Some(number + 1),
+                        Some(st.number + 1),
                         offset,
                         CaptureErrorKind::Malformed(e.to_string()),
                     )
@@ -252,7 +265,7 @@ pub fn read_file(
                     let size = reader.data().len() * 2;
                     if size > BUFFER_MAX || !reader.grow(size) {
                         return Err(error(
-                            Some(number + 1),
+                            Some(st.number + 1),
                             offset,
                             CaptureErrorKind::BlockTooLarge,
                         ));
@@ -260,25 +273,29 @@ pub fn read_file(
                 }
             }
             Err(PcapError::UnexpectedEof) => {
-                return Err(error(Some(number + 1), offset, CaptureErrorKind::Truncated));
+                return Err(error(
+                    Some(st.number + 1),
+                    offset,
+                    CaptureErrorKind::Truncated,
+                ));
             }
             Err(e) => {
                 let kind = CaptureErrorKind::Malformed(e.to_string());
-                return Err(error(Some(number + 1), offset, kind));
+                return Err(error(Some(st.number + 1), offset, kind));
             }
         }
     }
 }
 
+/// What reading one file has learnt so far.
 struct BlockState<'s> {
-    points: &'s mut Points,
-    interfaces: &'s mut Vec<Interface>,
-    legacy: &'s mut Option<Interface>,
-    number: &'s mut u64,
-    section: &'s mut usize,
-    stem: &'s str,
+    interfaces: Vec<Interface>,
+    legacy: Option<Interface>,
+    /// Packet records so far.
+    number: u64,
+    section: usize,
+    stem: String,
     name: Option<&'s str>,
-    offset: u64,
 }
 
 /// `if_tsresol` in units per second: 10^-n, or 2^-n when the top bit is set;
@@ -305,9 +322,12 @@ fn link_of(code: i32) -> Result<LinkType, i32> {
     LinkType::from_code(code).ok_or(code)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn emit_frame(
     iface: &Interface,
     st: &mut BlockState<'_>,
+    points: &mut Points,
+    offset: u64,
     time_ns: Option<i64>,
     data: &[u8],
     orig_len: u32,
@@ -319,30 +339,32 @@ fn emit_frame(
             code,
             name: pcap_parser::Linktype(code).to_string(),
         })?;
-    *st.number += 1;
+    st.number += 1;
     let frame = Frame {
         point: iface.point,
-        number: *st.number,
+        number: st.number,
         time_ns,
         resolution_ns: resolution_ns(iface.resolution),
         link,
         data,
         orig_len,
-        file_offset: st.offset,
+        file_offset: offset,
     };
-    on_frame(&frame, st.points);
+    on_frame(&frame, points);
     Ok(())
 }
 
 fn handle_block(
     block: &PcapBlockOwned<'_>,
     st: &mut BlockState<'_>,
+    points: &mut Points,
+    offset: u64,
     on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
 ) -> Result<(), CaptureErrorKind> {
     match block {
         PcapBlockOwned::LegacyHeader(h) => {
-            let point = st.points.intern(st.name.unwrap_or(st.stem));
-            *st.legacy = Some(Interface {
+            let point = points.intern(st.name.unwrap_or(&st.stem));
+            st.legacy = Some(Interface {
                 point,
                 link: link_of(h.network.0),
                 resolution: if h.is_nanosecond_precision() {
@@ -364,26 +386,35 @@ fn handle_block(
                 + i128::from(frac) * 1_000_000_000 / i128::from(iface.resolution);
             let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
             let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
-            emit_frame(&iface, st, Some(ns), data, b.origlen, on_frame)
+            emit_frame(
+                &iface,
+                st,
+                points,
+                offset,
+                Some(ns),
+                data,
+                b.origlen,
+                on_frame,
+            )
         }
         PcapBlockOwned::NG(Block::SectionHeader(_)) => {
             st.interfaces.clear();
-            *st.section += 1;
+            st.section += 1;
             Ok(())
         }
         PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
             let index = st.interfaces.len();
             let if_name = idb.if_name().and_then(Result::ok).filter(|n| !n.is_empty());
-            let base = match (if_name, *st.section > 1) {
+            let base = match (if_name, st.section > 1) {
                 (Some(n), _) => n.to_owned(),
                 (None, false) => format!("{}#{index}", st.stem),
-                (None, true) => format!("{}#{}.{index}", st.stem, *st.section - 1),
+                (None, true) => format!("{}#{}.{index}", st.stem, st.section - 1),
             };
             let name = match st.name {
                 Some(p) => format!("{p}/{base}"),
                 None => base,
             };
-            let point = st.points.intern(&name);
+            let point = points.intern(&name);
             st.interfaces.push(Interface {
                 point,
                 link: link_of(idb.linktype.0),
@@ -408,7 +439,16 @@ fn handle_block(
                     + (u128::from(ts) % res) * 1_000_000_000 / res) as i128;
             let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
             let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
-            emit_frame(&iface, st, Some(ns), data, epb.origlen, on_frame)
+            emit_frame(
+                &iface,
+                st,
+                points,
+                offset,
+                Some(ns),
+                data,
+                epb.origlen,
+                on_frame,
+            )
         }
         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
             let iface = st
@@ -416,7 +456,16 @@ fn handle_block(
                 .first()
                 .cloned()
                 .ok_or(CaptureErrorKind::UnknownInterface(0))?;
-            emit_frame(&iface, st, None, spb.data, spb.origlen, on_frame)
+            emit_frame(
+                &iface,
+                st,
+                points,
+                offset,
+                None,
+                spb.data,
+                spb.origlen,
+                on_frame,
+            )
         }
         PcapBlockOwned::NG(_) => Ok(()),
     }
@@ -657,5 +706,69 @@ mod tests {
         b.extend(epb(3, 0, &[0; 14]));
         let e = collect(&write_tmp("badif.pcapng", &b)).1.unwrap_err();
         assert_eq!(e.kind, CaptureErrorKind::UnknownInterface(3));
+    }
+
+    /// A pipe is read as a stream, a regular file through its mapping: the
+    /// same frames, and the same error at the same frame and offset, from
+    /// every capture of the project and a truncated one.
+    #[test]
+    fn a_pipe_reads_as_the_mapped_file_does() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("pcap" | "pcapng")
+                )
+            })
+            .collect();
+        files.sort();
+        assert!(files.len() >= 3, "captures/ has its lab captures");
+        let bytes = std::fs::read(&files[0]).unwrap();
+        files.push(write_tmp("cut.pcap", &bytes[..bytes.len() - 7]));
+        for file in &files {
+            let fifo = std::env::temp_dir().join(format!(
+                "ptpscope-fifo-{}-{}",
+                std::process::id(),
+                file.file_name().unwrap().to_string_lossy()
+            ));
+            let _ = std::fs::remove_file(&fifo);
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if !made.is_ok_and(|s| s.success()) {
+                eprintln!("skipped: mkfifo is not available");
+                return;
+            }
+            let (src, dst) = (file.clone(), fifo.clone());
+            let writer = std::thread::spawn(move || {
+                let mut out = File::create(&dst).unwrap();
+                out.write_all(&std::fs::read(&src).unwrap()).unwrap();
+            });
+            let (piped, piped_r) = collect(&fifo);
+            writer.join().unwrap();
+            std::fs::remove_file(&fifo).unwrap();
+            let (mapped, mapped_r) = collect(file);
+            // Points are named after the file's stem: compare the rest.
+            let strip = |v: Seen| {
+                v.into_iter()
+                    .map(|(_, n, t, l, r)| (n, t, l, r))
+                    .collect::<Vec<_>>()
+            };
+            assert!(!mapped.is_empty(), "{}", file.display());
+            let cut = file.ends_with("cut.pcap");
+            assert_eq!(mapped_r.is_err(), cut, "{}: {mapped_r:?}", file.display());
+            assert_eq!(strip(piped), strip(mapped), "{}", file.display());
+            let where_ = |r: Result<(), CaptureError>| {
+                r.err().map(|e| {
+                    (
+                        e.frame,
+                        e.offset,
+                        e.to_string().split(": ").last().map(str::to_owned),
+                    )
+                })
+            };
+            assert_eq!(where_(piped_r), where_(mapped_r), "{}", file.display());
+        }
     }
 }

@@ -8,7 +8,7 @@
 use super::reassembly::{FragmentCounts, Limits, Reassembler};
 use crate::analysis::PointId;
 use crate::capture::{Frame, Points};
-use crate::wire::link::{self, LinkError, Peeled, PtpFrame, PtpPorts};
+use crate::wire::link::{self, Found, LinkError, PtpFrame, PtpPorts, Transport};
 use crate::wire::tunnel::Encapsulation;
 use crate::wire::{self, Malformed, Ptp};
 
@@ -191,26 +191,26 @@ impl Decoder {
                 resolution_ns,
             }
         };
-        // A fragment that completes its datagram gives the datagram.
-        let peeled = match link::peel(frame.link, frame.data, ports) {
-            Ok(Peeled::Fragment(f)) => {
-                let complete = reassembly.add(frame.point, frame.time_ns, &f);
-                summary.fragments = reassembly.counts;
-                if !complete {
-                    return stamp(None, summary);
-                }
-                link::peel_datagram(&f.frame, reassembly.datagram(), ports)
+        // The frame's headers are written into `p` in place; a fragment
+        // that completes its datagram gives the datagram.
+        let mut p = PtpFrame::bare(Transport::L2);
+        let mut found = link::peel_into(frame.link, frame.data, ports, &mut p);
+        if let Ok(Found::Fragment(part)) = found {
+            let complete = reassembly.add(frame.point, frame.time_ns, &part.with(p));
+            summary.fragments = reassembly.counts;
+            if !complete {
+                return stamp(None, summary);
             }
-            other => other,
-        };
-        match peeled {
-            Ok(Peeled::Ptp(p)) => {
+            found = link::peel_datagram_into(reassembly.datagram(), ports, &mut p);
+        }
+        match found {
+            Ok(Found::Ptp) => {
                 let content = content(summary, &p);
                 let t = stamp(Some(&p), summary);
                 out(&t, points, Some(&p), content);
                 t
             }
-            Ok(Peeled::NotPtp | Peeled::Fragment(_)) => {
+            Ok(Found::NotPtp | Found::Fragment(_)) => {
                 summary.not_ptp += 1;
                 stamp(None, summary)
             }

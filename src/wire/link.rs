@@ -193,6 +193,40 @@ pub struct Fragment<'a> {
     pub data_offset: usize,
 }
 
+/// What [`peel_into`] found under the headers it wrote to its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found<'a> {
+    /// A PTP message: the frame's `payload`.
+    Ptp,
+    /// A fragment of a UDP datagram; the frame holds its addresses.
+    Fragment(Part<'a>),
+    NotPtp,
+}
+
+/// A fragment without its frame's addresses (see [`Fragment`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part<'a> {
+    pub id: u32,
+    pub offset: usize,
+    pub more: bool,
+    pub data: &'a [u8],
+    pub data_offset: usize,
+}
+
+impl<'a> Part<'a> {
+    /// The fragment with the addresses and encapsulations of `frame`.
+    pub fn with(self, frame: PtpFrame<'a>) -> Fragment<'a> {
+        Fragment {
+            frame,
+            id: self.id,
+            offset: self.offset,
+            more: self.more,
+            data: self.data,
+            data_offset: self.data_offset,
+        }
+    }
+}
+
 /// A frame whose headers do not hold together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkError {
@@ -241,10 +275,10 @@ impl PtpPorts {
     }
 }
 
-struct Cursor<'a> {
+struct Cursor<'a, 'o> {
     frame: &'a [u8],
     ports: &'a PtpPorts,
-    out: PtpFrame<'a>,
+    out: &'o mut PtpFrame<'a>,
 }
 
 fn err(field: &'static str, offset: usize, ptp_bound: bool) -> LinkError {
@@ -261,11 +295,25 @@ pub fn peel<'a>(
     frame: &'a [u8],
     ports: &'a PtpPorts,
 ) -> Result<Peeled<'a>, LinkError> {
-    let mut c = Cursor {
-        frame,
-        ports,
-        out: PtpFrame::bare(Transport::L2),
-    };
+    let mut out = PtpFrame::bare(Transport::L2);
+    Ok(match peel_into(link, frame, ports, &mut out)? {
+        Found::Ptp => Peeled::Ptp(out),
+        Found::Fragment(part) => Peeled::Fragment(part.with(out)),
+        Found::NotPtp => Peeled::NotPtp,
+    })
+}
+
+/// [`peel`] into a frame the caller owns (reset here): the headers' fields
+/// are written in place, and only what was found under them is returned.
+/// This is the decoding path's form: nothing is copied per frame.
+pub fn peel_into<'a>(
+    link: LinkType,
+    frame: &'a [u8],
+    ports: &'a PtpPorts,
+    out: &mut PtpFrame<'a>,
+) -> Result<Found<'a>, LinkError> {
+    *out = PtpFrame::bare(Transport::L2);
+    let c = Cursor { frame, ports, out };
     match link {
         LinkType::Ethernet => {
             let e = EthernetPacket::new(frame).ok_or(err("ethernet", 0, false))?;
@@ -298,7 +346,7 @@ pub fn peel<'a>(
         LinkType::RawIp => match frame.first().map(|b| b >> 4) {
             Some(4) => c.ipv4(0),
             Some(6) => c.ipv6(0),
-            Some(_) => Ok(Peeled::NotPtp),
+            Some(_) => Ok(Found::NotPtp),
             None => Err(err("ip.version", 0, false)),
         },
         LinkType::Null | LinkType::Loop => {
@@ -314,7 +362,7 @@ pub fn peel<'a>(
             match family {
                 2 => c.ipv4(4),
                 10 | 24 | 28 | 30 => c.ipv6(4),
-                _ => Ok(Peeled::NotPtp),
+                _ => Ok(Found::NotPtp),
             }
         }
     }
@@ -326,13 +374,13 @@ fn mac6(b: &[u8]) -> [u8; 6] {
     m
 }
 
-impl<'a> Cursor<'a> {
+impl<'a> Cursor<'a, '_> {
     fn rest(&self, at: usize) -> &'a [u8] {
         self.frame.get(at..).unwrap_or(&[])
     }
 
     /// An inner Ethernet frame at `at`: its addresses replace the outer ones.
-    fn ethernet(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
+    fn ethernet(self, at: usize) -> Result<Found<'a>, LinkError> {
         let e = EthernetPacket::new(self.rest(at)).ok_or(err("ethernet", at, false))?;
         self.out.src_mac = Some(Mac(e.get_source().octets()));
         self.out.dst_mac = Some(Mac(e.get_destination().octets()));
@@ -342,22 +390,22 @@ impl<'a> Cursor<'a> {
         self.ethertype(e.get_ethertype().0, at + 14)
     }
 
-    fn inner(self, inner: Inner) -> Result<Peeled<'a>, LinkError> {
+    fn inner(self, inner: Inner) -> Result<Found<'a>, LinkError> {
         match inner {
             Inner::Ethernet(at) => self.ethernet(at),
             Inner::EtherType(t, at) => self.ethertype(t, at),
-            Inner::Other => Ok(Peeled::NotPtp),
+            Inner::Other => Ok(Found::NotPtp),
         }
     }
 
-    fn ethertype(mut self, mut ethertype: u16, mut at: usize) -> Result<Peeled<'a>, LinkError> {
+    fn ethertype(self, mut ethertype: u16, mut at: usize) -> Result<Found<'a>, LinkError> {
         loop {
             match ethertype {
                 ETHERTYPE_PTP => {
                     self.out.transport = Transport::L2;
                     self.out.payload = self.rest(at);
                     self.out.payload_offset = at;
-                    return Ok(Peeled::Ptp(self.out));
+                    return Ok(Found::Ptp);
                 }
                 ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
                     let v = VlanPacket::new(self.rest(at)).ok_or(err("vlan", at, false))?;
@@ -374,13 +422,13 @@ impl<'a> Cursor<'a> {
                     self.out.encapsulations.push(e, at)?;
                     return self.inner(inner);
                 }
-                _ => return Ok(Peeled::NotPtp),
+                _ => return Ok(Found::NotPtp),
             }
         }
     }
 
     /// GRE at `at`, the IP payload ending at `end`.
-    fn gre(mut self, at: usize, end: usize) -> Result<Peeled<'a>, LinkError> {
+    fn gre(mut self, at: usize, end: usize) -> Result<Found<'a>, LinkError> {
         let (inner, e, ts) = tunnel::gre(self.frame, at, end)?;
         // The inner frame ends with the outer IP payload, not with the
         // outer frame's padding.
@@ -392,7 +440,7 @@ impl<'a> Cursor<'a> {
         self.inner(inner)
     }
 
-    fn ipv4(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
+    fn ipv4(self, at: usize) -> Result<Found<'a>, LinkError> {
         let b = self.rest(at);
         let ip = Ipv4Packet::new(b).ok_or(err("ipv4", at, false))?;
         if ip.get_version() != 4 {
@@ -408,7 +456,7 @@ impl<'a> Cursor<'a> {
         }
         let protocol = ip.get_next_level_protocol().0;
         if protocol != 17 && protocol != 47 {
-            return Ok(Peeled::NotPtp);
+            return Ok(Found::NotPtp);
         }
         self.out.src_ip = Some(IpAddr::V4(ip.get_source()));
         self.out.dst_ip = Some(IpAddr::V4(ip.get_destination()));
@@ -419,10 +467,9 @@ impl<'a> Cursor<'a> {
         let offset = usize::from(ip.get_fragment_offset()) * 8;
         if ip.get_flags() & 1 != 0 || offset != 0 {
             if protocol != 17 {
-                return Ok(Peeled::NotPtp);
+                return Ok(Found::NotPtp);
             }
-            return Ok(Peeled::Fragment(Fragment {
-                frame: self.out,
+            return Ok(Found::Fragment(Part {
                 id: u32::from(ip.get_identification()),
                 offset,
                 more: ip.get_flags() & 1 != 0,
@@ -436,7 +483,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn ipv6(mut self, at: usize) -> Result<Peeled<'a>, LinkError> {
+    fn ipv6(self, at: usize) -> Result<Found<'a>, LinkError> {
         let b = self.rest(at);
         let ip = Ipv6Packet::new(b).ok_or(err("ipv6", at, false))?;
         if ip.get_version() != 6 {
@@ -464,10 +511,9 @@ impl<'a> Cursor<'a> {
                     if offset != 0 || more {
                         // Only a UDP datagram is reassembled.
                         if f[0] != 17 {
-                            return Ok(Peeled::NotPtp);
+                            return Ok(Found::NotPtp);
                         }
-                        return Ok(Peeled::Fragment(Fragment {
-                            frame: self.out,
+                        return Ok(Found::Fragment(Part {
                             id: u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
                             offset,
                             more,
@@ -479,7 +525,7 @@ impl<'a> Cursor<'a> {
                     Some(8)
                 }
                 51 => h.get(1).map(|&l| (usize::from(l) + 2) * 4),
-                _ => return Ok(Peeled::NotPtp),
+                _ => return Ok(Found::NotPtp),
             };
             let Some(len) = len.filter(|&l| l <= h.len()) else {
                 return Err(err("ipv6.extension_header", pos, false));
@@ -490,7 +536,7 @@ impl<'a> Cursor<'a> {
         Err(err("ipv6.extension_header", pos, false))
     }
 
-    fn udp(mut self, at: usize, end: usize) -> Result<Peeled<'a>, LinkError> {
+    fn udp(mut self, at: usize, end: usize) -> Result<Found<'a>, LinkError> {
         let b = self.frame.get(at..end).unwrap_or(&[]);
         let u = UdpPacket::new(b).ok_or(err("udp", at, false))?;
         let (sp, dp) = (u.get_source(), u.get_destination());
@@ -501,7 +547,7 @@ impl<'a> Cursor<'a> {
                 tunnel::VXLAN_PORT => tunnel::vxlan(self.frame, at + 8, false)?,
                 tunnel::VXLAN_LINUX_PORT => tunnel::vxlan(self.frame, at + 8, true)?,
                 tunnel::GENEVE_PORT => tunnel::geneve(self.frame, at + 8)?,
-                _ => return Ok(Peeled::NotPtp),
+                _ => return Ok(Found::NotPtp),
             };
             self.out.encapsulations.push(tunnel.1, at + 8)?;
             self.out.src_port = None;
@@ -516,7 +562,7 @@ impl<'a> Cursor<'a> {
         self.out.dst_port = Some(dp);
         self.out.payload = &b[8..len.min(b.len())];
         self.out.payload_offset = at + 8;
-        Ok(Peeled::Ptp(self.out))
+        Ok(Found::Ptp)
     }
 }
 
@@ -527,25 +573,44 @@ pub fn peel_datagram<'a>(
     datagram: &'a [u8],
     ports: &'a PtpPorts,
 ) -> Result<Peeled<'a>, LinkError> {
-    let c = Cursor {
+    let mut out = PtpFrame {
+        src_mac: frame.src_mac,
+        dst_mac: frame.dst_mac,
+        vlans: frame.vlans,
+        transport: frame.transport,
+        src_ip: frame.src_ip,
+        dst_ip: frame.dst_ip,
+        src_port: None,
+        dst_port: None,
+        encapsulations: frame.encapsulations,
+        erspan_timestamp: frame.erspan_timestamp,
+        payload: &[],
+        payload_offset: 0,
+    };
+    Ok(match peel_datagram_into(datagram, ports, &mut out)? {
+        Found::Ptp => Peeled::Ptp(out),
+        Found::Fragment(part) => Peeled::Fragment(part.with(out)),
+        Found::NotPtp => Peeled::NotPtp,
+    })
+}
+
+/// [`peel_datagram`] in place: `out` holds the first fragment's frame and
+/// gets the datagram's ports and payload.
+pub fn peel_datagram_into<'a>(
+    datagram: &'a [u8],
+    ports: &'a PtpPorts,
+    out: &mut PtpFrame<'a>,
+) -> Result<Found<'a>, LinkError> {
+    out.src_port = None;
+    out.dst_port = None;
+    out.payload = &[];
+    out.payload_offset = 0;
+    Cursor {
         frame: datagram,
         ports,
-        out: PtpFrame {
-            src_mac: frame.src_mac,
-            dst_mac: frame.dst_mac,
-            vlans: frame.vlans,
-            transport: frame.transport,
-            src_ip: frame.src_ip,
-            dst_ip: frame.dst_ip,
-            src_port: None,
-            dst_port: None,
-            encapsulations: frame.encapsulations,
-            erspan_timestamp: frame.erspan_timestamp,
-            payload: &[],
-            payload_offset: 0,
-        },
-    };
-    c.udp(0, datagram.len())
+        out,
+    }
+    .udp(0, datagram.len())
 }
 
 #[cfg(test)]
