@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::ops::Bound;
 
 use super::HashMap;
 use super::{Config, Observation, capped_entry, has_room, log_interval_ns};
@@ -428,9 +429,14 @@ impl Inventory {
         // Timeouts are noticed as time passes, four times a second at most.
         if now_ns.saturating_sub(self.last_check_ns) >= 250_000_000 {
             self.last_check_ns = now_ns;
-            let keys: Vec<_> = self.domains.keys().copied().collect();
-            for k in keys {
+            let mut next = self.domains.keys().next().copied();
+            while let Some(k) = next {
                 self.choose(k, now_ns);
+                next = self
+                    .domains
+                    .range((Bound::Excluded(k), Bound::Unbounded))
+                    .next()
+                    .map(|(&k, _)| k);
             }
         }
     }

@@ -211,8 +211,11 @@ impl<K> Default for Evicted<K> {
 }
 
 impl<K: std::hash::Hash + Eq> Evicted<K> {
+    /// The current sweep's keys become the previous; both maps keep their
+    /// memory (no allocation per sweep).
     fn rotate(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
+        std::mem::swap(&mut self.previous, &mut self.current);
+        self.current.clear();
     }
     fn take(&mut self, k: &K) -> Option<i64> {
         self.current.remove(k).or_else(|| self.previous.remove(k))
