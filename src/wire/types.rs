@@ -11,8 +11,16 @@ use nom::number::complete::{be_u8, be_u16};
 use super::{PResult, array, field, whole};
 
 /// `ClockIdentity` (§5.3.4, §7.5.2.2): eight octets, usually an EUI-64.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord)]
 pub struct ClockIdentity(pub [u8; 8]);
+
+/// Hashed as one 64-bit word: the trackers key their maps by it on every
+/// message, and an array hashes as a length-prefixed slice.
+impl std::hash::Hash for ClockIdentity {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(u64::from_ne_bytes(self.0));
+    }
+}
 
 impl ClockIdentity {
     pub const LEN: usize = 8;
