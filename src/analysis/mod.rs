@@ -14,6 +14,9 @@
 //! - [`health`]: per port and message type, intervals against the advertised
 //!   logMessageInterval, sequence gaps, duplicates, reordering, timeouts and
 //!   flag changes; per stream, the correctionField carried ([`correction`]);
+//! - [`profile`]: each domain's profile told from the wire (transport,
+//!   addresses, delay mechanism, rates, clockClasses, organization TLVs),
+//!   and what the profile fixes that the wire shows otherwise;
 //! - [`security`]: spoofed, replayed and rogue messages, floods, forbidden
 //!   values, grandmaster flapping, time steps and asymmetry changes, as
 //!   alerts with their evidence. Spoofed and replayed messages are not
@@ -32,6 +35,7 @@ pub mod exchange;
 pub mod health;
 pub mod inventory;
 pub mod ledger;
+pub mod profile;
 pub mod security;
 pub mod stats;
 
@@ -142,6 +146,7 @@ pub struct Analyzer {
     pub health: health::Health,
     pub ledger: ledger::Ledger,
     pub security: security::Security,
+    pub profiles: profile::Profiles,
     /// Messages per v2 messageType nibble.
     pub messages: [u64; 16],
     pub v1_messages: u64,
@@ -167,6 +172,7 @@ impl Analyzer {
             health: health::Health::new(config),
             ledger: ledger::Ledger::new(config),
             security: security::Security::new(config.max_streams),
+            profiles: profile::Profiles::default(),
             messages: [0; 16],
             v1_messages: 0,
             malformed: 0,
@@ -201,6 +207,7 @@ impl Analyzer {
         self.messages[usize::from(h.message_type.0 & 0x0f)] += 1;
         let now = self.now_ns.map_or(o.time_ns, |n| n.max(o.time_ns));
         let verdict = self.security.observe(o);
+        self.profiles.observe(o);
         self.inventory.observe(o, now);
         for (sdo, domain, t) in self.inventory.recent_changes.drain(..) {
             self.security.grandmaster_change(sdo, domain, t);
@@ -256,6 +263,7 @@ impl Analyzer {
             + self.health.untracked
             + self.exchanges.dropped
             + self.ledger.untracked
+            + self.profiles.untracked
     }
 
     /// Ends the analysis at the latest capture time: what is still pending

@@ -28,6 +28,8 @@ pub(crate) enum Item {
     V2 {
         src_mac: Option<Mac>,
         src_ip: Option<IpAddr>,
+        dst_mac: Option<Mac>,
+        dst_ip: Option<IpAddr>,
         transport: Transport,
         header: Header,
         body: Body<'static>,
@@ -83,6 +85,8 @@ pub(crate) fn decode_owned(
                         bytes: (start, arena.len()),
                         src_mac: link.src_mac,
                         src_ip: link.src_ip,
+                        dst_mac: link.dst_mac,
+                        dst_ip: link.dst_ip,
                         transport: link.transport,
                         header: m.header,
                         body: body_static(m.body),
@@ -122,6 +126,8 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
         Item::V2 {
             src_mac,
             src_ip,
+            dst_mac,
+            dst_ip,
             transport,
             header,
             body,
@@ -132,6 +138,8 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
             let link = PtpFrame {
                 src_mac: *src_mac,
                 src_ip: *src_ip,
+                dst_mac: *dst_mac,
+                dst_ip: *dst_ip,
                 ..PtpFrame::bare(*transport)
             };
             let message = Message {
