@@ -126,6 +126,20 @@ pub struct MalformedRecord {
     pub offset: usize,
     /// The decoder's error, as it words it.
     pub message: String,
+    /// Capture time, when the frame has one.
+    pub time_ns: Option<i64>,
+    /// A header field the message contradicts: a value the standard
+    /// forbids, not a capture cut short.
+    pub mismatch: Option<Mismatch>,
+}
+
+/// A header that contradicts its message (§13.3.2): an `invalid_field`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mismatch {
+    pub detail: security::Detail,
+    /// majorSdoId, domainNumber and sourcePortIdentity, read from a
+    /// version 2 header when the message holds one.
+    pub header: Option<(u8, u8, crate::wire::PortIdentity)>,
 }
 
 /// Per capture point: frames seen and the span of their capture times.
@@ -251,6 +265,7 @@ impl Analyzer {
     /// Records a malformed message or frame.
     pub fn malformed(&mut self, record: MalformedRecord) {
         self.point(record.point_id).ptp_messages += 1;
+        self.security.mismatch(&record);
         self.malformed += 1;
         if self.errors.len() < self.config.max_errors {
             self.errors.push(record);
