@@ -433,6 +433,13 @@ pub enum Check {
     Tlv,
 }
 
+/// A message type's logMessageInterval range, its clause and the range in
+/// words.
+pub type Rate = (MessageType, RangeInclusive<i8>, &'static str, &'static str);
+
+/// The clockClasses allowed, their clause and the list in words.
+pub type Classes = (fn(u8) -> bool, &'static str, &'static str);
+
 /// What a profile fixes, each with the clause it rests on and the allowed
 /// values in words. `None`: the profile leaves it open (or the wire does
 /// not show it).
@@ -444,8 +451,8 @@ pub struct Spec {
     pub no_negotiation: Option<&'static str>,
     /// The one delay mechanism allowed: peer delay when true.
     pub peer_delay: Option<(bool, &'static str)>,
-    pub rates: &'static [(MessageType, RangeInclusive<i8>, &'static str, &'static str)],
-    pub clock_classes: Option<(fn(u8) -> bool, &'static str, &'static str)>,
+    pub rates: &'static [Rate],
+    pub clock_classes: Option<Classes>,
     pub priority1: Option<(u8, &'static str)>,
     /// Every Follow_Up carries the Follow_Up information TLV.
     pub follow_up_information: Option<&'static str>,
