@@ -9,18 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{capture_files, pcap, ptpscope, shared_capture, sync_frame, tmp};
+use ptpscope::report::PROFILE_KINDS;
 use serde_json::Value;
-
-/// The profile finding kinds (README, "Finding kinds").
-const PROFILE_KINDS: [&str; 7] = [
-    "profile_domain",
-    "profile_transport",
-    "profile_delay_mechanism",
-    "profile_message_rate",
-    "profile_clock_class",
-    "profile_priority",
-    "profile_tlv",
-];
 
 fn analyze(file: &Path) -> Value {
     let out = ptpscope(&[
