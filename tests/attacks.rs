@@ -87,8 +87,9 @@ fn kinds(v: &Value) -> Vec<&str> {
         .collect()
 }
 
-const SCENARIOS: [&str; 8] = [
+const SCENARIOS: [&str; 9] = [
     "attack-spoofed-messages",
+    "attack-spoofed-source",
     "attack-rogue-announce",
     "attack-grandmaster-flapping",
     "attack-message-flood",

@@ -14,6 +14,9 @@
 //! - [`health`]: per port and message type, intervals against the advertised
 //!   logMessageInterval, sequence gaps, duplicates, reordering, timeouts and
 //!   flag changes; per stream, the correctionField carried ([`correction`]);
+//! - [`profile`]: each domain's profile told from the wire (transport,
+//!   addresses, delay mechanism, rates, clockClasses, organization TLVs),
+//!   and what the profile fixes that the wire shows otherwise;
 //! - [`security`]: spoofed, replayed and rogue messages, floods, forbidden
 //!   values, grandmaster flapping, time steps and asymmetry changes, as
 //!   alerts with their evidence. Spoofed and replayed messages are not
@@ -32,6 +35,7 @@ pub mod exchange;
 pub mod health;
 pub mod inventory;
 pub mod ledger;
+pub mod profile;
 pub mod security;
 pub mod stats;
 
@@ -122,6 +126,20 @@ pub struct MalformedRecord {
     pub offset: usize,
     /// The decoder's error, as it words it.
     pub message: String,
+    /// Capture time, when the frame has one.
+    pub time_ns: Option<i64>,
+    /// A header field the message contradicts: a value the standard
+    /// forbids, not a capture cut short.
+    pub mismatch: Option<Mismatch>,
+}
+
+/// A header that contradicts its message (§13.3.2): an `invalid_field`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mismatch {
+    pub detail: security::Detail,
+    /// majorSdoId, domainNumber and sourcePortIdentity, read from a
+    /// version 2 header when the message holds one.
+    pub header: Option<(u8, u8, crate::wire::PortIdentity)>,
 }
 
 /// Per capture point: frames seen and the span of their capture times.
@@ -142,6 +160,7 @@ pub struct Analyzer {
     pub health: health::Health,
     pub ledger: ledger::Ledger,
     pub security: security::Security,
+    pub profiles: profile::Profiles,
     /// Messages per v2 messageType nibble.
     pub messages: [u64; 16],
     pub v1_messages: u64,
@@ -167,6 +186,7 @@ impl Analyzer {
             health: health::Health::new(config),
             ledger: ledger::Ledger::new(config),
             security: security::Security::new(config.max_streams),
+            profiles: profile::Profiles::default(),
             messages: [0; 16],
             v1_messages: 0,
             malformed: 0,
@@ -201,6 +221,7 @@ impl Analyzer {
         self.messages[usize::from(h.message_type.0 & 0x0f)] += 1;
         let now = self.now_ns.map_or(o.time_ns, |n| n.max(o.time_ns));
         let verdict = self.security.observe(o);
+        self.profiles.observe(o);
         self.inventory.observe(o, now);
         for (sdo, domain, t) in self.inventory.recent_changes.drain(..) {
             self.security.grandmaster_change(sdo, domain, t);
@@ -244,6 +265,7 @@ impl Analyzer {
     /// Records a malformed message or frame.
     pub fn malformed(&mut self, record: MalformedRecord) {
         self.point(record.point_id).ptp_messages += 1;
+        self.security.mismatch(&record);
         self.malformed += 1;
         if self.errors.len() < self.config.max_errors {
             self.errors.push(record);
@@ -256,6 +278,7 @@ impl Analyzer {
             + self.health.untracked
             + self.exchanges.dropped
             + self.ledger.untracked
+            + self.profiles.untracked
     }
 
     /// Ends the analysis at the latest capture time: what is still pending

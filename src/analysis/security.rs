@@ -153,6 +153,11 @@ pub enum Detail {
     ReservedMessageType { value: u8 },
     /// A minorVersionPTP this edition does not define (§13.3.2.4).
     ReservedMinorVersion { value: u8 },
+    /// A versionPTP neither 1 nor 2 (§13.3.2).
+    VersionMismatch { value: u8 },
+    /// A messageLength that contradicts the message: shorter than its
+    /// type's body, or longer than the frame captured whole (§13.3.2).
+    LengthMismatch { declared: u16, actual: u16 },
     /// A reserved clockClass (§7.6.2.5, Table 4).
     ReservedClockClass { value: u8 },
     /// A reserved clockAccuracy (§7.6.2.6, Table 5).
@@ -1023,6 +1028,26 @@ impl Security {
             message_type: None,
         };
         self.alert(at, kind, detail, time_ns, frame, 1, 0);
+    }
+
+    /// A message whose header contradicts it (not decoded, counted
+    /// malformed): versionPTP or messageLength.
+    pub fn mismatch(&mut self, r: &super::MalformedRecord) {
+        let (Some(m), Some(t)) = (r.mismatch, r.time_ns) else {
+            return;
+        };
+        let (major_sdo_id, domain, port) = match m.header {
+            Some((sdo, d, p)) => (sdo, d, Some(p)),
+            None => (0, 0, None),
+        };
+        let at = At {
+            point: Some(r.point_id),
+            major_sdo_id,
+            domain,
+            port,
+            message_type: None,
+        };
+        self.alert(at, Kind::InvalidField, m.detail, t, r.frame, 1, 0);
     }
 
     /// End of input: lone foreign messages the streams went on past.

@@ -7,10 +7,11 @@
 use std::net::IpAddr;
 
 use super::decode::{Content, Decoder};
-use crate::analysis::{Analyzer, MalformedRecord, Measurement, Observation};
+use crate::analysis::security::Detail;
+use crate::analysis::{Analyzer, MalformedRecord, Measurement, Mismatch, Observation};
 use crate::capture::{Frame, Points};
 use crate::wire::link::{Mac, PtpFrame, Transport};
-use crate::wire::{Body, Header, Message, Ptp};
+use crate::wire::{Body, ClockIdentity, ErrorKind, Header, Message, PortIdentity, Ptp};
 
 /// One frame, decoded, detached from its reader's buffer.
 pub(crate) struct Decoded {
@@ -28,6 +29,8 @@ pub(crate) enum Item {
     V2 {
         src_mac: Option<Mac>,
         src_ip: Option<IpAddr>,
+        dst_mac: Option<Mac>,
+        dst_ip: Option<IpAddr>,
         transport: Transport,
         header: Header,
         body: Body<'static>,
@@ -41,7 +44,43 @@ pub(crate) enum Item {
         field: &'static str,
         offset: usize,
         message: String,
+        mismatch: Option<Mismatch>,
     },
+}
+
+/// A decoding error that is a header contradicting its message, not a
+/// capture cut short: versionPTP neither 1 nor 2, a messageLength shorter
+/// than its type's body, or longer than a frame captured whole.
+fn mismatch(kind: ErrorKind, payload: &[u8], captured_whole: bool) -> Option<Mismatch> {
+    let small = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    let detail = match kind {
+        ErrorKind::UnsupportedVersion(value) => Detail::VersionMismatch { value },
+        ErrorKind::ShorterThanBody { declared, minimum } => Detail::LengthMismatch {
+            declared: small(declared),
+            actual: small(minimum),
+        },
+        ErrorKind::LongerThanCaptured {
+            declared,
+            available,
+        } if captured_whole => Detail::LengthMismatch {
+            declared: small(declared),
+            actual: small(available),
+        },
+        _ => return None,
+    };
+    let header = payload
+        .get(..Header::LEN)
+        .filter(|h| h[1] & 0x0f == 2)
+        .map(|h| {
+            let mut clock = [0; 8];
+            clock.copy_from_slice(&h[20..28]);
+            let port = PortIdentity {
+                clock_identity: ClockIdentity(clock),
+                port_number: u16::from_be_bytes([h[28], h[29]]),
+            };
+            (h[0] >> 4, h[4], port)
+        });
+    Some(Mismatch { detail, header })
 }
 
 /// The body without its borrow: every body but Reserved's owns its fields.
@@ -83,6 +122,8 @@ pub(crate) fn decode_owned(
                         bytes: (start, arena.len()),
                         src_mac: link.src_mac,
                         src_ip: link.src_ip,
+                        dst_mac: link.dst_mac,
+                        dst_ip: link.dst_ip,
                         transport: link.transport,
                         header: m.header,
                         body: body_static(m.body),
@@ -96,11 +137,17 @@ pub(crate) fn decode_owned(
                 field: m.error.field,
                 offset: m.error.offset,
                 message: m.error.to_string(),
+                mismatch: mismatch(
+                    m.error.kind,
+                    link.map_or(&[][..], |l| l.payload),
+                    frame.data.len() >= frame.orig_len as usize,
+                ),
             },
             Content::LinkMalformed(e) => Item::Malformed {
                 field: e.field,
                 offset: e.offset,
                 message: e.to_string(),
+                mismatch: None,
             },
         }
     });
@@ -122,6 +169,8 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
         Item::V2 {
             src_mac,
             src_ip,
+            dst_mac,
+            dst_ip,
             transport,
             header,
             body,
@@ -132,6 +181,8 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
             let link = PtpFrame {
                 src_mac: *src_mac,
                 src_ip: *src_ip,
+                dst_mac: *dst_mac,
+                dst_ip: *dst_ip,
                 ..PtpFrame::bare(*transport)
             };
             let message = Message {
@@ -158,6 +209,7 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
             field,
             offset,
             message,
+            mismatch,
         } => {
             a.malformed(MalformedRecord {
                 point_id: d.point,
@@ -165,6 +217,8 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
                 field,
                 offset: *offset,
                 message: message.clone(),
+                time_ns: d.time_ns,
+                mismatch: *mismatch,
             });
             None
         }

@@ -13,6 +13,7 @@ mod json;
 pub mod summary;
 mod text;
 
+pub use findings::profile::PROFILE_KINDS;
 pub use findings::security::ATTACK_KINDS;
 pub use findings::{Analysis, Evidence, Finding, Severity, findings};
 pub use summary::{Summary, fmt_ns};

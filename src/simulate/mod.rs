@@ -380,6 +380,18 @@ impl<'s> Sim<'s> {
                 self.sync_from(t, port, mac, seq, reading);
                 t + sync_i
             }
+            AttackKind::SpoofedSource => {
+                // The grandmaster's identity, its latest sequenceId and
+                // its time: only the source MAC tells them apart.
+                let (port, _) = self.port(0, 0, t);
+                let seq = self
+                    .seq_ids
+                    .get(&(0, MessageType::SYNC.0))
+                    .map_or(0, |n| n.wrapping_sub(1));
+                let reading = self.gm_clocks[0].reading(t);
+                self.sync_from(t, port, ATTACKER_MAC, seq, reading);
+                t + sync_i
+            }
             AttackKind::RogueAnnounce => {
                 self.rogue_announce(t);
                 t + announce_i

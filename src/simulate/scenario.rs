@@ -133,6 +133,9 @@ pub enum AttackKind {
     /// Sync and Follow_Up under the grandmaster's port identity, with a
     /// sequenceId progression of their own and timestamps `size_ns` off.
     SpoofedMessages,
+    /// Syncs under the grandmaster's port identity, following its own
+    /// sequenceIds and time, from the attacker's MAC address.
+    SpoofedSource,
     /// A port announcing itself with priority1 0, beside the grandmaster.
     RogueAnnounce,
     /// The same, on for two announce intervals and off for five, by turns.
@@ -153,7 +156,7 @@ impl AttackKind {
     /// The finding kind it should raise.
     pub fn name(self) -> &'static str {
         match self {
-            AttackKind::SpoofedMessages => "spoofed_messages",
+            AttackKind::SpoofedMessages | AttackKind::SpoofedSource => "spoofed_messages",
             AttackKind::RogueAnnounce => "rogue_announce",
             AttackKind::GrandmasterFlapping => "grandmaster_flapping",
             AttackKind::MessageFlood => "message_flood",
@@ -220,7 +223,7 @@ pub struct Scenario {
 
 /// The named scenarios shipped with ptpscope (`scenarios/*.toml`); the
 /// `attack-*` ones put one attack each on a quiet LAN.
-pub const NAMED: [(&str, &str); 14] = [
+pub const NAMED: [(&str, &str); 15] = [
     ("quiet-lan", include_str!("../../scenarios/quiet-lan.toml")),
     (
         "congested-lan",
@@ -239,6 +242,10 @@ pub const NAMED: [(&str, &str); 14] = [
     (
         "attack-spoofed-messages",
         include_str!("../../scenarios/attack-spoofed-messages.toml"),
+    ),
+    (
+        "attack-spoofed-source",
+        include_str!("../../scenarios/attack-spoofed-source.toml"),
     ),
     (
         "attack-rogue-announce",

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod profile;
 pub mod quality;
 pub mod security;
 
@@ -202,6 +203,7 @@ pub const SHORT_SPAN_NS: i64 = 10_000_000_000;
 pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
     let mut v = security::findings(s);
     v.extend(quality::findings(s));
+    v.extend(profile::findings(s));
     let mut add = |f: Finding| v.push(f);
     if s.errors.count > 0 {
         let first = s.errors.first.first();

@@ -71,6 +71,8 @@ fn clause(d: &Detail) -> &'static str {
         Detail::Nanoseconds { .. } => "IEEE 1588-2019 §5.3.3 (Timestamp: nanoseconds < 10^9)",
         Detail::ReservedMessageType { .. } => "IEEE 1588-2019 §13.3.2.2, Table 36 (messageType)",
         Detail::ReservedMinorVersion { .. } => "IEEE 1588-2019 §13.3.2.4 (minorVersionPTP)",
+        Detail::VersionMismatch { .. } => "IEEE 1588-2019 §13.3.2 (versionPTP)",
+        Detail::LengthMismatch { .. } => "IEEE 1588-2019 §13.3.2 (messageLength)",
         Detail::ReservedClockClass { .. } => "IEEE 1588-2019 §7.6.2.5, Table 4 (clockClass)",
         Detail::ReservedClockAccuracy { .. } => "IEEE 1588-2019 §7.6.2.6, Table 5 (clockAccuracy)",
         Detail::ReservedTimeSource { .. } => "IEEE 1588-2019 §7.6.2.8, Table 6 (timeSource)",
@@ -197,6 +199,19 @@ fn finding(a: &Alert, point: Option<&str>) -> Finding {
         Detail::ReservedMinorVersion { value } => {
             format!(
                 "{n} {what} messages{from} with minorVersionPTP {value}, which no edition defines"
+            )
+        }
+        Detail::VersionMismatch { value } => {
+            figures.push(("first_value", f64::from(value)));
+            format!(
+                "{n} messages{from} with versionPTP {value}, neither PTPv1 nor PTPv2 (not decoded)"
+            )
+        }
+        Detail::LengthMismatch { declared, actual } => {
+            figures.push(("first_message_length", f64::from(declared)));
+            figures.push(("first_actual_length", f64::from(actual)));
+            format!(
+                "{n} messages{from} whose messageLength contradicts the message (first {declared} where the message type's body or the frame captured whole gives {actual}; not decoded)"
             )
         }
         Detail::ReservedClockClass { value } => format!(

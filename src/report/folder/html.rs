@@ -140,6 +140,10 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
 
     o.push_str("<h2 id=\"inventory\">Clocks and ports</h2>\n");
     table(&mut o, &tables::inventory(s));
+    if !s.profiles.is_empty() {
+        o.push_str("<h3>Profiles</h3>\n");
+        table(&mut o, &tables::profiles(s));
+    }
     if !s.grandmasters.is_empty() {
         o.push_str("<h3>Grandmasters</h3>\n");
         table(&mut o, &tables::grandmasters(s));

@@ -59,6 +59,10 @@ pub fn page(a: &Analysis, cx: &Context, epoch: &Epoch, figs: &[Figure]) -> Strin
     }
     o.push_str("\n## Clocks and ports\n\n");
     table(&mut o, &tables::inventory(s));
+    if !s.profiles.is_empty() {
+        o.push_str("## Profiles\n\n");
+        table(&mut o, &tables::profiles(s));
+    }
     if !a.estimates.is_empty() {
         o.push_str("## Offset, path delay and error bounds\n\n");
         table(&mut o, &tables::estimates(a));

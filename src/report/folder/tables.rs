@@ -104,6 +104,25 @@ pub fn inventory(s: &Summary) -> Table {
     }
 }
 
+/// Each domain's profile and what picked it.
+pub fn profiles(s: &Summary) -> Table {
+    Table {
+        head: vec!["sdo/domain", "profile", "messages", "from"],
+        rows: s
+            .profiles
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("{}/{}", p.major_sdo_id, p.domain),
+                    p.name.to_string(),
+                    p.messages.to_string(),
+                    p.basis.join(", "),
+                ]
+            })
+            .collect(),
+    }
+}
+
 pub fn grandmasters(s: &Summary) -> Table {
     Table {
         head: vec![

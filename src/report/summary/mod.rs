@@ -9,6 +9,7 @@
 
 pub mod clocks;
 pub mod hops;
+pub mod profiles;
 pub mod streams;
 mod text;
 
@@ -44,6 +45,8 @@ pub struct Summary {
     pub grandmaster_changes: Vec<GmChangeJson>,
     /// Changes beyond those listed.
     pub grandmaster_changes_total: u64,
+    /// Per majorSdoId and domain: the profile told from the wire.
+    pub profiles: Vec<profiles::ProfileJson>,
     pub health: Vec<StreamJson>,
     /// The transparent-clock ledger: one entry per ordered pair of
     /// neighbouring capture points that saw the same messages.
@@ -228,6 +231,7 @@ impl Summary {
             grandmasters: clocks::grandmasters(&a.inventory),
             grandmaster_changes: a.inventory.changes.iter().map(GmChangeJson::from).collect(),
             grandmaster_changes_total: a.inventory.change_count,
+            profiles: profiles::profiles(&a.profiles),
             health: streams::streams(&a.health, point_name),
             hops: hops::hops(&a.ledger, point_name),
             corrections: streams::corrections(&a.health, point_name),

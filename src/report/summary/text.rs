@@ -93,6 +93,20 @@ impl Summary {
                 )?;
             }
         }
+        if !self.profiles.is_empty() {
+            writeln!(o, "\nProfiles")?;
+        }
+        for p in &self.profiles {
+            writeln!(
+                o,
+                "  majorSdoId {} domain {:<3} {}  ({} messages; from {})",
+                p.major_sdo_id,
+                p.domain,
+                p.name,
+                p.messages,
+                p.basis.join(", ")
+            )?;
+        }
         if !self.grandmasters.is_empty() {
             writeln!(o, "\nGrandmasters")?;
         }
