@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
-use super::{Observation, PointId};
+use super::{HashMap, Observation, PointId};
 use crate::wire::link::{Mac, PtpFrame, Transport};
 use crate::wire::tlv::{OrganizationData, TlvBody};
 use crate::wire::{Body, Flags, MessageType};
@@ -52,6 +52,17 @@ pub enum Path {
 }
 
 impl Path {
+    /// Every path, in the order of their declaration.
+    const ALL: [Path; 7] = [
+        Path::L2Forwardable,
+        Path::L2NonForwardable,
+        Path::L2Other,
+        Path::Udp4Multicast,
+        Path::Udp4Unicast,
+        Path::Udp6Multicast,
+        Path::Udp6Unicast,
+    ];
+
     fn of(link: &PtpFrame<'_>) -> Self {
         let multicast = link.dst_ip.is_some_and(|ip| ip.is_multicast());
         match (link.transport, multicast) {
@@ -106,7 +117,7 @@ pub enum Fact {
 }
 
 /// How often a fact was seen, and where first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tally {
     pub count: u64,
     pub first_ns: i64,
@@ -118,25 +129,83 @@ pub struct Tally {
 /// The tallies of one (majorSdoId, domainNumber).
 pub type Facts = BTreeMap<Fact, Tally>;
 
+/// The facts that carry no value have a slot each; the rest are hashed.
+const SLOTS: usize = 14;
+
+/// One domain's tallies while they are counted.
+#[derive(Debug, Default)]
+struct Tallies {
+    slots: [Option<Tally>; SLOTS],
+    valued: HashMap<Fact, Option<Tally>>,
+}
+
+impl Tallies {
+    fn get(&mut self, f: Fact) -> &mut Option<Tally> {
+        let slot = match f {
+            Fact::Message => 0,
+            Fact::Path(p) => 1 + p as usize,
+            Fact::UnicastNegotiation => 8,
+            Fact::DelayRequestResponse => 9,
+            Fact::PeerDelay => 10,
+            Fact::OneStepSync => 11,
+            Fact::TwoStepSync => 12,
+            Fact::FollowUpWithoutInformation => 13,
+            Fact::Interval(..)
+            | Fact::ClockClass(_)
+            | Fact::Priority1(_)
+            | Fact::Organization(_) => {
+                return self.valued.entry(f).or_insert(None);
+            }
+        };
+        &mut self.slots[slot]
+    }
+
+    fn facts(&self) -> Facts {
+        let fixed = self.slots.iter().enumerate().filter_map(|(i, t)| {
+            let f = match i {
+                0 => Fact::Message,
+                1..=7 => Fact::Path(Path::ALL[i - 1]),
+                8 => Fact::UnicastNegotiation,
+                9 => Fact::DelayRequestResponse,
+                10 => Fact::PeerDelay,
+                11 => Fact::OneStepSync,
+                12 => Fact::TwoStepSync,
+                _ => Fact::FollowUpWithoutInformation,
+            };
+            t.map(|t| (f, t))
+        });
+        fixed
+            .chain(self.valued.iter().filter_map(|(&f, &t)| Some((f, t?))))
+            .collect()
+    }
+}
+
 /// The profile tracker.
 #[derive(Debug, Default)]
 pub struct Profiles {
-    pub domains: BTreeMap<(u8, u8), Facts>,
+    /// The tallies (every message adds to several): see
+    /// [`Profiles::domains`] for them in order.
+    tallies: HashMap<(u8, u8), Tallies>,
     /// Messages of domains beyond [`MAX_DOMAINS`].
     pub untracked: u64,
 }
 
 impl Profiles {
+    /// Each (majorSdoId, domainNumber)'s facts, in order.
+    pub fn domains(&self) -> BTreeMap<(u8, u8), Facts> {
+        self.tallies.iter().map(|(&k, t)| (k, t.facts())).collect()
+    }
+
     pub fn observe(&mut self, o: &Observation<'_, '_>) {
         let h = &o.message.header;
         let key = (h.major_sdo_id, h.domain_number);
-        if self.domains.len() >= MAX_DOMAINS && !self.domains.contains_key(&key) {
+        if self.tallies.len() >= MAX_DOMAINS && !self.tallies.contains_key(&key) {
             self.untracked += 1;
             return;
         }
-        let facts = self.domains.entry(key).or_default();
+        let facts = self.tallies.entry(key).or_default();
         let mut note = |f: Fact| {
-            let t = facts.entry(f).or_insert(Tally {
+            let t = facts.get(f).get_or_insert(Tally {
                 count: 0,
                 first_ns: o.time_ns,
                 last_ns: o.time_ns,
@@ -852,11 +921,12 @@ mod tests {
     }
 
     fn identified(a: &Analyzer, key: (u8, u8)) -> Identification {
-        identify(key.0, key.1, &a.profiles.domains[&key])
+        identify(key.0, key.1, &a.profiles.domains()[&key])
     }
 
     fn checks(a: &Analyzer, key: (u8, u8)) -> Vec<Check> {
-        let facts = &a.profiles.domains[&key];
+        let domains = a.profiles.domains();
+        let facts = &domains[&key];
         let mut v: Vec<Check> = check(identify(key.0, key.1, facts).profile, key.1, facts)
             .into_iter()
             .map(|v| v.check)
@@ -954,13 +1024,43 @@ mod tests {
     }
 
     #[test]
+    fn every_fact_comes_back_as_itself() {
+        let mut all = vec![
+            Fact::Message,
+            Fact::UnicastNegotiation,
+            Fact::DelayRequestResponse,
+            Fact::PeerDelay,
+            Fact::OneStepSync,
+            Fact::TwoStepSync,
+            Fact::FollowUpWithoutInformation,
+            Fact::Interval(MessageType::SYNC, -4),
+            Fact::ClockClass(6),
+            Fact::Priority1(128),
+            Fact::Organization([0, 0x80, 0xc2]),
+        ];
+        all.extend(Path::ALL.map(Fact::Path));
+        let mut t = Tallies::default();
+        for (i, &f) in all.iter().enumerate() {
+            *t.get(f) = Some(Tally {
+                count: i as u64,
+                ..Tally::default()
+            });
+        }
+        let facts = t.facts();
+        assert_eq!(facts.len(), all.len());
+        for (i, f) in all.iter().enumerate() {
+            assert_eq!(facts[f].count, i as u64, "{f:?}");
+        }
+    }
+
+    #[test]
     fn facts_keep_their_first_occurrence() {
         let mut a = Analyzer::default();
         let f = l2(FORWARDABLE);
         let m = message(0x0, port(1, 1), 0, 0, -4, &ts(0, 0));
         see(&mut a, &m, &f, 5 * S);
         see(&mut a, &m, &f, 7 * S);
-        let t = a.profiles.domains[&(0, 0)][&Fact::OneStepSync];
+        let t = a.profiles.domains()[&(0, 0)][&Fact::OneStepSync];
         assert_eq!((t.count, t.first_ns, t.last_ns), (2, 5 * S, 7 * S));
     }
 }

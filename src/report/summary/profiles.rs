@@ -124,7 +124,7 @@ pub fn fact_text(f: Fact, domain: u8) -> String {
 
 /// Every domain's profile, with its violations.
 pub fn profiles(p: &Profiles) -> Vec<ProfileJson> {
-    p.domains
+    p.domains()
         .iter()
         .map(|(&(sdo, domain), facts)| {
             let Identification { profile, basis } = profile::identify(sdo, domain, facts);
