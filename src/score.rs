@@ -28,6 +28,10 @@ pub struct ErrorStats {
     abs: Stats,
     hard_covered: u64,
     statistical_covered: u64,
+    /// Estimates carried forward as a published record is read (see
+    /// [`carried`]): checks made and contained.
+    carried_checks: u64,
+    carried_covered: u64,
 }
 
 /// What [`ErrorStats`] come to, ns.
@@ -41,6 +45,10 @@ pub struct ErrorSummary {
     /// estimator that states no bound).
     pub hard_coverage: Option<f64>,
     pub statistical_coverage: Option<f64>,
+    /// Share of checks of estimates carried forward in time, as a reader
+    /// of the published record carries them, that contained the truth.
+    pub carried_coverage: Option<f64>,
+    pub carried_checks: u64,
 }
 
 impl ErrorStats {
@@ -74,6 +82,9 @@ impl ErrorStats {
             max_ns: (n > 0).then_some(self.max),
             hard_coverage: share(self.hard_covered),
             statistical_coverage: share(self.statistical_covered),
+            carried_coverage: (self.carried_checks > 0)
+                .then(|| self.carried_covered as f64 / self.carried_checks as f64),
+            carried_checks: self.carried_checks,
         }
     }
 }
@@ -89,6 +100,8 @@ struct Scored {
     outside_span: u64,
     /// The truth at each estimate, decimated as the track's own series.
     series: Series<Option<f64>, MAX_SERIES>,
+    /// The track's previous estimate.
+    previous: Option<Estimate>,
 }
 
 impl Scored {
@@ -99,8 +112,41 @@ impl Scored {
             baseline: ErrorStats::new(false),
             outside_span: 0,
             series: Series::default(),
+            previous: None,
         }
     }
+}
+
+/// Fractions of the time to the next estimate at which a carried estimate
+/// is checked.
+const CARRIED_AT: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
+/// Ages at which a track's last estimate is checked, as a reader holding
+/// over would read it until the record's default validity (60 s), ns.
+const HOLDOVER_AT: [i64; 7] = [
+    1_000_000_000,
+    2_000_000_000,
+    5_000_000_000,
+    10_000_000_000,
+    20_000_000_000,
+    30_000_000_000,
+    60_000_000_000,
+];
+
+/// `e` carried to `age` ns later as `serve`'s record is read: the offset
+/// moved by the estimated frequency, the hard bound grown by the drift
+/// bound plus |frequency| (what `serve` publishes). Whether it contains
+/// the truth there; `None` where the truth is unknown.
+fn carried(e: &Estimate, age: i64, truth: &OffsetSeries) -> Option<bool> {
+    let t = truth.at(e.time_ns + age)?;
+    let f = if e.frequency_ppb.is_finite() {
+        e.frequency_ppb
+    } else {
+        0.0
+    };
+    let age = age as f64;
+    let offset = e.offset_ns + f * 1e-9 * age;
+    let bound = e.hard_bound_ns + (e.drift_ppb + f.abs()) * 1e-9 * age;
+    Some((offset - t).abs() <= bound)
 }
 
 /// A track's scores at the end.
@@ -166,6 +212,16 @@ impl Scorer {
             }
         };
         let s = &mut self.tracks[i];
+        if let (Some(p), Some(series)) = (s.previous, &s.truth) {
+            let gap = e.time_ns - p.time_ns;
+            for k in CARRIED_AT {
+                if let Some(ok) = carried(&p, (gap as f64 * k) as i64, series) {
+                    s.ours.carried_checks += 1;
+                    s.ours.carried_covered += u64::from(ok);
+                }
+            }
+        }
+        s.previous = Some(*e);
         let truth_ns = match &s.truth {
             Some(series) => {
                 let t = series.at(e.time_ns);
@@ -192,7 +248,19 @@ impl Scorer {
             Some(s) => TrackScore {
                 found: s.truth.is_some(),
                 outside_span: s.outside_span,
-                ours: s.ours.summary(),
+                ours: {
+                    // The last estimate, held over.
+                    let mut ours = s.ours.clone();
+                    if let (Some(p), Some(series)) = (s.previous, &s.truth) {
+                        for age in HOLDOVER_AT {
+                            if let Some(ok) = carried(&p, age, series) {
+                                ours.carried_checks += 1;
+                                ours.carried_covered += u64::from(ok);
+                            }
+                        }
+                    }
+                    ours.summary()
+                },
                 baseline: s.baseline.summary(),
                 truth_ns: s.series.as_slice(),
             },

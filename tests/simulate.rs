@@ -306,3 +306,90 @@ fn scenario_errors_name_the_field() {
         assert!(list.contains(s), "{list}");
     }
 }
+
+/// `--drift-bound measured` (the drift bound two causal intersections
+/// minutes apart support, plus 1 ppm) against the fixed 200 ppm, on the
+/// same captures: frequency wander (quiet and congested LANs), a
+/// grandmaster lost and another taking over (holdover, then a new track),
+/// over seeds 1–4, 10 simulated minutes each. Every estimate's hard bound
+/// contains the truth, and so does every estimate carried forward as a
+/// reader of `serve`'s record carries it (to the next estimate, the last
+/// one up to 60 s); the measured bound is tighter. The statistical bound's
+/// coverage over the seeds is printed and guarded (see below).
+#[test]
+fn a_measured_drift_bound_is_tighter_and_still_contains_the_truth() {
+    let dir = tmp("placeholder", b"");
+    let dir = dir.parent().unwrap();
+    for scenario in ["quiet-lan", "congested-lan", "gm-failover"] {
+        let (mut stat, mut tracks) = (0.0, 0);
+        let mut hard = [Vec::new(), Vec::new()];
+        for seed in 1..=4 {
+            let pcap = dir.join(format!("drift-{scenario}-{seed}.pcapng"));
+            let truth = dir.join(format!("drift-{scenario}-{seed}.truth.json"));
+            let (p, t) = (pcap.to_str().unwrap(), truth.to_str().unwrap());
+            let seed_s = seed.to_string();
+            let out = ptpscope(&[
+                "simulate",
+                "-s",
+                scenario,
+                "--seed",
+                &seed_s,
+                "--duration",
+                "600",
+                "-o",
+                p,
+                "--truth",
+                t,
+            ]);
+            assert!(out.status.success());
+            for (i, how) in ["fixed", "measured"].into_iter().enumerate() {
+                let out = ptpscope(&[
+                    "analyze",
+                    "-f",
+                    "json",
+                    "--truth",
+                    t,
+                    "--drift-bound",
+                    how,
+                    p,
+                ]);
+                assert!(out.status.success());
+                let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+                for e in at(&a, "slave") {
+                    let ours = &e["truth"]["ours"];
+                    eprintln!(
+                        "{scenario} seed {seed} {how}: hard median {} ns, drift {:.2} ppm, hard coverage {}, carried {} of {} checks, stat {}",
+                        e["bound_ns"]["hard_median"],
+                        f(&e["bound_ns"]["max_drift_ppm"]),
+                        ours["hard_coverage"],
+                        ours["carried_coverage"],
+                        ours["carried_checks"],
+                        ours["stat_coverage"]
+                    );
+                    assert!(f(&e["samples"]) > 100.0, "{e}");
+                    assert_eq!(f(&ours["hard_coverage"]), 1.0, "{scenario} {seed} {how}");
+                    assert_eq!(f(&ours["carried_coverage"]), 1.0, "{scenario} {seed} {how}");
+                    assert!(f(&ours["carried_checks"]) >= 4.0 * (f(&e["samples"]) - 1.0));
+                    hard[i].push(f(&e["bound_ns"]["hard_median"]));
+                    if i == 1 {
+                        // The drift bound measured is below the fixed one.
+                        assert!(f(&e["bound_ns"]["max_drift_ppm"]) < 100.0, "{e}");
+                        stat += f(&ours["stat_coverage"]);
+                        tracks += 1;
+                    }
+                }
+            }
+        }
+        let mean_stat = stat / f64::from(tracks);
+        eprintln!(
+            "{scenario}: statistical coverage {mean_stat:.4} on average over {tracks} tracks"
+        );
+        // Below the stated 95 % on two of the three (0.946 and 0.936 when
+        // measured): the line's residuals do not see the clock's wander
+        // between refits. A guard against it getting worse, not the target.
+        assert!(mean_stat >= 0.93, "{scenario}: {mean_stat}");
+        for (fixed, measured) in hard[0].iter().zip(&hard[1]) {
+            assert!(measured < fixed, "{scenario}: {measured} vs {fixed}");
+        }
+    }
+}

@@ -41,10 +41,8 @@ pub struct AnalyzeArgs {
     /// Compare the estimates with this truth (from `ptpscope simulate`).
     #[arg(long, value_name = "TRUTH.json")]
     pub truth: Option<PathBuf>,
-    /// Largest frequency difference between a capture point's clock and
-    /// the grandmaster's that the hard error bound allows for, ppm.
-    #[arg(long, value_name = "PPM", default_value_t = 200.0)]
-    pub max_drift_ppm: f64,
+    #[command(flatten)]
+    pub drift: super::DriftArgs,
     /// A known path asymmetry, IEEE 1588's delayAsymmetry: the
     /// master-to-slave delay minus the mean path delay (half of
     /// master-to-slave minus slave-to-master), ns, for every capture point
@@ -104,7 +102,6 @@ impl AnalyzeArgs {
                 self.match_timeout
             );
         }
-        validate_drift(self.max_drift_ppm)?;
         let truth = match &self.truth {
             Some(path) => {
                 let text =
@@ -116,16 +113,18 @@ impl AnalyzeArgs {
             None => None,
         };
         let (every_point, point_delay_asymmetry) = delay_asymmetries(&self.delay_asymmetry)?;
+        let mut estimate = crate::estimate::Config {
+            enabled: !self.no_estimates,
+            delay_asymmetry_ns: every_point,
+            ..Default::default()
+        };
+        self.drift.apply(&mut estimate)?;
         Ok(pipeline::Config {
             analysis: crate::analysis::Config {
                 match_timeout_ns: (self.match_timeout * 1e9) as i64,
                 ..Default::default()
             },
-            estimate: crate::estimate::Config {
-                max_drift_ppm: self.max_drift_ppm,
-                enabled: !self.no_estimates,
-                delay_asymmetry_ns: every_point,
-            },
+            estimate,
             point_delay_asymmetry,
             truth,
             udp_ports: self.decoding.udp_port.clone(),
@@ -137,13 +136,6 @@ impl AnalyzeArgs {
 }
 
 /// `--max-drift-ppm`.
-pub fn validate_drift(ppm: f64) -> anyhow::Result<()> {
-    if !(ppm > 0.0 && ppm <= 1e6) {
-        anyhow::bail!("--max-drift-ppm {ppm}: expected a value above 0");
-    }
-    Ok(())
-}
-
 /// The final output: the printed analysis and, with `--report`, the report
 /// folder. `inputs` name what was analyzed.
 fn finish(

@@ -54,6 +54,55 @@ pub struct DecodeArgs {
     pub decoding: DecodingArgs,
 }
 
+/// The drift bound of the estimates' hard bound: shared by `analyze`,
+/// `report` and `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DriftArgs {
+    /// Largest frequency difference between a capture point's clock and
+    /// the grandmaster's that the hard error bound allows for, ppm; with
+    /// `--drift-bound measured`, the ceiling.
+    #[arg(long, value_name = "PPM", default_value_t = 200.0)]
+    pub max_drift_ppm: f64,
+    /// `fixed`: the bound assumes --max-drift-ppm. `measured`: it assumes
+    /// what two causal intervals minutes apart show the frequency
+    /// difference was, plus --drift-margin-ppm (see the README: the host
+    /// clock's frequency must not change by more than the margin).
+    #[arg(long, value_name = "HOW", default_value = "fixed")]
+    pub drift_bound: DriftBoundArg,
+    /// With `--drift-bound measured`: what the frequency difference may
+    /// move beyond what was measured, ppm.
+    #[arg(long, value_name = "PPM", default_value_t = 1.0)]
+    pub drift_margin_ppm: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriftBoundArg {
+    Fixed,
+    Measured,
+}
+
+impl DriftArgs {
+    /// Sets `estimate`'s drift bound, validated.
+    pub fn apply(&self, estimate: &mut crate::estimate::Config) -> anyhow::Result<()> {
+        let ppm = self.max_drift_ppm;
+        if !(ppm > 0.0 && ppm <= 1e6) {
+            anyhow::bail!("--max-drift-ppm {ppm}: expected a value above 0");
+        }
+        let margin = self.drift_margin_ppm;
+        if !(margin >= 0.0 && margin <= ppm) {
+            anyhow::bail!("--drift-margin-ppm {margin}: expected 0 to --max-drift-ppm ({ppm})");
+        }
+        estimate.max_drift_ppm = ppm;
+        estimate.drift_bound = match self.drift_bound {
+            DriftBoundArg::Fixed => crate::estimate::drift::DriftBound::Fixed,
+            DriftBoundArg::Measured => crate::estimate::drift::DriftBound::Measured {
+                margin_ppb: margin * 1000.0,
+            },
+        };
+        Ok(())
+    }
+}
+
 /// How frames are decoded: shared by `decode`, `analyze` and `report`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DecodingArgs {

@@ -59,10 +59,9 @@ pub struct ServeArgs {
         allow_hyphen_values = true
     )]
     pub delay_asymmetry: Vec<String>,
-    /// Bound on the frequency difference of this host's clock and the
-    /// grandmaster's, ppm: bounds grow by it with age.
-    #[arg(long, default_value_t = 200.0)]
-    pub max_drift_ppm: f64,
+    /// The drift bound: bounds grow by it with age.
+    #[command(flatten)]
+    pub drift: super::DriftArgs,
     /// Seconds after its estimate that readers still accept a record.
     #[arg(long, default_value_t = 60.0)]
     pub valid: f64,
@@ -96,7 +95,6 @@ fn seconds(what: &str, v: f64) -> anyhow::Result<i64> {
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
     let publisher = Config {
-        max_drift_ppm: args.max_drift_ppm,
         valid_ns: seconds("valid", args.valid)? as u64,
         holdover_after_ns: seconds("holdover-after", args.holdover_after)?,
         ..Config::default()
@@ -107,14 +105,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<i32> {
         .transpose()?
         .map(|ns| Duration::from_nanos(ns as u64));
     // Options are checked before the record is created.
-    super::analyze::validate_drift(args.max_drift_ppm)?;
     let (every_point, point_delay_asymmetry) =
         super::analyze::delay_asymmetries(&args.delay_asymmetry)?;
     let mut pipeline = pipeline::Config {
         point_delay_asymmetry,
         ..Default::default()
     };
-    pipeline.estimate.max_drift_ppm = args.max_drift_ppm;
+    args.drift.apply(&mut pipeline.estimate)?;
     pipeline.estimate.enabled = true;
     pipeline.estimate.delay_asymmetry_ns = every_point;
     let config = DaemonConfig {

@@ -39,6 +39,9 @@ pub struct CausalBound {
     /// t` over the window: (sample number, value).
     lower: VecDeque<(u64, f64)>,
     upper: VecDeque<(u64, f64)>,
+    /// The window's samples as they came: (number, time since the
+    /// epoch, lower, upper), to rebuild the queues for another drift.
+    raw: VecDeque<(u64, f64, f64, f64)>,
     /// Time origin of the queues' values (f64 precision).
     epoch: Option<i64>,
     samples: u64,
@@ -53,6 +56,7 @@ impl CausalBound {
         Self {
             lower: VecDeque::new(),
             upper: VecDeque::new(),
+            raw: VecDeque::new(),
             epoch: None,
             samples: 0,
             max_drift_ppb: max_drift_ppm * 1000.0,
@@ -69,6 +73,10 @@ impl CausalBound {
         let n = self.samples;
         let lower = s.lower_ns + drift * t;
         let upper = s.upper_ns - drift * t;
+        if self.raw.len() == WINDOW {
+            self.raw.pop_front();
+        }
+        self.raw.push_back((n, t, s.lower_ns, s.upper_ns));
         while self.lower.front().is_some_and(|x| x.0 + WINDOW as u64 <= n) {
             self.lower.pop_front();
         }
@@ -95,12 +103,34 @@ impl CausalBound {
         self.conflicts += 1;
         self.lower.clear();
         self.upper.clear();
+        self.raw.clear();
+        self.raw.push_back((n, t, s.lower_ns, s.upper_ns));
         self.lower.push_back((n, lower));
         self.upper.push_back((n, upper));
         Interval {
             lower_ns: s.lower_ns,
             upper_ns: s.upper_ns,
             restarted: true,
+        }
+    }
+
+    /// Carries the window's intervals with another drift bound, ppb, from
+    /// now on: the queues are rebuilt from the window's samples.
+    pub fn set_drift_ppb(&mut self, ppb: f64) {
+        self.max_drift_ppb = ppb;
+        let drift = ppb * 1e-9;
+        self.lower.clear();
+        self.upper.clear();
+        for &(n, t, lower, upper) in &self.raw {
+            let (lower, upper) = (lower + drift * t, upper - drift * t);
+            while self.lower.back().is_some_and(|x| x.1 <= lower) {
+                self.lower.pop_back();
+            }
+            while self.upper.back().is_some_and(|x| x.1 >= upper) {
+                self.upper.pop_back();
+            }
+            self.lower.push_back((n, lower));
+            self.upper.push_back((n, upper));
         }
     }
 }

@@ -22,6 +22,7 @@
 use std::collections::VecDeque;
 
 use super::baseline::{MEDIAN_OF, MovingMedian};
+use super::drift::DriftBound;
 use super::sample::{e2e_sample, p2p_sample, peer_delay};
 use super::stats::Summary;
 use super::{DelayMechanism, Estimate, Sample, Track, TrackKey};
@@ -40,6 +41,9 @@ pub struct Config {
     /// Bound on the frequency difference of a point's clock and the
     /// grandmaster's, ppm (0: the default, 200).
     pub max_drift_ppm: f64,
+    /// How the drift bound is chosen: fixed at `max_drift_ppm`, or
+    /// measured from the data (see [`super::drift`]).
+    pub drift_bound: DriftBound,
     /// Estimate at all.
     pub enabled: bool,
     /// The path asymmetry (delayAsymmetry, ns) of every capture point not
@@ -107,6 +111,7 @@ pub struct Estimator {
     /// Samples dropped as nonsensical (zero timestamps).
     pub rejected: u64,
     max_drift_ppm: f64,
+    drift_bound: DriftBound,
     delay_asymmetry_ns: f64,
     /// Per capture point, over `delay_asymmetry_ns`.
     point_delay_asymmetry: HashMap<PointId, f64>,
@@ -118,6 +123,7 @@ impl Estimator {
     pub fn new(config: Config) -> Self {
         Self {
             max_drift_ppm: config.max_drift_ppm,
+            drift_bound: config.drift_bound,
             delay_asymmetry_ns: config.delay_asymmetry_ns,
             enabled: config.enabled,
             ..Default::default()
@@ -163,6 +169,7 @@ impl Estimator {
             _ => {
                 let next = self.tracks.len();
                 let drift = self.drift_ppm();
+                let drift_bound = self.drift_bound;
                 let asymmetry = self
                     .point_delay_asymmetry
                     .get(&key.point)
@@ -171,6 +178,7 @@ impl Estimator {
                 let tracks = &mut self.tracks;
                 let i = *capped_entry(&mut self.index, key, MAX_TRACKS, || {
                     let mut t = Track::new(key.delay_mechanism, f64::from(resolution_ns), drift);
+                    t.drift_bound = drift_bound;
                     t.delay_asymmetry_ns = asymmetry;
                     tracks.push((key, t));
                     next
@@ -196,7 +204,6 @@ impl Estimator {
                 };
                 // The Delay_Req saw the offset of a later instant.
                 let apart = (delay.t3_capture_ns - sync.t2_capture_ns).abs() as f64;
-                s.lower_ns -= apart * self.drift_ppm() * 1e-6;
                 let resolution_ns = sync.t2_resolution_ns.max(delay.t3_resolution_ns);
                 let key = TrackKey {
                     point: sync.point,
@@ -207,6 +214,7 @@ impl Estimator {
                     delay_mechanism: DelayMechanism::E2e,
                 };
                 let track = self.track(key, resolution_ns)?;
+                s.lower_ns -= apart * track.drift_ppb() * 1e-9;
                 if s.mean_path_delay_ns < 0.0 {
                     track.inconsistent += 1;
                     // Corrections can make a path delay negative by at

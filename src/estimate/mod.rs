@@ -30,6 +30,7 @@
 
 pub mod baseline;
 pub mod causal;
+pub mod drift;
 pub mod estimator;
 pub mod fit;
 pub mod sample;

@@ -4,6 +4,7 @@
 
 use super::baseline::Baseline;
 use super::causal::CausalBound;
+use super::drift::{self, DriftBound, MeasuredDrift};
 use super::fit::{CONFIDENCE, LineFit};
 use super::stats::{Inconsistency, Statistics, Summary};
 use super::{DelayMechanism, Filter, Sample};
@@ -25,6 +26,9 @@ pub struct Estimate {
     pub hard_bound_ns: f64,
     /// Half-width of the [`CONFIDENCE`] interval, at most the hard one.
     pub statistical_bound_ns: f64,
+    /// The drift bound the hard bound assumed, ppb: how far the point's
+    /// clock's frequency may be from the grandmaster's.
+    pub drift_ppb: f64,
     pub samples_used: usize,
     /// The ptp4l-like baseline's offset for the same sample.
     pub baseline_offset_ns: f64,
@@ -35,6 +39,11 @@ pub struct Estimate {
 pub struct Track {
     delay_mechanism: DelayMechanism,
     causal: CausalBound,
+    /// `max_drift_ppm`, ppb: the drift bound, or with a measured one its
+    /// ceiling.
+    fixed_drift_ppb: f64,
+    pub drift_bound: DriftBound,
+    measured_drift: MeasuredDrift,
     filter: LineFit,
     baseline: Baseline,
     statistics: Statistics,
@@ -53,6 +62,9 @@ impl Track {
         Self {
             delay_mechanism,
             causal: CausalBound::new(max_drift_ppm),
+            fixed_drift_ppb: max_drift_ppm * 1000.0,
+            drift_bound: DriftBound::Fixed,
+            measured_drift: MeasuredDrift::default(),
             filter: LineFit::new(delay_mechanism),
             baseline: Baseline::new(delay_mechanism),
             statistics: Statistics::default(),
@@ -69,6 +81,14 @@ impl Track {
         let interval = self.causal.add(&s);
         if interval.restarted {
             self.filter.restart();
+            self.measured_drift.restart();
+            if self.drift_bound != DriftBound::Fixed {
+                self.causal.set_drift_ppb(self.fixed_drift_ppb);
+            }
+        } else {
+            self.measured_drift
+                .add(s.time_ns, interval.lower_ns, interval.upper_ns);
+            self.measure_drift();
         }
         let fitted = self.filter.sample(&s);
         let offset = fitted.offset_ns.clamp(interval.lower_ns, interval.upper_ns);
@@ -84,11 +104,37 @@ impl Track {
             frequency_ppb: fitted.frequency_ppb.unwrap_or(f64::NAN),
             hard_bound_ns: hard,
             statistical_bound_ns: statistical,
+            drift_ppb: self.causal.max_drift_ppb,
             samples_used: fitted.samples_used,
             baseline_offset_ns: baseline.offset_ns,
         };
         self.statistics.add(e, s.mean_path_delay_ns);
         e
+    }
+
+    /// The drift bound in use, ppb.
+    pub fn drift_ppb(&self) -> f64 {
+        self.causal.max_drift_ppb
+    }
+
+    /// With a measured drift bound: every [`drift::EVERY`] samples, the
+    /// measured frequency bound plus the margin, at most the fixed bound,
+    /// once it moved by a twentieth.
+    fn measure_drift(&mut self) {
+        let DriftBound::Measured { margin_ppb } = self.drift_bound else {
+            return;
+        };
+        if !self.statistics.samples.is_multiple_of(drift::EVERY) {
+            return;
+        }
+        let Some(f) = self.measured_drift.frequency_bound_ppb() else {
+            return;
+        };
+        let d = (f + margin_ppb).min(self.fixed_drift_ppb);
+        let now = self.causal.max_drift_ppb;
+        if (d - now).abs() > now / 20.0 {
+            self.causal.set_drift_ppb(d);
+        }
     }
 
     pub fn delay_mechanism(&self) -> DelayMechanism {

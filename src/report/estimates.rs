@@ -170,6 +170,12 @@ pub struct ErrorJson {
     /// baseline, which states no bound, as ptp4l).
     pub hard_coverage: Option<f64>,
     pub stat_coverage: Option<f64>,
+    /// Share of checks of estimates carried forward as `serve`'s record
+    /// is read (at a quarter, half, three quarters and all of the time to
+    /// the next estimate; the last one up to 60 s) that contained the
+    /// truth (null for the baseline).
+    pub carried_coverage: Option<f64>,
+    pub carried_checks: u64,
 }
 
 impl From<ErrorSummary> for ErrorJson {
@@ -181,6 +187,8 @@ impl From<ErrorSummary> for ErrorJson {
             max_ns: e.max_ns,
             hard_coverage: e.hard_coverage,
             stat_coverage: e.statistical_coverage,
+            carried_coverage: e.carried_coverage,
+            carried_checks: e.carried_checks,
         }
     }
 }

@@ -238,6 +238,7 @@ mod tests {
             frequency_ppb: 3.5,
             hard_bound_ns: 2000.0,
             statistical_bound_ns: 90.0,
+            drift_ppb: 200_000.0,
             samples_used: 8,
             baseline_offset_ns: 0.0,
         });

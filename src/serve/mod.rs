@@ -26,8 +26,6 @@ use crate::wire::PortIdentity;
 /// Tunables.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
-    /// Drift bound: how fast a bound grows with age, ppm.
-    pub max_drift_ppm: f64,
     /// How long readers accept a record after its reference instant, ns.
     pub valid_ns: u64,
     /// No estimate for this long: holdover, ns.
@@ -39,7 +37,6 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            max_drift_ppm: 200.0,
             valid_ns: 60_000_000_000,
             holdover_after_ns: 2_000_000_000,
             settle_samples: 16,
@@ -220,7 +217,7 @@ impl Publisher {
             offset_ns: offset_ns as i64,
             freq_ppb: e.frequency_ppb,
             bound_ns,
-            drift_ppb: (self.config.max_drift_ppm * 1000.0).ceil() as u64,
+            drift_ppb: drift_ppb(e),
             valid_ns: self.config.valid_ns,
             status: self.status,
             grandmaster: master.clock_identity.0,
@@ -245,6 +242,19 @@ impl Publisher {
         self.last = Some(s);
         Some(s)
     }
+}
+
+/// How fast a reader's bound grows with the record's age, ppb: the drift
+/// bound the estimate assumed (|f| ≤ d, fixed or measured), plus |f̂|,
+/// since a reader carries the offset forward by the estimated frequency
+/// f̂ and |f − f̂| ≤ d + |f̂|.
+fn drift_ppb(e: &Estimate) -> u64 {
+    let f = if e.frequency_ppb.is_finite() {
+        e.frequency_ppb.abs()
+    } else {
+        0.0
+    };
+    (e.drift_ppb + f).ceil() as u64
 }
 
 /// An offset ± bound in whole ns whose interval contains the given one:
@@ -298,6 +308,7 @@ mod tests {
             frequency_ppb: 12.0,
             hard_bound_ns: 800.2,
             statistical_bound_ns: 40.0,
+            drift_ppb: 200_000.0,
             samples_used: 8,
             baseline_offset_ns: 1200.0,
         }
@@ -319,7 +330,9 @@ mod tests {
         assert_eq!(s.real_ns, 10 * S);
         // Captured 1 µs before it was published.
         assert_eq!(s.mono_ns, 5 * S - 1000);
-        assert_eq!(s.drift_ppb, 200_000);
+        // The drift bound, and the estimated frequency the reader carries
+        // the offset by.
+        assert_eq!(s.drift_ppb, 200_012);
         // Another master while this one is heard: ignored.
         assert_eq!(p.estimate(&est(11 * S), port(2), 0, 11 * S, 6 * S, 0), None);
         // Silence: holdover, once, with the same reference.
