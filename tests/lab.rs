@@ -235,6 +235,21 @@ fn tools_ready(tools: &[&str]) -> bool {
     true
 }
 
+/// Seconds from the environment variable `var`, or `default`.
+fn seconds_from_env(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// An output folder for one lab run, unique to this process.
+fn fresh_out_dir(tag: &str) -> std::path::PathBuf {
+    let out = std::env::temp_dir().join(format!("ptpscope-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    out
+}
+
 /// `scripts/lab-live.sh ARGS... OUT` with this build of ptpscope.
 fn lab_live(args: &[&str], out: &Path) -> Command {
     let mut c = Command::new("bash");
@@ -338,15 +353,13 @@ fn live_serve_publishes_time_that_contains_the_truth() {
     if !ptp4l_lab_ready() {
         return;
     }
-    let secs: u64 = std::env::var("PTPSCOPE_SERVE_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    let out = std::env::temp_dir().join(format!("ptpscope-serve-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
-    let mut lab = lab_live(&["serve", &secs.to_string()], &out)
-        .spawn()
-        .expect("run scripts/lab-live.sh");
+    let secs = seconds_from_env("PTPSCOPE_SERVE_SECS", 60);
+    let out = fresh_out_dir("serve");
+    let mut lab = LabRun(
+        lab_live(&["serve", &secs.to_string()], &out)
+            .spawn()
+            .expect("run scripts/lab-live.sh"),
+    );
     let clock = out.join("clock");
     let segment = out.join("clockbound").join("shm0");
     let start = std::time::Instant::now();
@@ -358,7 +371,7 @@ fn live_serve_publishes_time_that_contains_the_truth() {
     let (mut reads, mut contained, mut errors_after_first) = (0u64, 0u64, 0u64);
     let mut bounds = Vec::new();
     let mut first_error = None;
-    while lab.try_wait().unwrap().is_none() && start.elapsed().as_secs() < secs + 30 {
+    while lab.0.try_wait().unwrap().is_none() && start.elapsed().as_secs() < secs + 30 {
         std::thread::sleep(std::time::Duration::from_millis(5));
         if cb_client.is_none() {
             cb_client =
@@ -401,7 +414,7 @@ fn live_serve_publishes_time_that_contains_the_truth() {
             Ok(_) | Err(_) => {}
         }
     }
-    let status = lab.wait().unwrap();
+    let status = lab.0.wait().unwrap();
     let err = std::fs::read_to_string(out.join("serve.err")).unwrap_or_default();
     assert!(status.success(), "lab-live serve failed: {err}");
     bounds.sort_unstable();
@@ -699,12 +712,8 @@ fn live_failover_holdover_then_a_new_grandmaster() {
     if !ptp4l_lab_ready() {
         return;
     }
-    let secs: u64 = std::env::var("PTPSCOPE_FAILOVER_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let out = std::env::temp_dir().join(format!("ptpscope-failover-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
+    let secs = seconds_from_env("PTPSCOPE_FAILOVER_SECS", 10);
+    let out = fresh_out_dir("failover");
     let mut lab = LabRun(
         lab_live(&["failover", &secs.to_string()], &out)
             .spawn()
