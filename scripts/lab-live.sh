@@ -10,6 +10,16 @@
 #                                                       with chronyd installed, chronyd -x in the slave's
 #                                                       namespace takes serve's SOCK samples
 #                                                       (OUTDIR/chrony-sources.csv, chrony-tracking.csv)
+#   sudo scripts/lab-live.sh failover SECONDS OUTDIR    grandmaster + slave, `ptpscope serve -i sl0` as in
+#                                                       `serve`; once serve publishes time, SECONDS
+#                                                       synchronized, then the grandmaster's ptp4l killed
+#                                                       (holdover) for SECONDS, then another grandmaster
+#                                                       (clockIdentity 020000.fffe.000003) for SECONDS.
+#                                                       Marker files hold the CLOCK_REALTIME ns of each
+#                                                       step (OUTDIR/synchronized, gm-killed,
+#                                                       gm2-started, stopping); OUTDIR/metrics.log has
+#                                                       the metrics' status, disruptions and grandmaster
+#                                                       changes every 0.1 s
 #   sudo scripts/lab-live.sh tap SECONDS OUTDIR         grandmaster + slave, tcpdump on the slave's
 #                                                       veth (OUTDIR/slave.pcap), ptp4l logs kept
 #   sudo scripts/lab-live.sh bridge SECONDS OUTDIR      grandmaster and slave joined by a Linux bridge in
@@ -25,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${BIN:-target/release/ptpscope}")
 MODE=$1 A2=${2:-} A3=${3:-} A4=${4:-}
-TAG=psl$$
+TAG=psl$$-$MODE
 NS_GM=$TAG-gm NS_SL=$TAG-sl NS_BR=$TAG-br
 PIDS=()
 cleanup() {
@@ -109,6 +119,52 @@ CONF
     chronyc -h "$OUT/chronyc.sock" -c tracking > "$OUT/chrony-tracking.csv" 2>&1 || true
   fi
   wait "$SERVE"
+  ;;
+failover)
+  SECS=$A2 OUT=$A3
+  ptp4l_cfgs "$OUT"
+  # The second grandmaster: the same port, another clockIdentity (and its
+  # own UDS socket).
+  { sed "s|$OUT/gm.uds|$OUT/gm2.uds|" "$OUT/gm.cfg"; echo "clockIdentity 020000.fffe.000003"; } > "$OUT/gm2.cfg"
+  # `sleep & wait`: the trap runs at once on a signal, not after the sleep.
+  pause() { sleep "$1" & wait $!; }
+  mark() { date +%s%N > "$OUT/$1"; }
+  ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm.cfg" -2 -E -i gm0 > "$OUT/gm.log" 2>&1 & GM=$!; PIDS+=($GM)
+  ip netns exec "$NS_SL" ptp4l -m -q -f "$OUT/sl.cfg" -2 -E -i sl0 > "$OUT/sl.log" 2>&1 & PIDS+=($!)
+  ip netns exec "$NS_SL" "$BIN" serve -i sl0 --clock "$OUT/clock" --clockbound "$OUT/clockbound/shm0" \
+    --metrics 127.0.0.1:9477 --holdover-after 2 --valid 60 --duration $((3 * SECS + 60)) \
+    > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
+  # The metrics page, from inside the slave's namespace, every 0.1 s until
+  # serve has stopped.
+  ip netns exec "$NS_SL" python3 - "$OUT/metrics.log" $((3 * SECS + 60)) <<'PY' & PIDS+=($!)
+import sys, time, urllib.request
+names = ("ptpscope_status", "ptpscope_disruptions", "ptpscope_grandmaster_changes")
+end = time.monotonic() + float(sys.argv[2])
+with open(sys.argv[1], "w") as log:
+    while time.monotonic() < end:
+        try:
+            page = urllib.request.urlopen("http://127.0.0.1:9477/metrics", timeout=1).read().decode()
+            values = dict(line.split(" ", 1) for line in page.splitlines() if line.split(" ")[0] in names)
+            log.write(" ".join([str(time.time_ns())] + [values.get(n, "-") for n in names]) + "\n")
+            log.flush()
+        except OSError:
+            pass
+        time.sleep(0.1)
+PY
+  # Synchronized: `ptpscope time` has time to give (at most 30 s).
+  for _ in $(seq 300); do "$BIN" time --clock "$OUT/clock" > /dev/null 2>&1 && break; pause 0.1; done
+  mark synchronized
+  pause "$SECS"
+  # The grandmaster dies: serve holds over.
+  kill "$GM"; wait "$GM" || true
+  mark gm-killed
+  pause "$SECS"
+  # Another grandmaster takes over: a grandmaster change.
+  mark gm2-started
+  ip netns exec "$NS_GM" ptp4l -m -q -f "$OUT/gm2.cfg" -2 -E -i gm0 > "$OUT/gm2.log" 2>&1 & PIDS+=($!)
+  pause "$SECS"
+  mark stopping
+  kill "$SERVE"; wait "$SERVE"
   ;;
 tap)
   SECS=$A2 OUT=$A3
