@@ -152,7 +152,8 @@ impl Server {
             },
         };
         let now = f.time_ns.unwrap_or(e.time_ns).saturating_add(shift);
-        let mono = monotonic_ns() - (realtime_ns() - now).max(0);
+        let (real, mono) = paired_clocks();
+        let mono = mono - (real - now).max(0);
         let published = self
             .publisher
             .estimate(&e, master, conflicts, now, mono, shift);
@@ -183,6 +184,25 @@ impl Server {
             self.metrics.summary(&summary);
         }
     }
+}
+
+/// CLOCK_REALTIME and CLOCK_MONOTONIC at one instant: the monotonic read
+/// between two real-time ones, of three tries the one whose real-time
+/// reads are closest, paired with their midpoint. Read one after the
+/// other, a preemption between the two reads would shift every reader's
+/// interval by as long.
+fn paired_clocks() -> (i64, i64) {
+    let mut best = (i64::MAX, 0, 0);
+    for _ in 0..3 {
+        let before = realtime_ns();
+        let mono = monotonic_ns();
+        let after = realtime_ns();
+        let gap = after - before;
+        if gap < best.0 {
+            best = (gap, before + gap / 2, mono);
+        }
+    }
+    (best.1, best.2)
 }
 
 /// Runs the daemon until `stop` (or its duration, or the replay's end);
