@@ -665,28 +665,12 @@ fn a_simulated_tai_grandmaster_and_utc_host_are_told_apart() {
     std::fs::create_dir_all(&dir).unwrap();
     let (pcap, truth) = (dir.join("tai.pcapng"), dir.join("tai.truth.json"));
     // A leap second must fall inside a run: without it, 15 s.
-    let named = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tai-leap-second.toml"),
-    )
-    .unwrap();
-    let scenario = dir.join("tai.toml");
-    std::fs::write(
-        &scenario,
-        named.replace("leap_second = true", "leap_second = false"),
-    )
-    .unwrap();
-    let out = ptpscope(&[
-        "simulate",
-        "-s",
-        scenario.to_str().unwrap(),
-        "--duration",
-        "15",
-        "-o",
-        pcap.to_str().unwrap(),
-        "--truth",
-        truth.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    let scenario = common::scenario_variant(
+        "tai-leap-second",
+        &dir,
+        &[("leap_second = true", "leap_second = false")],
+    );
+    common::simulate(&scenario, &pcap, &truth, &["--duration", "15"]);
     let out = ptpscope(&[
         "analyze",
         "-f",

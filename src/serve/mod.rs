@@ -11,8 +11,11 @@
 //!   once it is older than its validity);
 //! - `disrupted` on a grandmaster change (estimates from another master
 //!   after the current one fell silent) or a clock step (the estimator's
-//!   causal intervals stopped intersecting: a conflict), for
-//!   `settle_samples` estimates; then `synchronized` again.
+//!   causal intervals stopped intersecting: a conflict) or a new
+//!   currentUtcOffset, for `settle_samples` estimates; then `synchronized`
+//!   again. Estimates from Syncs captured before a currentUtcOffset change,
+//!   or after the frame that completed them (the capture clock went back),
+//!   keep it disrupted.
 
 pub mod chrony;
 pub mod daemon;
