@@ -654,3 +654,56 @@ fn estimates_say_which_timescale_the_capture_clock_runs() {
         (Some("ARB"), Some("unknown"))
     );
 }
+
+/// The simulated TAI grandmaster (`tai-leap-second` without its leap
+/// second, 15 s): analyze says the grandmaster runs the PTP
+/// timescale with currentUtcOffset 37 and the capture clock UTC, and its
+/// offset against UTC is the truth's.
+#[test]
+fn a_simulated_tai_grandmaster_and_utc_host_are_told_apart() {
+    let dir = std::env::temp_dir().join(format!("ptpscope-analyze-tai-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("tai.pcapng"), dir.join("tai.truth.json"));
+    // A leap second must fall inside a run: without it, 15 s.
+    let scenario = common::scenario_variant(
+        "tai-leap-second",
+        &dir,
+        &[("leap_second = true", "leap_second = false")],
+    );
+    common::simulate(&scenario, &pcap, &truth, &["--duration", "15"]);
+    let out = ptpscope(&[
+        "analyze",
+        "-f",
+        "json",
+        "--truth",
+        truth.to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v["estimates"][0];
+    let t = &e["timescale"];
+    assert_eq!(t["grandmaster"], "PTP", "{t}");
+    assert_eq!(t["current_utc_offset_s"], 37, "{t}");
+    assert_eq!(t["capture_clock"], "UTC", "{t}");
+    // The truth against UTC: the host clock's own error, 25 µs and 8 ppm.
+    let tv: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+    let mut utc: Vec<f64> = tv["points"][0]["utc_offsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .collect();
+    utc.sort_by(f64::total_cmp);
+    let (lo, hi) = (utc[0], utc[utc.len() - 1]);
+    let vs_utc = t["offset_vs_utc_median_ns"].as_f64().unwrap();
+    assert!(
+        lo - 1_000.0 <= vs_utc && vs_utc <= hi + 1_000.0,
+        "{vs_utc} outside the truth's {lo}..{hi}"
+    );
+    // Against the grandmaster (TAI) the truth is −37 s less that error,
+    // and every estimate's hard bound contains it.
+    assert_eq!(e["truth"]["found"], true, "{e}");
+    assert_eq!(e["truth"]["ours"]["hard_coverage"], 1.0, "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}

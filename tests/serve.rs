@@ -180,6 +180,37 @@ fn truth_series(truth: &std::path::Path) -> Vec<(i64, f64)> {
         .collect()
 }
 
+/// The truth file's series of the first point against true UTC.
+fn utc_series(truth: &std::path::Path) -> Vec<(i64, f64)> {
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(truth).unwrap()).unwrap();
+    t["points"][0]["utc_offsets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_i64().unwrap(), p[1].as_f64().unwrap()))
+        .collect()
+}
+
+/// A truth series at capture time `t`, linear between its samples.
+fn series_at(series: &[(i64, f64)], t: i64) -> f64 {
+    let i = series
+        .partition_point(|(st, _)| *st <= t)
+        .clamp(1, series.len() - 1);
+    let ((ta, oa), (tb, ob)) = (series[i - 1], series[i]);
+    oa + (ob - oa) * (t - ta) as f64 / (tb - ta) as f64
+}
+
+/// (capture time, CLOCK_REALTIME) of a replay's start, as serve says it.
+fn replay_start(err: &str) -> (i64, i64) {
+    err.lines()
+        .find_map(|l| {
+            let l = l.strip_prefix("ptpscope: replay: capture time ")?;
+            let (t, rest) = l.split_once(" ns is published as CLOCK_REALTIME ")?;
+            Some((t.parse().ok()?, rest.strip_suffix(" ns")?.parse().ok()?))
+        })
+        .unwrap_or_else(|| panic!("serve did not say where the replay starts: {err}"))
+}
+
 /// `serve --replay --clockbound` of a simulated capture whose clock runs
 /// 25 µs and more ahead of the grandmaster, drifting 8 ppm: the unmodified
 /// ClockBound 2.x client reads the segment, and every interval it gives
@@ -190,18 +221,12 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
     let dir = std::env::temp_dir().join(format!("ptpscope-serve-cb-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pcap, truth) = (dir.join("q.pcapng"), dir.join("q.truth.json"));
-    let out = ptpscope(&[
-        "simulate",
-        "-s",
-        "quiet-lan",
-        "--duration",
-        "8",
-        "-o",
-        pcap.to_str().unwrap(),
-        "--truth",
-        truth.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
+    common::simulate(
+        std::path::Path::new("quiet-lan"),
+        &pcap,
+        &truth,
+        &["--duration", "8"],
+    );
     let series = truth_series(&truth);
     let segment = dir.join("clockbound").join("shm0");
     let start_real = ptpscope_clock::realtime_ns();
@@ -246,22 +271,9 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
     // Where serve put the capture on CLOCK_REALTIME: the true time of a
     // read at `real` is `real` minus the truth's offset at the capture
     // time `real − shift` (linear between the truth's samples).
-    let (t0, real0): (i64, i64) = err
-        .lines()
-        .find_map(|l| {
-            let l = l.strip_prefix("ptpscope: replay: capture time ")?;
-            let (t, rest) = l.split_once(" ns is published as CLOCK_REALTIME ")?;
-            Some((t.parse().ok()?, rest.strip_suffix(" ns")?.parse().ok()?))
-        })
-        .unwrap_or_else(|| panic!("serve did not say where the replay starts: {err}"));
+    let (t0, real0) = replay_start(&err);
     let shift = real0 - t0;
-    let truth_at = |t: i64| {
-        let i = series
-            .partition_point(|(st, _)| *st <= t)
-            .clamp(1, series.len() - 1);
-        let ((ta, oa), (tb, ob)) = (series[i - 1], series[i]);
-        oa + (ob - oa) * (t - ta) as f64 / (tb - ta) as f64
-    };
+    let truth_at = |t: i64| series_at(&series, t);
     for &(real, earliest, latest) in &samples {
         let true_now = real - truth_at(real - shift).round() as i64;
         reads += 1;
@@ -375,4 +387,117 @@ fn serve_publishes_the_announced_leap_second() {
     assert!(samples > 10, "{samples}");
     std::fs::remove_file(&sock).ok();
     std::fs::remove_file(&file).ok();
+}
+
+/// The simulated TAI grandmaster with a leap second (`tai-leap-second`,
+/// started 4 s before the UTC midnight): its host's clock reads UTC and
+/// steps back a second at the leap. Replayed at the recorded speed, every
+/// read of serve's record gives UTC: the interval contains the true UTC
+/// time of the truth file; leap61 is published before the leap; the new
+/// currentUtcOffset is a disruption.
+#[test]
+fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
+    use ptpscope_clock::{ClockReader, Leap, Status};
+    let dir = std::env::temp_dir().join(format!("ptpscope-serve-tai-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("tai.pcapng"), dir.join("tai.truth.json"));
+    // 2026-12-31 23:59:56 UTC, on TAI; 10 s.
+    let scenario = common::scenario_variant(
+        "tai-leap-second",
+        &dir,
+        &[
+            ("start_unix_s = 1798761617", "start_unix_s = 1798761633"),
+            ("duration_s = 40", "duration_s = 10"),
+        ],
+    );
+    common::simulate(&scenario, &pcap, &truth, &[]);
+    let t: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+    let midnight = t["utc"]["leap_second"]["utc_midnight_ns"].as_i64().unwrap();
+    let series = utc_series(&truth);
+    let clock = dir.join("clock");
+    let start_real = ptpscope_clock::realtime_ns();
+    let serve = Command::new(env!("CARGO_BIN_EXE_ptpscope"))
+        .args(["serve", "--replay"])
+        .arg(&pcap)
+        .arg("--clock")
+        .arg(&clock)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut reader = None;
+    // (CLOCK_REALTIME, interval, reference on CLOCK_REALTIME, leap, disruptions)
+    let mut reads = Vec::new();
+    let mut statuses = Vec::new();
+    while start_real + 10_500_000_000 > ptpscope_clock::realtime_ns() {
+        std::thread::sleep(Duration::from_millis(2));
+        let Some(r) = reader.as_ref() else {
+            reader = ClockReader::open(&clock).ok();
+            continue;
+        };
+        let Ok(snap) = r.snapshot() else { continue };
+        statuses.push((snap.real_ns, snap.status, snap.leap, snap.disruptions));
+        let real = ptpscope_clock::realtime_ns();
+        if let Ok(now) = r.now() {
+            reads.push((real, now, snap.real_ns, snap.leap));
+        }
+    }
+    let out = serve.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let (t0, real0) = replay_start(&err);
+    let shift = real0 - t0;
+    // Every read, before the leap and after: the true UTC time is inside.
+    let (mut contained, mut first_miss, mut half_widths) = (0, None, Vec::new());
+    for &(real, now, _, _) in &reads {
+        let true_now = real - series_at(&series, real - shift).round() as i64;
+        half_widths.push(now.bound());
+        if now.earliest <= true_now && true_now <= now.latest {
+            contained += 1;
+        } else if first_miss.is_none() {
+            first_miss = Some(format!(
+                "[{}, {}] at capture time {} (leap at {midnight}): {} ns off",
+                now.earliest,
+                now.latest,
+                real - shift,
+                true_now - now.midpoint()
+            ));
+        }
+    }
+    half_widths.sort_unstable();
+    let after = reads
+        .iter()
+        .filter(|r| r.2 - shift >= midnight && r.3 == Leap::None)
+        .count();
+    eprintln!(
+        "tai-leap-second replay: {} reads, {contained} contained the true UTC, half-width median {} ns; {after} after the leap",
+        reads.len(),
+        half_widths
+            .get(half_widths.len() / 2)
+            .copied()
+            .unwrap_or(-1)
+    );
+    assert!(reads.len() > 500, "{} reads; serve said {err}", reads.len());
+    assert_eq!(contained, reads.len(), "{first_miss:?}");
+    // leap61 published before the leap, with synchronized reads.
+    assert!(
+        reads
+            .iter()
+            .any(|r| r.3 == Leap::Insert && r.2 - shift < midnight - 1_000_000_000),
+        "no read with leap61 before the leap"
+    );
+    // The new currentUtcOffset: disrupted, with the disruption counted.
+    let disrupted = statuses
+        .iter()
+        .position(|s| s.1 == Status::Disrupted && s.2 == Leap::None)
+        .expect("no disruption at the new currentUtcOffset");
+    assert!(statuses[disrupted].3 >= 1);
+    // Nothing disrupted until the host's clock steps back at the leap.
+    assert!(
+        statuses
+            .iter()
+            .filter(|s| s.0 - shift < midnight - 1_000_000_000)
+            .all(|s| s.1 != Status::Disrupted),
+        "disrupted before the leap"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -11,8 +11,11 @@
 //!   once it is older than its validity);
 //! - `disrupted` on a grandmaster change (estimates from another master
 //!   after the current one fell silent) or a clock step (the estimator's
-//!   causal intervals stopped intersecting: a conflict), for
-//!   `settle_samples` estimates; then `synchronized` again.
+//!   causal intervals stopped intersecting: a conflict) or a new
+//!   currentUtcOffset, for `settle_samples` estimates; then `synchronized`
+//!   again. Estimates from Syncs captured before a currentUtcOffset change,
+//!   or after the frame that completed them (the capture clock went back),
+//!   keep it disrupted.
 
 pub mod chrony;
 pub mod daemon;
@@ -90,6 +93,9 @@ pub struct Publisher {
     pub leap: Leap,
     /// The currentUtcOffset applied last, s.
     utc_offset: Option<i16>,
+    /// Capture time at which the currentUtcOffset changed: estimates from
+    /// Syncs captured before it are still on the old offset.
+    utc_offset_changed_at: Option<i64>,
     /// Why the last estimate was not published, if it was not.
     pub unpublishable: Option<Unpublishable>,
     last: Option<Snapshot>,
@@ -110,6 +116,7 @@ impl Publisher {
             timescale: Timescale::Arbitrary,
             leap: Leap::None,
             utc_offset: None,
+            utc_offset_changed_at: None,
             unpublishable: None,
             last: None,
             last_at: i64::MIN,
@@ -175,6 +182,20 @@ impl Publisher {
         };
         let utc_offset_changed = self.master.is_some() && self.utc_offset != utc_offset;
         self.utc_offset = utc_offset;
+        if utc_offset_changed {
+            self.utc_offset_changed_at = Some(real_now.saturating_sub(shift));
+        }
+        // An estimate from a Sync captured before the change mixes the old
+        // offset with the new one (a UTC capture clock that stepped back at
+        // a leap second repeats capture times, and a stream whose Syncs
+        // stopped reaching the estimator repeats its last one): it keeps
+        // the status disrupted, whole seconds may be wrong.
+        // A reference after the frame that completed the estimate: the
+        // capture clock went back (a leap second, a step of
+        // CLOCK_REALTIME), and CLOCK_REALTIME differences no longer place
+        // the reference on CLOCK_MONOTONIC.
+        let stale = self.utc_offset_changed_at.is_some_and(|at| e.time_ns < at)
+            || e.time_ns > real_now.saturating_sub(shift);
         match self.master {
             None => {
                 self.master = Some(master);
@@ -197,6 +218,10 @@ impl Publisher {
             // A new currentUtcOffset (a leap second, or a grandmaster
             // corrected) moves the published time by whole seconds.
             Some(_) if utc_offset_changed => self.disrupt(),
+            Some(_) if stale => {
+                self.status = Status::Disrupted;
+                self.settle_left = self.config.settle_samples;
+            }
             Some(_) => {
                 if self.settle_left > 0 {
                     self.settle_left -= 1;
@@ -397,6 +422,22 @@ mod tests {
             (s.status, s.disruptions, s.offset_ns),
             (Status::Disrupted, 1, 1234)
         );
+        // Estimates from Syncs captured before the change (here the one
+        // before, again and again) never settle: they are on the old offset.
+        for _ in 0..20 {
+            let mut old = tai;
+            old.time_ns = 2 * S;
+            let s = p.estimate(&old, port(1), 0, 3 * S, 3 * S, 0).unwrap();
+            assert_eq!((s.status, s.disruptions), (Status::Disrupted, 1));
+        }
+        // From Syncs after it, they do.
+        let mut s = None;
+        for i in 0..16 {
+            let mut new = tai;
+            new.time_ns = 3 * S + i;
+            s = p.estimate(&new, port(1), 0, 3 * S + i, 3 * S, 0);
+        }
+        assert_eq!(s.unwrap().status, Status::Synchronized);
         // Not a number: never published.
         let mut nan = est(4 * S);
         nan.offset_ns = f64::NAN;

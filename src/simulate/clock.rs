@@ -18,6 +18,9 @@ pub struct Clock {
     knots: Vec<(f64, f64)>,
     /// A step of the clock: from true time `.0` on, `.1` ns more.
     step: Option<(i64, f64)>,
+    /// A UTC clock: TAI − UTC (ns) and the UTC midnight (ns) at which it
+    /// inserts a leap second.
+    utc: Option<(i64, Option<i64>)>,
 }
 
 impl Clock {
@@ -37,7 +40,48 @@ impl Clock {
             t0,
             knots,
             step: None,
+            utc: None,
         }
+    }
+
+    /// The clock reading UTC (true time is TAI): `tai_minus_utc_ns` less,
+    /// and a second less again once its own reading reaches
+    /// `leap_midnight_ns`, as the kernel inserts a leap second (it repeats
+    /// 23:59:59).
+    pub(super) fn with_utc(mut self, tai_minus_utc_ns: i64, leap_midnight_ns: Option<i64>) -> Self {
+        self.utc = Some((tai_minus_utc_ns, leap_midnight_ns));
+        self
+    }
+
+    /// What the clock's timescale takes off true time at `t`, ns: TAI − UTC
+    /// for a UTC clock (a second more after its leap), else 0.
+    pub fn timescale_shift_ns(&self, t: i64) -> i64 {
+        let Some((shift, leap)) = self.utc else {
+            return 0;
+        };
+        let unstepped = t - shift + self.offset(t).round() as i64;
+        match leap {
+            Some(m) if unstepped >= m => shift + 1_000_000_000,
+            _ => shift,
+        }
+    }
+
+    /// True times at which the reading jumps (its leap second): when it
+    /// steps back and when it reads the same again.
+    pub(super) fn jumps(&self) -> Option<(i64, i64)> {
+        let (shift, Some(m)) = self.utc? else {
+            return None;
+        };
+        // Solve t - shift + offset(t) = m (and m + 1 s): the offset moves
+        // ppm while t does, so two rounds are exact to well under a ns.
+        let solve = |target: i64| {
+            let mut t = target;
+            for _ in 0..3 {
+                t = target - self.offset(t).round() as i64;
+            }
+            t
+        };
+        Some((solve(m + shift), solve(m + shift + 1_000_000_000)))
     }
 
     /// The clock, stepped by `ns` at true time `at`.
@@ -63,7 +107,7 @@ impl Clock {
 
     /// The reading at true time `t`, in 2^-16 ns.
     pub(super) fn reading(&self, t: i64) -> i128 {
-        i128::from(t) * K + (self.offset(t) * K as f64).round() as i128
+        i128::from(t - self.timescale_shift_ns(t)) * K + (self.offset(t) * K as f64).round() as i128
     }
 }
 

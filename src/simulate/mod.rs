@@ -36,8 +36,13 @@ use crate::wire::{
     PortIdentity, Timestamp,
 };
 pub use clock::Clock;
-pub use scenario::{Attack, AttackKind, ClockSpec, Mechanism, Pdv, Point, Scenario, Side};
-pub use truth::{AttackTruth, GmTruth, HopTruth, LinkTruth, OffsetSeries, PointTruth, Truth};
+pub use scenario::{
+    Attack, AttackKind, ClockSpec, Mechanism, Pdv, Point, Scenario, Side, Timescale, Utc,
+};
+pub use truth::{
+    AttackTruth, GmTruth, HopTruth, LeapSecondTruth, LinkTruth, OffsetSeries, PointTruth, Truth,
+    UtcTruth,
+};
 
 /// Clock frequencies change (random walk) every this many ns.
 pub const KNOT_NS: i64 = 250_000_000;
@@ -182,6 +187,15 @@ const HOP_TYPES: [(MessageType, &str); 5] = [
     (MessageType::ANNOUNCE, "Announce"),
 ];
 
+/// A clock of the scenario, on UTC when its spec says so.
+fn new_clock(spec: &ClockSpec, s: &Scenario, t0: i64, dur: i64, rng: &mut StdRng) -> Clock {
+    let c = Clock::new(spec, t0, dur, rng);
+    match s.utc.filter(|_| spec.utc) {
+        Some(u) => c.with_utc(u.offset_ns(), u.leap_midnight_ns(t0)),
+        None => c,
+    }
+}
+
 fn interval_ns(log: i8) -> i64 {
     if log >= 0 {
         1_000_000_000 << log
@@ -198,7 +212,7 @@ impl<'s> Sim<'s> {
         let gm_clocks: Vec<Clock> = s
             .grandmasters
             .iter()
-            .map(|g| Clock::new(&g.clock, t0, dur, &mut rng))
+            .map(|g| new_clock(&g.clock, s, t0, dur, &mut rng))
             .collect();
         let attack_window = s
             .attack
@@ -213,14 +227,14 @@ impl<'s> Sim<'s> {
         let tc_clocks: Vec<Clock> = s
             .tcs
             .iter()
-            .map(|t| Clock::new(&t.clock, t0, dur, &mut rng))
+            .map(|t| new_clock(&t.clock, s, t0, dur, &mut rng))
             .collect();
-        let slave_clock = Clock::new(&s.slave, t0, dur, &mut rng);
+        let slave_clock = new_clock(&s.slave, s, t0, dur, &mut rng);
         let points = s.points();
         let point_clocks = points
             .iter()
             .map(|p| match &p.clock {
-                Some(c) => Clock::new(c, t0, dur, &mut rng),
+                Some(c) => new_clock(c, s, t0, dur, &mut rng),
                 None => {
                     let node = match p.side {
                         Side::Upstream => p.link,
@@ -475,10 +489,12 @@ impl<'s> Sim<'s> {
         if self.s.two_step && matches!(t, MessageType::SYNC | MessageType::PDELAY_RESP) {
             flags |= Flags::TWO_STEP;
         }
-        // The simulated grandmasters announce the ARB timescale (§7.2.2),
-        // as a free-running ptp4l does: their wire times share the capture
-        // clocks' epoch, which is not TAI, so claiming the PTP timescale
-        // would tell a consumer to subtract a UTC offset that is not there.
+        // The timePropertiesDS flags (§8.2.4) travel in Announce only and
+        // are set there (`announce_flags`). By default the simulated
+        // grandmasters announce the ARB timescale (§7.2.2), as a
+        // free-running ptp4l does: their wire times share the capture
+        // clocks' epoch, which is not TAI unless the scenario says so
+        // (`timescale = "PTP"` with `[utc]`).
         let control = match t {
             MessageType::SYNC => 0,
             MessageType::DELAY_REQ => 1,
@@ -517,6 +533,33 @@ impl<'s> Sim<'s> {
                     | MessageType::PDELAY_RESP_FOLLOW_UP
             ),
         }
+    }
+
+    /// The timePropertiesDS flags and currentUtcOffset grandmaster `g`
+    /// announces at true time `t` (§8.2.4): on the PTP timescale with
+    /// `[utc]`, currentUtcOffsetValid, and leap61 in the 12 h before the
+    /// leap second; its clock's reading (TAI) says when UTC's day ends.
+    fn announce_flags(&self, g: usize, t: i64) -> (u16, i16) {
+        const HALF_DAY_NS: i64 = 43_200_000_000_000;
+        if self.s.grandmasters[g].timescale != scenario::Timescale::Ptp {
+            return (0, 37);
+        }
+        let Some(u) = self.s.utc else {
+            return (Flags::PTP_TIMESCALE, 0);
+        };
+        let mut flags = Flags::PTP_TIMESCALE | Flags::CURRENT_UTC_OFFSET_VALID;
+        let mut offset = u.offset_s;
+        if let Some(m) = u.leap_midnight_ns(self.t0) {
+            // UTC's midnight after 23:59:60, on the grandmaster's TAI.
+            let midnight = m + u.offset_ns() + 1_000_000_000;
+            let tai = (self.gm_clocks[g].reading(t) / K) as i64;
+            if tai >= midnight {
+                offset = offset.saturating_add(1);
+            } else if tai >= midnight - HALF_DAY_NS {
+                flags |= Flags::LEAP61;
+            }
+        }
+        (flags, offset)
     }
 
     /// The clock of node `n` (0 grandmasters, 1..=tcs, then the slave).
@@ -708,12 +751,14 @@ impl<'s> Sim<'s> {
                 }
                 let (port, mac) = self.port(0, 0, t);
                 let seq = self.next_id(g, MessageType::ANNOUNCE);
-                let h = self.header(MessageType::ANNOUNCE, port, seq, s.log_announce_interval);
+                let mut h = self.header(MessageType::ANNOUNCE, port, seq, s.log_announce_interval);
                 let spec = &s.grandmasters[g];
                 let (ts, _) = split(self.gm_clocks[g].reading(t));
+                let (flags, current_utc_offset) = self.announce_flags(g, t);
+                h.flags = Flags(h.flags.0 | flags);
                 let a = Announce {
                     origin_timestamp: ts,
-                    current_utc_offset: 37,
+                    current_utc_offset,
                     reserved: 0,
                     grandmaster_priority1: spec.priority1.unwrap_or(128),
                     grandmaster_clock_quality: ClockQuality {

@@ -23,6 +23,11 @@ pub struct ClockSpec {
     pub drift_ppm: f64,
     /// Random walk of the frequency, ppb per square root of a second.
     pub wander_ppb: f64,
+    /// Reads UTC, as a host's CLOCK_REALTIME does: true time (TAI) minus
+    /// the scenario's `[utc] offset_s`, and at a leap second the clock
+    /// steps back a second (the Linux kernel repeats 23:59:59 when its own
+    /// reading reaches midnight). Needs `[utc]`.
+    pub utc: bool,
 }
 
 /// Packet-delay variation added to a fixed delay, ns.
@@ -37,6 +42,35 @@ pub enum Pdv {
     Gamma { shape: f64, mean_ns: f64 },
 }
 
+/// The timescale a grandmaster announces (IEEE 1588-2019 §7.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Timescale {
+    /// ARB: ptpTimescale clear, the wire times share the true time's epoch
+    /// but claim nothing about it.
+    #[default]
+    #[serde(rename = "ARB")]
+    Arb,
+    /// The PTP timescale (TAI): ptpTimescale set; with `[utc]`,
+    /// currentUtcOffsetValid and currentUtcOffset, and leap61 before a
+    /// leap second (§8.2.4.4, §9.4).
+    #[serde(rename = "PTP")]
+    Ptp,
+}
+
+/// UTC against the true time, which then is TAI (IEEE 1588-2019 §7.2.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Utc {
+    /// TAI − UTC at the start, s (currentUtcOffset: 37 since 2017).
+    pub offset_s: i16,
+    /// A leap second is inserted at the end of the UTC day in which the
+    /// run starts (its midnight must fall inside the run): `offset_s`
+    /// grows by 1 then. PTP-timescale grandmasters announce leap61 from
+    /// the start (or 12 h before) until the leap.
+    #[serde(default)]
+    pub leap_second: bool,
+}
+
 /// A grandmaster. Grandmasters are listed best first; the next one takes
 /// over when the one before falls silent (`stop_s`), after its announce
 /// receipt timeout (3 announce intervals).
@@ -49,6 +83,9 @@ pub struct Grandmaster {
     pub priority1: Option<u8>,
     /// clockClass in its Announce (6: locked to a primary reference).
     pub clock_class: Option<u8>,
+    /// The timescale it announces; its clock reads true time (TAI for
+    /// "PTP", with `[utc]` giving currentUtcOffset).
+    pub timescale: Timescale,
 }
 
 /// A link between two nodes of the chain (grandmaster, TCs, slave).
@@ -219,11 +256,15 @@ pub struct Scenario {
     /// An attack, if any.
     #[serde(default)]
     pub attack: Option<Attack>,
+    /// UTC against the true time (TAI), for PTP-timescale grandmasters and
+    /// clocks that read UTC; none: the true time has no UTC.
+    #[serde(default)]
+    pub utc: Option<Utc>,
 }
 
 /// The named scenarios shipped with ptpscope (`scenarios/*.toml`); the
 /// `attack-*` ones put one attack each on a quiet LAN.
-pub const NAMED: [(&str, &str); 15] = [
+pub const NAMED: [(&str, &str); 16] = [
     ("quiet-lan", include_str!("../../scenarios/quiet-lan.toml")),
     (
         "congested-lan",
@@ -275,6 +316,10 @@ pub const NAMED: [(&str, &str); 15] = [
         "attack-time-step",
         include_str!("../../scenarios/attack-time-step.toml"),
     ),
+    (
+        "tai-leap-second",
+        include_str!("../../scenarios/tai-leap-second.toml"),
+    ),
 ];
 
 fn finite_nonneg(what: &str, v: f64) -> Result<(), String> {
@@ -319,6 +364,29 @@ impl ClockSpec {
             return Err(format!("{what}.drift_ppm: expected at most 1000 ppm"));
         }
         finite_nonneg(&format!("{what}.wander_ppb"), self.wander_ppb)
+    }
+
+    fn check_utc(&self, what: &str, utc: Option<Utc>) -> Result<(), String> {
+        if self.utc && utc.is_none() {
+            return Err(format!("{what}.utc: a UTC clock needs [utc]"));
+        }
+        Ok(())
+    }
+}
+
+const DAY_NS: i64 = 86_400_000_000_000;
+
+impl Utc {
+    /// TAI − UTC at the start, ns.
+    pub fn offset_ns(&self) -> i64 {
+        i64::from(self.offset_s) * 1_000_000_000
+    }
+
+    /// The UTC midnight (ns since 1970, UTC) ending the day that holds
+    /// true time `t0` (TAI), when a leap second is inserted there.
+    pub fn leap_midnight_ns(&self, t0: i64) -> Option<i64> {
+        self.leap_second
+            .then(|| (t0 - self.offset_ns()).div_euclid(DAY_NS) * DAY_NS + DAY_NS)
     }
 }
 
@@ -370,13 +438,34 @@ impl Scenario {
         if self.grandmasters.is_empty() || self.grandmasters.len() > 4 {
             return Err("grandmasters: expected 1 to 4".into());
         }
+        if let Some(u) = self.utc {
+            if !(0..=1000).contains(&u.offset_s) {
+                return Err(format!("utc.offset_s = {}: expected 0..=1000", u.offset_s));
+            }
+            let t0 = self.start_unix_s * 1_000_000_000;
+            if let Some(m) = u.leap_midnight_ns(t0) {
+                // 23:59:60 runs from true time m + offset to m + offset + 1 s.
+                let end = t0 + (self.duration_s * 1e9) as i64;
+                let leap = m + u.offset_ns();
+                if leap + 1_000_000_000 >= end {
+                    return Err(format!(
+                        "utc.leap_second: the UTC midnight after the start is {} s after it, past the end; start_unix_s (TAI) = {} puts it 20 s in",
+                        (leap - t0) / 1_000_000_000,
+                        (leap - t0) / 1_000_000_000 + self.start_unix_s - 20
+                    ));
+                }
+            }
+        }
         for (i, g) in self.grandmasters.iter().enumerate() {
             g.clock.check(&format!("grandmasters[{i}].clock"))?;
+            g.clock
+                .check_utc(&format!("grandmasters[{i}].clock"), self.utc)?;
             if let Some(s) = g.stop_s {
                 finite_nonneg(&format!("grandmasters[{i}].stop_s"), s)?;
             }
         }
         self.slave.check("slave")?;
+        self.slave.check_utc("slave", self.utc)?;
         if let Some(a) = &self.attack {
             if !(a.start_s.is_finite()
                 && a.end_s.is_finite()
@@ -423,6 +512,7 @@ impl Scenario {
             finite_nonneg(&format!("{w}.residence_ns"), t.residence_ns)?;
             t.pdv.check(&format!("{w}.pdv"))?;
             t.clock.check(&format!("{w}.clock"))?;
+            t.clock.check_utc(&format!("{w}.clock"), self.utc)?;
             if !t.one_step && !self.two_step {
                 return Err(format!(
                     "{w}: a two-step TC needs a two-step master (two_step = true)"
@@ -447,6 +537,7 @@ impl Scenario {
             }
             if let Some(c) = &p.clock {
                 c.check(&format!("{w}.clock"))?;
+                c.check_utc(&format!("{w}.clock"), self.utc)?;
             }
             if p.resolution_ns == Some(0) {
                 return Err(format!("{w}.resolution_ns: expected at least 1"));

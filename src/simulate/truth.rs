@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{HOP_TYPES, K, KNOT_NS, Sim, identity};
+use super::scenario::Timescale;
+use super::{Clock, HOP_TYPES, K, KNOT_NS, Sim, identity};
 use crate::analysis::stats::Summary;
 
 /// What the simulation knows to be true.
@@ -24,6 +25,30 @@ pub struct Truth {
     /// Attacks made, with their windows: what analyze must find there.
     #[serde(default)]
     pub attacks: Vec<AttackTruth>,
+    /// UTC against the true time (TAI), when the scenario has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc: Option<UtcTruth>,
+}
+
+/// UTC against the true time, which is TAI (IEEE 1588-2019 §7.2.3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UtcTruth {
+    /// TAI − UTC at the start, s.
+    pub offset_s: i16,
+    /// The leap second inserted in the run, if any.
+    pub leap_second: Option<LeapSecondTruth>,
+}
+
+/// An inserted leap second: 23:59:60 UTC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeapSecondTruth {
+    /// The UTC midnight that ends the day, ns since 1970 on UTC (POSIX
+    /// time, which has no 23:59:60).
+    pub utc_midnight_ns: i64,
+    /// True time (TAI) at which 23:59:60 began; it lasts 1 s.
+    pub start_ns: i64,
+    /// TAI − UTC from the end of 23:59:60 on, s.
+    pub offset_after_s: i16,
 }
 
 /// An attack and when it ran (true time, ns).
@@ -38,6 +63,9 @@ pub struct AttackTruth {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GmTruth {
     pub identity: String,
+    /// The timescale it announced: "PTP" (TAI) or "ARB".
+    #[serde(default)]
+    pub timescale: String,
     /// True-time intervals [from, to) in which it was the grandmaster.
     pub active: Vec<(i64, i64)>,
 }
@@ -48,10 +76,19 @@ pub struct PointTruth {
     pub name: String,
     pub resolution_ns: u32,
     pub offsets: Vec<OffsetSeries>,
+    /// (point clock reading ns, point clock minus true UTC ns), at every
+    /// knot, when the run has UTC. UTC is written as CLOCK_REALTIME counts
+    /// it: from the start of 23:59:60 on, a second less (23:59:60 is
+    /// 23:59:59 again).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub utc_offsets: Vec<(i64, f64)>,
 }
 
 /// (point clock reading ns, point clock minus grandmaster clock ns), at
-/// every knot; linear in between.
+/// every knot; linear in between. A clock that reads UTC steps back a
+/// second at a leap second and reads the same second twice: its series
+/// follows the first time it read it (readings only grow), then goes on
+/// from where it reads past that second again.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OffsetSeries {
     pub grandmaster: String,
@@ -108,26 +145,54 @@ impl Sim<'_> {
         let gm_ids: Vec<String> = (0..self.s.grandmasters.len())
             .map(|g| identity(Self::gm_mac(g)).to_string())
             .collect();
+        let utc = self.s.utc.map(|u| {
+            let leap = u.leap_midnight_ns(self.t0);
+            UtcTruth {
+                offset_s: u.offset_s,
+                leap_second: leap.map(|m| LeapSecondTruth {
+                    utc_midnight_ns: m,
+                    start_ns: m + u.offset_ns(),
+                    offset_after_s: u.offset_s.saturating_add(1),
+                }),
+            }
+        });
+        // TAI − UTC at true time t, as CLOCK_REALTIME counts it.
+        let true_utc_shift = |t: i64| {
+            utc.as_ref().map_or(0, |u| {
+                let late = u.leap_second.as_ref().is_some_and(|l| t >= l.start_ns);
+                i64::from(u.offset_s) * 1_000_000_000 + if late { 1_000_000_000 } else { 0 }
+            })
+        };
         let points = self
             .points
             .iter()
             .zip(&self.point_clocks)
-            .map(|(p, c)| PointTruth {
-                name: p.name.clone(),
-                resolution_ns: p.resolution_ns.unwrap_or(1),
-                offsets: self
-                    .gm_clocks
-                    .iter()
-                    .zip(&gm_ids)
-                    .map(|(g, id)| OffsetSeries {
-                        grandmaster: id.clone(),
-                        series: (0..)
-                            .map(|k| self.t0 + k * KNOT_NS)
-                            .take_while(|&t| t <= self.end + KNOT_NS)
-                            .map(|t| ((c.reading(t) / K) as i64, c.offset(t) - g.offset(t)))
-                            .collect(),
-                    })
-                    .collect(),
+            .map(|(p, c)| {
+                let times = self.knot_times(c);
+                PointTruth {
+                    name: p.name.clone(),
+                    resolution_ns: p.resolution_ns.unwrap_or(1),
+                    offsets: self
+                        .gm_clocks
+                        .iter()
+                        .zip(&gm_ids)
+                        .map(|(g, id)| OffsetSeries {
+                            grandmaster: id.clone(),
+                            series: rising(c, &times, |t| {
+                                c.offset(t)
+                                    - g.offset(t)
+                                    - (c.timescale_shift_ns(t) - g.timescale_shift_ns(t)) as f64
+                            }),
+                        })
+                        .collect(),
+                    utc_offsets: if utc.is_some() {
+                        rising(c, &times, |t| {
+                            c.offset(t) - (c.timescale_shift_ns(t) - true_utc_shift(t)) as f64
+                        })
+                    } else {
+                        Vec::new()
+                    },
+                }
             })
             .collect();
         let hops = self
@@ -155,8 +220,14 @@ impl Sim<'_> {
             grandmasters: gm_ids
                 .into_iter()
                 .zip(&self.active)
-                .map(|(identity, &(a, b))| GmTruth {
+                .zip(&self.s.grandmasters)
+                .map(|((identity, &(a, b)), spec)| GmTruth {
                     identity,
+                    timescale: match spec.timescale {
+                        Timescale::Ptp => "PTP",
+                        Timescale::Arb => "ARB",
+                    }
+                    .into(),
                     active: if a < self.end {
                         vec![(a, b.min(self.end))]
                     } else {
@@ -188,6 +259,35 @@ impl Sim<'_> {
                 })
                 .into_iter()
                 .collect(),
+            utc,
         }
     }
+
+    /// True times of the knots, and around the leap second of clock `c`
+    /// (just before it steps back, and when it reads on past the
+    /// repeated second), in order.
+    fn knot_times(&self, c: &Clock) -> Vec<i64> {
+        let mut times: Vec<i64> = (0..)
+            .map(|k| self.t0 + k * KNOT_NS)
+            .take_while(|&t| t <= self.end + KNOT_NS)
+            .collect();
+        if let Some((back, again)) = c.jumps() {
+            times.extend([back - 1, again, again + 1]);
+            times.sort_unstable();
+        }
+        times
+    }
+}
+
+/// (reading of `c`, `value`) at `times`, keeping only readings that grow:
+/// the repeated second of a leap is left out.
+fn rising(c: &Clock, times: &[i64], value: impl Fn(i64) -> f64) -> Vec<(i64, f64)> {
+    let mut v: Vec<(i64, f64)> = Vec::with_capacity(times.len());
+    for &t in times {
+        let r = (c.reading(t) / K) as i64;
+        if v.last().is_none_or(|&(last, _)| r > last) {
+            v.push((r, value(t)));
+        }
+    }
+    v
 }

@@ -156,3 +156,40 @@ pub fn tshark_ptp_fields(file: &Path, fields: &[&str]) -> String {
     assert!(out.status.success(), "tshark failed on {}", file.display());
     String::from_utf8(out.stdout).expect("tshark prints UTF-8")
 }
+
+/// `ptpscope simulate -s SCENARIO -o PCAP --truth TRUTH [extra]`, checked.
+pub fn simulate(scenario: &Path, pcap: &Path, truth: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "simulate",
+        "-s",
+        scenario.to_str().unwrap(),
+        "-o",
+        pcap.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = ptpscope(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The named scenario `name`'s TOML with each (from, to) replaced,
+/// written into `dir`.
+pub fn scenario_variant(name: &str, dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let named = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml")),
+    )
+    .unwrap();
+    let mut text = named.clone();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{name}: no {from}");
+        text = text.replace(from, to);
+    }
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
