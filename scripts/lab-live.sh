@@ -105,8 +105,10 @@ CONF
     for _ in $(seq 50); do [ -S "$OUT/chrony.sock" ] && break; sleep 0.1; done
     CHRONY_ARGS=(--chrony-sock "$OUT/chrony.sock")
   fi
+  # More serve options, e.g. SERVE_ARGS="--drift-bound measured".
+  read -ra EXTRA <<< "${SERVE_ARGS:-}"
   ip netns exec "$NS_SL" "$BIN" serve -i sl0 --clock "$OUT/clock" --duration "$SECS" \
-    --metrics 127.0.0.1:9477 --clockbound "$OUT/clockbound/shm0" "${CHRONY_ARGS[@]}" \
+    --metrics 127.0.0.1:9477 --clockbound "$OUT/clockbound/shm0" "${CHRONY_ARGS[@]}" "${EXTRA[@]}" \
     > "$OUT/serve.out" 2> "$OUT/serve.err" & SERVE=$!; PIDS+=($SERVE)
   # The metrics page, from inside the slave's namespace, half way.
   sleep $((SECS / 2))

@@ -356,8 +356,14 @@ fn live_serve_publishes_time_that_contains_the_truth() {
     let _one_lab = SERVE_LAB.lock().unwrap_or_else(|e| e.into_inner());
     let secs = seconds_from_env("PTPSCOPE_SERVE_SECS", 60);
     let out = fresh_out_dir("serve");
+    // The bound as tight as the data allow: the drift bound measured
+    // (PTPSCOPE_SERVE_ARGS="" for the fixed 200 ppm).
+    let extra =
+        std::env::var("PTPSCOPE_SERVE_ARGS").unwrap_or_else(|_| "--drift-bound measured".into());
+    eprintln!("serve lab: serve options {extra:?}");
     let mut lab = LabRun(
         lab_live(&["serve", &secs.to_string()], &out)
+            .env("SERVE_ARGS", &extra)
             .spawn()
             .expect("run scripts/lab-live.sh"),
     );

@@ -83,14 +83,7 @@ impl CausalBound {
         while self.upper.front().is_some_and(|x| x.0 + WINDOW as u64 <= n) {
             self.upper.pop_front();
         }
-        while self.lower.back().is_some_and(|x| x.1 <= lower) {
-            self.lower.pop_back();
-        }
-        while self.upper.back().is_some_and(|x| x.1 >= upper) {
-            self.upper.pop_back();
-        }
-        self.lower.push_back((n, lower));
-        self.upper.push_back((n, upper));
+        self.push(n, lower, upper);
         let lower_ns = self.lower.front().map_or(lower, |x| x.1) - drift * t;
         let upper_ns = self.upper.front().map_or(upper, |x| x.1) + drift * t;
         if lower_ns <= upper_ns {
@@ -121,16 +114,61 @@ impl CausalBound {
         let drift = ppb * 1e-9;
         self.lower.clear();
         self.upper.clear();
-        for &(n, t, lower, upper) in &self.raw {
-            let (lower, upper) = (lower + drift * t, upper - drift * t);
-            while self.lower.back().is_some_and(|x| x.1 <= lower) {
-                self.lower.pop_back();
-            }
-            while self.upper.back().is_some_and(|x| x.1 >= upper) {
-                self.upper.pop_back();
-            }
-            self.lower.push_back((n, lower));
-            self.upper.push_back((n, upper));
+        for i in 0..self.raw.len() {
+            let (n, t, lower, upper) = self.raw[i];
+            self.push(n, lower + drift * t, upper - drift * t);
         }
+    }
+
+    /// Sample `n`'s carried bounds into the monotonic queues: what they
+    /// make useless (a larger lower, a smaller upper, newer) goes.
+    fn push(&mut self, n: u64, lower: f64, upper: f64) {
+        while self.lower.back().is_some_and(|x| x.1 <= lower) {
+            self.lower.pop_back();
+        }
+        while self.upper.back().is_some_and(|x| x.1 >= upper) {
+            self.upper.pop_back();
+        }
+        self.lower.push_back((n, lower));
+        self.upper.push_back((n, upper));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(i: i64, centre: f64, half: f64) -> Sample {
+        Sample {
+            time_ns: i * 250_000_000,
+            fit_time_ns: i * 250_000_000,
+            offset_ns: centre,
+            mean_path_delay_ns: half,
+            lower_ns: centre - half,
+            upper_ns: centre + half,
+        }
+    }
+
+    /// A bound switched to another drift mid-way gives, from the next
+    /// sample on, what one built with that drift from the start gives.
+    #[test]
+    fn another_drift_rebuilds_the_window_as_if_it_had_always_been() {
+        let widths = |i: i64| 2_000.0 + ((i * 7919) % 13) as f64 * 400.0;
+        let centre = |i: i64| 500.0 + 3.0 * i as f64;
+        let (mut switched, mut always) = (CausalBound::new(200.0), CausalBound::new(5.0));
+        for i in 0..300 {
+            if i == 150 {
+                switched.set_drift_ppb(5_000.0);
+            }
+            let s = sample(i, centre(i), widths(i));
+            let (a, b) = (switched.add(&s), always.add(&s));
+            if i >= 150 {
+                assert!((a.lower_ns - b.lower_ns).abs() < 1e-6, "{i}: {a:?} {b:?}");
+                assert!((a.upper_ns - b.upper_ns).abs() < 1e-6, "{i}: {a:?} {b:?}");
+            }
+            // The smaller drift keeps more of the past: never wider.
+            assert!(b.upper_ns - b.lower_ns <= 2.0 * widths(i) + 1e-6);
+        }
+        assert_eq!(switched.conflicts, 0);
     }
 }
