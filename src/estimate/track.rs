@@ -29,6 +29,11 @@ pub struct Estimate {
     /// The drift bound the hard bound assumed, ppb: how far the point's
     /// clock's frequency may be from the grandmaster's.
     pub drift_ppb: f64,
+    /// The interval causality allows the offset (the window's
+    /// intersection), widened by the timestamp resolution, ns: it holds
+    /// `offset_ns ± hard_bound_ns`'s truth and is as narrow or narrower.
+    pub causal_lower_ns: f64,
+    pub causal_upper_ns: f64,
     pub samples_used: usize,
     /// The ptp4l-like baseline's offset for the same sample.
     pub baseline_offset_ns: f64,
@@ -105,6 +110,8 @@ impl Track {
             hard_bound_ns: hard,
             statistical_bound_ns: statistical,
             drift_ppb: self.causal.max_drift_ppb,
+            causal_lower_ns: interval.lower_ns - self.resolution_ns,
+            causal_upper_ns: interval.upper_ns + self.resolution_ns,
             samples_used: fitted.samples_used,
             baseline_offset_ns: baseline.offset_ns,
         };

@@ -83,8 +83,9 @@ impl Server {
         self.writer.publish(s);
         if let Some(cb) = &mut self.clockbound {
             // Its clients read CLOCK_REALTIME ± bound: the bound written
-            // covers |offset| as well.
-            cb.publish_snapshot(s);
+            // covers |offset| as well, least about the causal interval's
+            // middle.
+            cb.publish_snapshot(&self.publisher.centred(s));
         }
         self.published += 1;
         if let Some(e) = e {

@@ -239,6 +239,8 @@ mod tests {
             hard_bound_ns: 2000.0,
             statistical_bound_ns: 90.0,
             drift_ppb: 200_000.0,
+            causal_lower_ns: 0.0,
+            causal_upper_ns: 1_000.0,
             samples_used: 8,
             baseline_offset_ns: 0.0,
         });

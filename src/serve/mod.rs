@@ -99,6 +99,9 @@ pub struct Publisher {
     /// Why the last estimate was not published, if it was not.
     pub unpublishable: Option<Unpublishable>,
     last: Option<Snapshot>,
+    /// The last snapshot's causal interval as an offset ± bound (its
+    /// reference instant, offset, bound): see [`Publisher::centred`].
+    interval: Option<(i64, i64, u64)>,
     /// Time (the caller's real-time clock) of the last estimate used.
     last_at: i64,
 }
@@ -119,6 +122,7 @@ impl Publisher {
             utc_offset_changed_at: None,
             unpublishable: None,
             last: None,
+            interval: None,
             last_at: i64::MIN,
         }
     }
@@ -234,6 +238,12 @@ impl Publisher {
         self.last_at = real_now;
         let real_ref = e.time_ns.saturating_add(shift);
         let (offset_ns, bound_ns) = whole_ns_outward(e.offset_ns + utc_shift_ns, e.hard_bound_ns);
+        let (lower, upper) = (e.causal_lower_ns, e.causal_upper_ns);
+        self.interval = (lower.is_finite() && upper.is_finite() && lower <= upper).then(|| {
+            let (o, b) =
+                whole_ns_outward((lower + upper) / 2.0 + utc_shift_ns, (upper - lower) / 2.0);
+            (real_ref, o as i64, b)
+        });
         let snap = Snapshot {
             real_ns: real_ref,
             // The reference instant on the monotonic clock: as long ago
@@ -251,6 +261,23 @@ impl Publisher {
         };
         self.last = Some(snap);
         Some(snap)
+    }
+
+    /// `s` about the middle of its causal interval, for readers with no
+    /// offset term (ClockBound's, whose bound must cover |offset|):
+    /// |offset| + bound is then max(|lower|, |upper|), the least any
+    /// interval about CLOCK_REALTIME holding the truth can have, where
+    /// about the estimate it is up to the whole interval's width more.
+    /// `s` unchanged when it is not the last estimate's.
+    pub fn centred(&self, s: &Snapshot) -> Snapshot {
+        match self.interval {
+            Some((real_ns, offset_ns, bound_ns)) if real_ns == s.real_ns => Snapshot {
+                offset_ns,
+                bound_ns,
+                ..*s
+            },
+            _ => *s,
+        }
     }
 
     /// The snapshot to publish when the grandmaster fell silent: the last
@@ -334,12 +361,39 @@ mod tests {
             hard_bound_ns: 800.2,
             statistical_bound_ns: 40.0,
             drift_ppb: 200_000.0,
+            causal_lower_ns: 1234.4 - 800.2,
+            causal_upper_ns: 1234.4 + 400.0,
             samples_used: 8,
             baseline_offset_ns: 1200.0,
         }
     }
 
     const S: i64 = 1_000_000_000;
+
+    /// For a reader with no offset term the last estimate is centred on
+    /// its causal interval [434.2, 1634.4]: |offset| + bound is the
+    /// interval's farther end, not the estimate's distance to it added to
+    /// |offset|; it holds the estimate's own interval's truth as well.
+    #[test]
+    fn centred_on_the_causal_interval_for_clockbound() {
+        let mut p = Publisher::new(Config::default());
+        let s = p
+            .estimate(&est(10 * S), port(1), 0, 10 * S, 5 * S, 0)
+            .unwrap();
+        let c = p.centred(&s);
+        assert_eq!((c.offset_ns, c.bound_ns), (1034, 601));
+        assert_eq!(c.offset_ns.unsigned_abs() + c.bound_ns, 1635);
+        assert!(s.offset_ns.unsigned_abs() + s.bound_ns > 2000);
+        // Inside the estimate's interval.
+        assert!(c.offset_ns - c.bound_ns as i64 >= s.offset_ns - s.bound_ns as i64);
+        assert!(c.offset_ns + c.bound_ns as i64 <= s.offset_ns + s.bound_ns as i64);
+        // Held over, still the last estimate's.
+        let h = p.tick(20 * S).unwrap();
+        assert_eq!(p.centred(&h).offset_ns, 1034);
+        // Another snapshot is left as it is.
+        let other = Snapshot { real_ns: 0, ..s };
+        assert_eq!(p.centred(&other), other);
+    }
 
     #[test]
     fn status_follows_estimates_silence_changes_and_steps() {
