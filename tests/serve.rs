@@ -485,6 +485,10 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
             .any(|r| r.3 == Leap::Insert && r.2 - shift < midnight - 1_000_000_000),
         "no read with leap61 before the leap"
     );
+    // After the leap (the host's clock stepped back, the grandmaster
+    // announces currentUtcOffset 38) serve is synchronized again, and those
+    // reads too contained the true UTC (above).
+    assert!(after > 200, "{after} synchronized reads after the leap");
     // The new currentUtcOffset: disrupted, with the disruption counted.
     let disrupted = statuses
         .iter()

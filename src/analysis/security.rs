@@ -271,16 +271,25 @@ struct At {
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     time_ns: i64,
+    /// Its place in the order messages came in ([`Security::arrivals`]).
+    arrival: u64,
     frame: u64,
     detail: Detail,
 }
 
-/// One hypothesis: a value and when it last advanced.
+/// One hypothesis: a value and when it last advanced, in capture time and
+/// in the order messages came in. Which of two hypotheses advanced after
+/// the other began is told by that order, not by capture time: a capture
+/// clock that steps back (a UTC host at a leap second, an NTP step) makes
+/// later messages carry earlier capture times, and the progression it
+/// left would seem to go on after the one it started.
 #[derive(Debug, Clone, Copy)]
 struct Hypothesis<T> {
     value: T,
     first_ns: i64,
     last_ns: i64,
+    first_arrival: u64,
+    last_arrival: u64,
 }
 
 /// How a message stands against a [`TwoWay`].
@@ -328,7 +337,7 @@ impl<T: Copy> TwoWay<T> {
         if let Some(c) = &self.candidate
             && fits(c)
         {
-            return if main.last_ns < c.first_ns {
+            return if main.last_arrival < c.first_arrival {
                 Class::Promote
             } else {
                 Class::Interleaved
@@ -341,8 +350,9 @@ impl<T: Copy> TwoWay<T> {
         }
     }
 
-    /// A genuine message: the main hypothesis takes `value` (when `advance`).
-    fn accept(&mut self, class: Class, t: i64, value: T, advance: bool) {
+    /// A genuine message, the `n`th to come in: the main hypothesis takes
+    /// `value` (when `advance`).
+    fn accept(&mut self, class: Class, t: i64, n: u64, value: T, advance: bool) {
         match class {
             Class::Main => {
                 if let Some(m) = &mut self.main
@@ -350,17 +360,20 @@ impl<T: Copy> TwoWay<T> {
                 {
                     m.value = value;
                     m.last_ns = m.last_ns.max(t);
+                    m.last_arrival = n;
                 }
             }
             Class::Fresh | Class::Promote => {
-                let first_ns = match (class, &self.candidate) {
-                    (Class::Promote, Some(c)) => c.first_ns,
-                    _ => t,
+                let (first_ns, first_arrival) = match (class, &self.candidate) {
+                    (Class::Promote, Some(c)) => (c.first_ns, c.first_arrival),
+                    _ => (t, n),
                 };
                 self.main = Some(Hypothesis {
                     value,
                     first_ns,
                     last_ns: t,
+                    first_arrival,
+                    last_arrival: n,
                 });
                 self.candidate = None;
                 self.pending = None;
@@ -372,45 +385,33 @@ impl<T: Copy> TwoWay<T> {
     /// A message set aside: returns the messages now known spoofed (this
     /// one when it continues a candidate, and the candidate's first when
     /// that is confirmed).
-    fn reject(
-        &mut self,
-        class: Class,
-        t: i64,
-        frame: u64,
-        value: T,
-        detail: Detail,
-    ) -> Vec<Pending> {
+    fn reject(&mut self, class: Class, p: Pending, value: T) -> Vec<Pending> {
         let mut confirmed = Vec::new();
-        let main_last = self.main.map_or(i64::MIN, |m| m.last_ns);
+        let main_last = self.main.map(|m| m.last_arrival);
         match class {
             Class::Interleaved => {
                 if let Some(c) = &mut self.candidate {
                     c.value = value;
-                    c.last_ns = t;
+                    c.last_ns = p.time_ns;
+                    c.last_arrival = p.arrival;
                 }
                 confirmed.extend(self.pending.take());
-                confirmed.push(Pending {
-                    time_ns: t,
-                    frame,
-                    detail,
-                });
+                confirmed.push(p);
             }
             Class::Foreign => {
-                if let Some(p) = self.pending.take()
-                    && main_last > p.time_ns
+                if let Some(earlier) = self.pending.take()
+                    && main_last.is_some_and(|m| m > earlier.arrival)
                 {
-                    confirmed.push(p);
+                    confirmed.push(earlier);
                 }
                 self.candidate = Some(Hypothesis {
                     value,
-                    first_ns: t,
-                    last_ns: t,
+                    first_ns: p.time_ns,
+                    last_ns: p.time_ns,
+                    first_arrival: p.arrival,
+                    last_arrival: p.arrival,
                 });
-                self.pending = Some(Pending {
-                    time_ns: t,
-                    frame,
-                    detail,
-                });
+                self.pending = Some(p);
             }
             Class::Main | Class::Fresh | Class::Promote => {}
         }
@@ -420,8 +421,10 @@ impl<T: Copy> TwoWay<T> {
     /// End of input: a lone foreign message the stream went on past was
     /// spoofed.
     fn finish(&mut self) -> Option<Pending> {
-        let main_last = self.main.map_or(i64::MIN, |m| m.last_ns);
-        self.pending.take().filter(|p| main_last > p.time_ns)
+        let main_last = self.main.map(|m| m.last_arrival);
+        self.pending
+            .take()
+            .filter(|p| main_last.is_some_and(|m| m > p.arrival))
     }
 }
 
@@ -570,6 +573,9 @@ pub struct Security {
     pub more_alerts: u64,
     /// Messages kept out of the exchanges: spoofed, replayed, invalid.
     pub set_aside: [u64; 3],
+    /// Sync, Follow_Up and Announce messages judged so far: the order
+    /// they came in, which capture time does not always keep.
+    arrivals: u64,
 }
 
 impl Security {
@@ -586,6 +592,7 @@ impl Security {
             alerts: Vec::new(),
             more_alerts: 0,
             set_aside: [0; 3],
+            arrivals: 0,
         }
     }
 
@@ -735,7 +742,8 @@ impl Security {
             }
         }
         let verdict = if followed {
-            judge(s, o, interval)
+            self.arrivals += 1;
+            judge(s, o, interval, self.arrivals)
         } else {
             Judged::with(Verdict::Genuine)
         };
@@ -1109,10 +1117,17 @@ fn ts_zero(ts: Timestamp) -> bool {
     ts.seconds == 0 && ts.nanoseconds == 0
 }
 
-/// Judges one Sync, Follow_Up or Announce of stream `s`.
-fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> Judged {
+/// Judges one Sync, Follow_Up or Announce of stream `s`, the `n`th to
+/// come in.
+fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>, n: u64) -> Judged {
     let h = &o.message.header;
     let t = o.time_ns;
+    let pending = |detail| Pending {
+        time_ns: t,
+        arrival: n,
+        frame: o.frame,
+        detail,
+    };
     let seq = h.sequence_id;
     let interval = interval_ns.unwrap_or(1_000_000_000).max(1);
     // A progression is alive while it advanced within four intervals or
@@ -1169,13 +1184,9 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
         if slot.used && slot.seq == seq && slot.origin != ts && !ts_zero(slot.origin) && !restarted
         {
             let mut j = Judged::with(Verdict::Spoofed);
-            j.confirmed.push(Pending {
-                time_ns: t,
-                frame: o.frame,
-                detail: Detail::Altered {
-                    deviation_ns: d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
-                },
-            });
+            j.confirmed.push(pending(Detail::Altered {
+                deviation_ns: d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
+            }));
             return j;
         }
     }
@@ -1229,13 +1240,13 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
             _ => None,
         };
         s.sequence
-            .accept(seq_class, t, seq, is_ahead || seq_class != Class::Main);
+            .accept(seq_class, t, n, seq, is_ahead || seq_class != Class::Main);
         if let Some(d) = offset
             && !late
         {
-            s.offset.accept(offset_class, t, d, true);
+            s.offset.accept(offset_class, t, n, d, true);
         }
-        s.source.accept(source_class, t, source, true);
+        s.source.accept(source_class, t, n, source, true);
         if let Some(ns) = origin_ns {
             s.origin_span = Some(
                 s.origin_span
@@ -1272,38 +1283,32 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>) -> J
         let dev = s.offset.main.map_or(0, |m| d.saturating_sub(m.value));
         j.confirmed.extend(s.offset.reject(
             offset_class,
-            t,
-            o.frame,
+            pending(Detail::Timestamp { deviation_ns: dev }),
             d,
-            Detail::Timestamp { deviation_ns: dev },
         ));
     }
     if !genuine(seq_class) {
         let expected_after = s.sequence.main.map_or(seq, |m| m.value);
         j.confirmed.extend(s.sequence.reject(
             seq_class,
-            t,
-            o.frame,
-            seq,
-            Detail::Sequence {
+            pending(Detail::Sequence {
                 expected_after,
                 got: seq,
-            },
+            }),
+            seq,
         ));
     }
     if !genuine(source_class) {
         let first = s.source.main.map(|m| m.value).unwrap_or((None, None));
         j.confirmed.extend(s.source.reject(
             source_class,
-            t,
-            o.frame,
-            source,
-            Detail::Source {
+            pending(Detail::Source {
                 first_mac: first.0,
                 other_mac: source.0,
                 first_ip: first.1,
                 other_ip: source.1,
-            },
+            }),
+            source,
         ));
     }
     // One message counts once, as its first reason.
@@ -1604,6 +1609,87 @@ mod tests {
         a.finish();
         assert_eq!(alerts(&a, Kind::SpoofedMessages), 0);
         assert_eq!(alerts(&a, Kind::ReplayedMessages), 0);
+    }
+
+    /// One-step Syncs every 62 ms, stamped on the grandmaster's TAI, captured
+    /// by a host whose clock reads UTC (37 s behind) and steps back a second
+    /// at the UTC midnight after message 50, as CLOCK_REALTIME does at a
+    /// leap second; `spoofer` also sends the old progression on from there.
+    fn leap_second_capture(spoofer: bool) -> Analyzer {
+        let gm = port(1, 1);
+        let midnight = 1_798_761_600_000_000_000i64;
+        let start = midnight - 50 * 62 * MS + 10 * MS;
+        let mut a = Analyzer::default();
+        for i in 0..100u16 {
+            let utc = start + i64::from(i) * 62 * MS;
+            let tai = utc + 37_000 * MS;
+            let host = if utc >= midnight {
+                utc - 1_000 * MS
+            } else {
+                utc
+            };
+            sync(&mut a, gm, i, tai, host);
+            if spoofer && utc >= midnight {
+                // Under the genuine sequenceIds' far side, on the host's
+                // timescale from before the step.
+                sync(&mut a, gm, 30_000 + i, tai, host + 1_000 * MS + 31 * MS);
+            }
+        }
+        a.finish();
+        a
+    }
+
+    #[test]
+    fn a_capture_clock_stepping_back_at_a_leap_second_is_no_spoofing() {
+        let a = leap_second_capture(false);
+        // Every stream's offset moved by −1 s and the progression from
+        // before the step fell silent: the new one takes over. With no
+        // Delay exchange to tell whose clock moved, the step is told, as
+        // a notice, not an attack.
+        let kinds: Vec<_> = a
+            .security
+            .alerts
+            .iter()
+            .map(|x| (x.kind, x.detail))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(
+                Kind::TimestampStep,
+                Detail::StreamStep {
+                    step_ns: 1_000 * MS
+                }
+            )]
+        );
+        // The first message after the step waited for the next.
+        assert_eq!(a.security.set_aside[0], 1);
+        assert_eq!(a.exchanges.sync_follow_up.one_step, 99);
+    }
+
+    #[test]
+    fn the_old_progression_going_on_after_a_capture_clock_step_is_spoofed() {
+        // The same step, and a second sender keeps the offset from before
+        // it: two senders, whichever order the capture clock puts them in.
+        let a = leap_second_capture(true);
+        assert!(alerts(&a, Kind::SpoofedMessages) >= 48);
+    }
+
+    #[test]
+    fn a_one_second_jump_while_the_stream_goes_on_is_spoofed() {
+        // The −1 s jump of the offset with no step of the capture clock
+        // (the capture times go on): messages 1 s ahead under the genuine
+        // progression's next sequenceIds, while it continues.
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        for i in 0..64u16 {
+            let t = T0 + i64::from(i) * 62 * MS;
+            sync(&mut a, gm, i, t, t);
+            if i >= 16 {
+                sync(&mut a, gm, i + 1, t + 1_000 * MS, t + 31 * MS);
+            }
+        }
+        a.finish();
+        assert!(alerts(&a, Kind::SpoofedMessages) >= 47);
     }
 
     #[test]

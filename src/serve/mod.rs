@@ -26,6 +26,9 @@ use ptpscope_clock::{Leap, Snapshot, Status};
 use crate::estimate::Estimate;
 use crate::wire::PortIdentity;
 
+/// A UTC day, ns.
+const DAY_NS: f64 = 86_400e9;
+
 /// Tunables.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
@@ -96,6 +99,8 @@ pub struct Publisher {
     /// Capture time at which the currentUtcOffset changed: estimates from
     /// Syncs captured before it are still on the old offset.
     utc_offset_changed_at: Option<i64>,
+    /// The UTC day (days since 1970) in which a leap flag was first seen.
+    leap_day: Option<i64>,
     /// Why the last estimate was not published, if it was not.
     pub unpublishable: Option<Unpublishable>,
     last: Option<Snapshot>,
@@ -120,6 +125,7 @@ impl Publisher {
             leap: Leap::None,
             utc_offset: None,
             utc_offset_changed_at: None,
+            leap_day: None,
             unpublishable: None,
             last: None,
             interval: None,
@@ -198,8 +204,25 @@ impl Publisher {
         // capture clock went back (a leap second, a step of
         // CLOCK_REALTIME), and CLOCK_REALTIME differences no longer place
         // the reference on CLOCK_MONOTONIC.
+        // A leap second still announced (leap61/leap59) for a Sync whose
+        // grandmaster time, less currentUtcOffset, is in a later UTC day
+        // than the one the flag was first seen in: the leap that ends that
+        // day happened, and the Announce with the new currentUtcOffset has
+        // not come yet: whole seconds may be wrong.
+        let utc_day = utc_offset.map(|u| {
+            let utc = e.time_ns as f64 - e.offset_ns - f64::from(u) * 1e9;
+            (utc / DAY_NS).floor() as i64
+        });
+        if self.leap == Leap::None {
+            self.leap_day = None;
+        } else if self.leap_day.is_none() {
+            self.leap_day = utc_day;
+        }
+        let leap_passed =
+            self.leap != Leap::None && utc_day.zip(self.leap_day).is_some_and(|(d, l)| d > l);
         let stale = self.utc_offset_changed_at.is_some_and(|at| e.time_ns < at)
-            || e.time_ns > real_now.saturating_sub(shift);
+            || e.time_ns > real_now.saturating_sub(shift)
+            || leap_passed;
         match self.master {
             None => {
                 self.master = Some(master);
