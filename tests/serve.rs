@@ -252,18 +252,20 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
                 clock_bound_client::ClockBoundClient::new_with_path(segment.to_str().unwrap()).ok();
             continue;
         }
+        // The read happened between `before` and `after`.
+        let before = ptpscope_clock::realtime_ns();
         let Ok(now) = client.as_mut().unwrap().now() else {
             continue;
         };
+        let after = ptpscope_clock::realtime_ns();
         if now.clock_status != clock_bound_client::ClockStatus::Synchronized {
             continue;
         }
         synchronized += 1;
-        let real = ptpscope_clock::realtime_ns();
         let earliest = now.earliest.tv_sec() * 1_000_000_000 + now.earliest.tv_nsec();
         let latest = now.latest.tv_sec() * 1_000_000_000 + now.latest.tv_nsec();
         half_widths.push((latest - earliest) / 2);
-        samples.push((real, earliest, latest));
+        samples.push((before, after, earliest, latest));
     }
     let out = serve.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -274,16 +276,17 @@ fn clockbound_client_reads_serves_segment_and_it_contains_the_truth() {
     let (t0, real0) = replay_start(&err);
     let shift = real0 - t0;
     let truth_at = |t: i64| series_at(&series, t);
-    for &(real, earliest, latest) in &samples {
-        let true_now = real - truth_at(real - shift).round() as i64;
+    for &(before, after, earliest, latest) in &samples {
+        let true_at = |real: i64| real - truth_at(real - shift).round() as i64;
         reads += 1;
-        if earliest <= true_now && true_now <= latest {
+        // Some instant of the read is inside the interval.
+        if earliest <= true_at(after) && true_at(before) <= latest {
             contained += 1;
         } else if first_miss.is_none() {
             first_miss = Some(format!(
-                "[{earliest}, {latest}] (half-width {}), realtime {real}, truth offset {:.0}",
+                "[{earliest}, {latest}] (half-width {}), realtime {before}..{after}, truth offset {:.0}",
                 (latest - earliest) / 2,
-                truth_at(real - shift)
+                truth_at(before - shift)
             ));
         }
     }
@@ -436,9 +439,12 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
         };
         let Ok(snap) = r.snapshot() else { continue };
         statuses.push((snap.real_ns, snap.status, snap.leap, snap.disruptions));
+        // The read happened between `real` and `after`.
         let real = ptpscope_clock::realtime_ns();
-        if let Ok(now) = r.now() {
-            reads.push((real, now, snap.real_ns, snap.leap));
+        let now = r.now();
+        let after = ptpscope_clock::realtime_ns();
+        if let Ok(now) = now {
+            reads.push((real, after, now, snap.real_ns, snap.leap));
         }
     }
     let out = serve.wait_with_output().unwrap();
@@ -448,10 +454,12 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
     let shift = real0 - t0;
     // Every read, before the leap and after: the true UTC time is inside.
     let (mut contained, mut first_miss, mut half_widths) = (0, None, Vec::new());
-    for &(real, now, _, _) in &reads {
-        let true_now = real - series_at(&series, real - shift).round() as i64;
+    for &(real, after, now, _, _) in &reads {
+        let true_at = |real: i64| real - series_at(&series, real - shift).round() as i64;
+        let true_now = true_at(real);
         half_widths.push(now.bound());
-        if now.earliest <= true_now && true_now <= now.latest {
+        // Some instant of the read is inside the interval.
+        if now.earliest <= true_at(after) && true_now <= now.latest {
             contained += 1;
         } else if first_miss.is_none() {
             first_miss = Some(format!(
@@ -466,7 +474,7 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
     half_widths.sort_unstable();
     let after = reads
         .iter()
-        .filter(|r| r.2 - shift >= midnight && r.3 == Leap::None)
+        .filter(|r| r.3 - shift >= midnight && r.4 == Leap::None)
         .count();
     eprintln!(
         "tai-leap-second replay: {} reads, {contained} contained the true UTC, half-width median {} ns; {after} after the leap",
@@ -482,7 +490,7 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
     assert!(
         reads
             .iter()
-            .any(|r| r.3 == Leap::Insert && r.2 - shift < midnight - 1_000_000_000),
+            .any(|r| r.4 == Leap::Insert && r.3 - shift < midnight - 1_000_000_000),
         "no read with leap61 before the leap"
     );
     // After the leap (the host's clock stepped back, the grandmaster
