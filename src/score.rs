@@ -120,8 +120,10 @@ impl Scored {
 /// Fractions of the time to the next estimate at which a carried estimate
 /// is checked.
 const CARRIED_AT: [f64; 4] = [0.25, 0.5, 0.75, 1.0];
+/// `serve`'s default validity of a record (`--valid`), ns.
+const VALID_NS: i64 = 60_000_000_000;
 /// Ages at which a track's last estimate is checked, as a reader holding
-/// over would read it until the record's default validity (60 s), ns.
+/// over would read it until the record's default validity, ns.
 const HOLDOVER_AT: [i64; 7] = [
     1_000_000_000,
     2_000_000_000,
@@ -137,6 +139,10 @@ const HOLDOVER_AT: [i64; 7] = [
 /// bound plus |frequency| (what `serve` publishes). Whether it contains
 /// the truth there; `None` where the truth is unknown.
 fn carried(e: &Estimate, age: i64, truth: &OffsetSeries) -> Option<bool> {
+    // A reader refuses a record from its future or past its validity.
+    if !(0..=VALID_NS).contains(&age) {
+        return None;
+    }
     let t = truth.at(e.time_ns + age)?;
     let f = if e.frequency_ppb.is_finite() {
         e.frequency_ppb

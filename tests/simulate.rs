@@ -369,7 +369,10 @@ fn a_measured_drift_bound_is_tighter_and_still_contains_the_truth() {
                     assert!(f(&e["samples"]) > 100.0, "{e}");
                     assert_eq!(f(&ours["hard_coverage"]), 1.0, "{scenario} {seed} {how}");
                     assert_eq!(f(&ours["carried_coverage"]), 1.0, "{scenario} {seed} {how}");
-                    assert!(f(&ours["carried_checks"]) >= 4.0 * (f(&e["samples"]) - 1.0));
+                    // Four checks between estimates, but where capture time
+                    // went back (reordered frames) or past a record's
+                    // validity, which a reader refuses.
+                    assert!(f(&ours["carried_checks"]) >= 3.0 * (f(&e["samples"]) - 1.0));
                     hard[i].push(f(&e["bound_ns"]["hard_median"]));
                     if i == 1 {
                         // The drift bound measured is below the fixed one.

@@ -131,12 +131,19 @@ pub type Facts = BTreeMap<Fact, Tally>;
 
 /// The facts that carry no value have a slot each; the rest are hashed.
 const SLOTS: usize = 14;
+/// Facts with a value kept per domain at most (one frame can carry some
+/// 140 ORGANIZATION_EXTENSION TLVs, each with another organizationId).
+const MAX_VALUED: usize = 1024;
 
 /// One domain's tallies while they are counted.
 #[derive(Debug, Default)]
 struct Tallies {
     slots: [Option<Tally>; SLOTS],
     valued: HashMap<Fact, Option<Tally>>,
+    /// Facts beyond [`MAX_VALUED`] are counted here, not kept.
+    untallied: u64,
+    /// Where such a fact is tallied and forgotten.
+    spare: Option<Tally>,
 }
 
 impl Tallies {
@@ -154,6 +161,11 @@ impl Tallies {
             | Fact::ClockClass(_)
             | Fact::Priority1(_)
             | Fact::Organization(_) => {
+                if self.valued.len() >= MAX_VALUED && !self.valued.contains_key(&f) {
+                    self.untallied += 1;
+                    self.spare = None;
+                    return &mut self.spare;
+                }
                 return self.valued.entry(f).or_insert(None);
             }
         };
@@ -1021,6 +1033,18 @@ mod tests {
             id.basis
                 .contains(&Basis::OutsideDefault(MessageType::SYNC, -3))
         );
+    }
+
+    #[test]
+    fn facts_with_a_value_are_kept_to_a_bound() {
+        let mut t = Tallies::default();
+        for i in 0..2_000u32 {
+            let [_, a, b, c] = i.to_be_bytes();
+            *t.get(Fact::Organization([a, b, c])) = Some(Tally::default());
+        }
+        assert_eq!(t.valued.len(), MAX_VALUED);
+        assert_eq!(t.untallied, 2_000 - MAX_VALUED as u64);
+        assert_eq!(t.facts().len(), MAX_VALUED);
     }
 
     #[test]

@@ -40,13 +40,14 @@ impl Mapped {
             return None;
         }
         // SAFETY: the mapping is read-only and shared (MAP_SHARED,
-        // PROT_READ), so this process cannot change it. Another process
-        // that writes the file while it is read changes the octets under
-        // the parser: every slice is still cut with checked lengths, so
-        // that gives wrong frames, not undefined behaviour in the parser.
-        // One that truncates it makes reads past the new end fault
-        // (SIGBUS): a capture being written must be read as a stream
-        // (`cat FILE | ptpscope … /dev/stdin`), as the README says.
+        // PROT_READ), so this process cannot change it. What it rests on,
+        // an accepted risk as for every reader that maps files: no other
+        // process writes or truncates the file while it is read. One that
+        // writes it changes octets behind a `&[u8]` (undefined behaviour
+        // in Rust's terms, wrong frames in practice); one that truncates
+        // it makes reads past the new end fault (SIGBUS). A capture still
+        // being written is to be read as a stream (`cat FILE | ptpscope …
+        // /dev/stdin`), as the README says.
         let map = unsafe { Mmap::map(file) }.ok()?;
         // Read once, front to back: read-ahead, no keeping behind.
         let _ = map.advise(Advice::Sequential);
@@ -61,7 +62,9 @@ impl Mapped {
     }
 
     /// Everything before `offset` has been parsed: release its pages once
-    /// [`RELEASE_EVERY`] octets have gathered.
+    /// [`RELEASE_EVERY`] octets have gathered (in multiples of 4 KiB; on a
+    /// kernel with larger pages the range is rounded to them, and a page
+    /// released early is read again from the page cache).
     pub fn parsed_to(&self, offset: usize) {
         const PAGE: usize = 4096;
         let end = offset / PAGE * PAGE;
@@ -73,7 +76,7 @@ impl Mapped {
         // process's page-table entries only; the next access reads the
         // same octets back from the file (the page cache), so slices into
         // the range, had any survived, would still read what they read.
-        // The range is page-aligned and inside the mapping.
+        // The range is inside the mapping.
         let _ = unsafe {
             self.map
                 .unchecked_advise_range(UncheckedAdvice::DontNeed, released, end - released)
@@ -180,7 +183,7 @@ impl<'a> Blocks<'a> {
             }
             Err(nom::Err::Incomplete(_)) => Err(CaptureErrorKind::Truncated),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
-                Err(CaptureErrorKind::Malformed(e.to_string()))
+                Err(CaptureErrorKind::Malformed(super::parse_error(&e)))
             }
         }
     }

@@ -12,8 +12,11 @@
 //! (L − U₀) / (t − t₀)  ≤  f̄  ≤  (U − L₀) / (t − t₀)
 //! ```
 //!
-//! [`MeasuredDrift`] keeps an intersection every [`EVERY`] samples for up
-//! to [`SPAN`] of them and takes the oldest against the newest: the
+//! The intersections measured on are carried with the fixed bound
+//! (`--max-drift-ppm`), not with the measured one, so the measurement
+//! rests on the fixed assumption only, never on itself. [`MeasuredDrift`]
+//! keeps one every [`EVERY`] samples for up to [`SPAN`] of them and takes
+//! the oldest against the newest: the
 //! measured bound is `max(|lower|, |upper|)` of that interval once the two
 //! are at least [`MIN_SPAN_NS`] apart. The drift bound used is that plus a
 //! margin, at most the fixed bound.
@@ -25,8 +28,9 @@
 //! per second) and for clocks disciplined gently; it does not hold for a
 //! host clock slewed or stepped in frequency by more than the margin
 //! inside the span (a time daemon correcting a large offset), nor for the
-//! grandmaster's: use the fixed bound there. A clock step empties the
-//! causal intersection: the measured bound starts over, at the fixed one.
+//! grandmaster's: use the fixed bound there. A clock step, or a drift
+//! beyond the measured bound that empties the intersection carried with
+//! it, starts the measurement over, at the fixed bound.
 
 use std::collections::VecDeque;
 

@@ -47,6 +47,9 @@ pub struct Track {
     /// `max_drift_ppm`, ppb: the drift bound, or with a measured one its
     /// ceiling.
     fixed_drift_ppb: f64,
+    /// With a measured drift bound, the intersection carried with the
+    /// fixed one, which the measurement is made on.
+    fixed_causal: CausalBound,
     pub drift_bound: DriftBound,
     measured_drift: MeasuredDrift,
     filter: LineFit,
@@ -67,6 +70,7 @@ impl Track {
         Self {
             delay_mechanism,
             causal: CausalBound::new(max_drift_ppm),
+            fixed_causal: CausalBound::new(max_drift_ppm),
             fixed_drift_ppb: max_drift_ppm * 1000.0,
             drift_bound: DriftBound::Fixed,
             measured_drift: MeasuredDrift::default(),
@@ -84,15 +88,28 @@ impl Track {
     pub fn add(&mut self, s: Sample) -> Estimate {
         let baseline = self.baseline.sample(&s);
         let interval = self.causal.add(&s);
+        // The drift bound this interval assumed.
+        let drift_ppb = self.causal.max_drift_ppb;
+        if self.drift_bound != DriftBound::Fixed {
+            // Measured on intervals carried with the fixed bound: the
+            // measurement does not rest on itself.
+            let fixed = self.fixed_causal.add(&s);
+            if fixed.restarted {
+                self.measured_drift.restart();
+            } else {
+                self.measured_drift
+                    .add(s.time_ns, fixed.lower_ns, fixed.upper_ns);
+            }
+        }
         if interval.restarted {
             self.filter.restart();
-            self.measured_drift.restart();
             if self.drift_bound != DriftBound::Fixed {
+                // A step, or the drift went beyond what was measured: the
+                // fixed bound until measured again.
+                self.measured_drift.restart();
                 self.causal.set_drift_ppb(self.fixed_drift_ppb);
             }
         } else {
-            self.measured_drift
-                .add(s.time_ns, interval.lower_ns, interval.upper_ns);
             self.measure_drift();
         }
         let fitted = self.filter.sample(&s);
@@ -109,7 +126,7 @@ impl Track {
             frequency_ppb: fitted.frequency_ppb.unwrap_or(f64::NAN),
             hard_bound_ns: hard,
             statistical_bound_ns: statistical,
-            drift_ppb: self.causal.max_drift_ppb,
+            drift_ppb,
             causal_lower_ns: interval.lower_ns - self.resolution_ns,
             causal_upper_ns: interval.upper_ns + self.resolution_ns,
             samples_used: fitted.samples_used,
@@ -125,8 +142,8 @@ impl Track {
     }
 
     /// With a measured drift bound: every [`drift::EVERY`] samples, the
-    /// measured frequency bound plus the margin, at most the fixed bound,
-    /// once it moved by a twentieth.
+    /// measured frequency bound plus the margin, at most the fixed bound;
+    /// up at once, down once it fell by a twentieth.
     fn measure_drift(&mut self) {
         let DriftBound::Measured { margin_ppb } = self.drift_bound else {
             return;
@@ -139,7 +156,7 @@ impl Track {
         };
         let d = (f + margin_ppb).min(self.fixed_drift_ppb);
         let now = self.causal.max_drift_ppb;
-        if (d - now).abs() > now / 20.0 {
+        if d > now || now - d > now / 20.0 {
             self.causal.set_drift_ppb(d);
         }
     }

@@ -193,13 +193,14 @@ impl Server {
 /// other, a preemption between the two reads would shift every reader's
 /// interval by as long.
 fn paired_clocks() -> (i64, i64) {
-    let mut best = (i64::MAX, 0, 0);
+    let mut best = (i64::MAX, realtime_ns(), monotonic_ns());
     for _ in 0..3 {
         let before = realtime_ns();
         let mono = monotonic_ns();
         let after = realtime_ns();
         let gap = after - before;
-        if gap < best.0 {
+        // A negative gap: CLOCK_REALTIME stepped back between the reads.
+        if (0..best.0).contains(&gap) {
             best = (gap, before + gap / 2, mono);
         }
     }

@@ -594,8 +594,8 @@ pub fn peel_datagram<'a>(
     })
 }
 
-/// [`peel_datagram`] in place: `out` holds the first fragment's frame and
-/// gets the datagram's ports and payload.
+/// [`peel_datagram`] in place: `out` holds the frame of the fragment that
+/// completed the datagram and gets the datagram's ports and payload.
 pub fn peel_datagram_into<'a>(
     datagram: &'a [u8],
     ports: &'a PtpPorts,
