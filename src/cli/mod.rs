@@ -64,9 +64,10 @@ pub struct DriftArgs {
     #[arg(long, value_name = "PPM", default_value_t = 200.0)]
     pub max_drift_ppm: f64,
     /// `fixed`: the bound assumes --max-drift-ppm. `measured`: it assumes
-    /// what two causal intervals minutes apart show the frequency
-    /// difference was, plus --drift-margin-ppm (see the README: the host
-    /// clock's frequency must not change by more than the margin).
+    /// what two causal intervals at least 20 s (up to 4,096 samples) apart show
+    /// the frequency difference was, plus --drift-margin-ppm; until they
+    /// are 20 s apart, and after a step, --max-drift-ppm (see the README:
+    /// the host clock's frequency must not change by more than the margin).
     #[arg(long, value_name = "HOW", default_value = "fixed")]
     pub drift_bound: DriftBoundArg,
     /// With `--drift-bound measured`: what the frequency difference may
