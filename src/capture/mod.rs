@@ -334,38 +334,6 @@ fn link_of(code: i32) -> Result<LinkType, i32> {
     LinkType::from_code(code).ok_or(code)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn emit_frame(
-    iface: &Interface,
-    st: &mut BlockState<'_>,
-    points: &mut Points,
-    offset: u64,
-    time_ns: Option<i64>,
-    data: &[u8],
-    orig_len: u32,
-    on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
-) -> Result<(), CaptureErrorKind> {
-    let link = iface
-        .link
-        .map_err(|code| CaptureErrorKind::UnsupportedLinkType {
-            code,
-            name: pcap_parser::Linktype(code).to_string(),
-        })?;
-    st.number += 1;
-    let frame = Frame {
-        point: iface.point,
-        number: st.number,
-        time_ns,
-        resolution_ns: resolution_ns(iface.resolution),
-        link,
-        data,
-        orig_len,
-        file_offset: offset,
-    };
-    on_frame(&frame, points);
-    Ok(())
-}
-
 fn handle_block(
     block: &PcapBlockOwned<'_>,
     st: &mut BlockState<'_>,
@@ -373,7 +341,9 @@ fn handle_block(
     offset: u64,
     on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
 ) -> Result<(), CaptureErrorKind> {
-    match block {
+    // A packet block gives its interface, time, octets and length on the
+    // wire; the others only tell what the packets that follow mean.
+    let (iface, time_ns, data, orig_len) = match block {
         PcapBlockOwned::LegacyHeader(h) => {
             let point = points.intern(st.name.unwrap_or(&st.stem));
             st.legacy = Some(Interface {
@@ -386,7 +356,7 @@ fn handle_block(
                 },
                 offset_s: 0,
             });
-            Ok(())
+            return Ok(());
         }
         PcapBlockOwned::Legacy(b) => {
             let iface = st
@@ -398,21 +368,12 @@ fn handle_block(
                 + i128::from(frac) * 1_000_000_000 / i128::from(iface.resolution);
             let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
             let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
-            emit_frame(
-                &iface,
-                st,
-                points,
-                offset,
-                Some(ns),
-                data,
-                b.origlen,
-                on_frame,
-            )
+            (iface, Some(ns), data, b.origlen)
         }
         PcapBlockOwned::NG(Block::SectionHeader(_)) => {
             st.interfaces.clear();
             st.section += 1;
-            Ok(())
+            return Ok(());
         }
         PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
             let index = st.interfaces.len();
@@ -433,7 +394,7 @@ fn handle_block(
                 resolution: ts_resolution(idb.if_tsresol),
                 offset_s: idb.ts_offset(),
             });
-            Ok(())
+            return Ok(());
         }
         PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
             let iface = st
@@ -451,16 +412,7 @@ fn handle_block(
                     + (u128::from(ts) % res) * 1_000_000_000 / res) as i128;
             let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
             let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
-            emit_frame(
-                &iface,
-                st,
-                points,
-                offset,
-                Some(ns),
-                data,
-                epb.origlen,
-                on_frame,
-            )
+            (iface, Some(ns), data, epb.origlen)
         }
         PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
             let iface = st
@@ -468,19 +420,29 @@ fn handle_block(
                 .first()
                 .cloned()
                 .ok_or(CaptureErrorKind::UnknownInterface(0))?;
-            emit_frame(
-                &iface,
-                st,
-                points,
-                offset,
-                None,
-                spb.data,
-                spb.origlen,
-                on_frame,
-            )
+            (iface, None, spb.data, spb.origlen)
         }
-        PcapBlockOwned::NG(_) => Ok(()),
-    }
+        PcapBlockOwned::NG(_) => return Ok(()),
+    };
+    let link = iface
+        .link
+        .map_err(|code| CaptureErrorKind::UnsupportedLinkType {
+            code,
+            name: pcap_parser::Linktype(code).to_string(),
+        })?;
+    st.number += 1;
+    let frame = Frame {
+        point: iface.point,
+        number: st.number,
+        time_ns,
+        resolution_ns: resolution_ns(iface.resolution),
+        link,
+        data,
+        orig_len,
+        file_offset: offset,
+    };
+    on_frame(&frame, points);
+    Ok(())
 }
 
 #[cfg(test)]
