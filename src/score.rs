@@ -72,6 +72,15 @@ impl ErrorStats {
         }
     }
 
+    /// Checks `e` carried `age` ns forward (see [`carried`]), where the
+    /// truth and a reader allow.
+    fn carry(&mut self, e: &Estimate, age: i64, truth: &OffsetSeries) {
+        if let Some(ok) = carried(e, age, truth) {
+            self.carried_checks += 1;
+            self.carried_covered += u64::from(ok);
+        }
+    }
+
     pub fn summary(&self) -> ErrorSummary {
         let n = self.samples;
         let share = |k: u64| (self.bounded && n > 0).then(|| k as f64 / n as f64);
@@ -221,10 +230,7 @@ impl Scorer {
         if let (Some(p), Some(series)) = (s.previous, &s.truth) {
             let gap = e.time_ns - p.time_ns;
             for k in CARRIED_AT {
-                if let Some(ok) = carried(&p, (gap as f64 * k) as i64, series) {
-                    s.ours.carried_checks += 1;
-                    s.ours.carried_covered += u64::from(ok);
-                }
+                s.ours.carry(&p, (gap as f64 * k) as i64, series);
             }
         }
         s.previous = Some(*e);
@@ -259,10 +265,7 @@ impl Scorer {
                     let mut ours = s.ours.clone();
                     if let (Some(p), Some(series)) = (s.previous, &s.truth) {
                         for age in HOLDOVER_AT {
-                            if let Some(ok) = carried(&p, age, series) {
-                                ours.carried_checks += 1;
-                                ours.carried_covered += u64::from(ok);
-                            }
+                            ours.carry(&p, age, series);
                         }
                     }
                     ours.summary()
