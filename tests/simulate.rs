@@ -314,14 +314,12 @@ fn scenario_errors_name_the_field() {
 /// over seeds 1–4, 10 simulated minutes each. Every estimate's hard bound
 /// contains the truth, and so does every estimate carried forward as a
 /// reader of `serve`'s record carries it (to the next estimate, the last
-/// one up to 60 s); the measured bound is tighter. The statistical bound's
-/// coverage over the seeds is printed and guarded (see below).
+/// one up to 60 s); the measured bound is tighter.
 #[test]
 fn a_measured_drift_bound_is_tighter_and_still_contains_the_truth() {
     let dir = tmp("placeholder", b"");
     let dir = dir.parent().unwrap();
     for scenario in ["quiet-lan", "congested-lan", "gm-failover"] {
-        let (mut stat, mut tracks) = (0.0, 0);
         let mut hard = [Vec::new(), Vec::new()];
         for seed in 1..=4 {
             let pcap = dir.join(format!("drift-{scenario}-{seed}.pcapng"));
@@ -377,22 +375,66 @@ fn a_measured_drift_bound_is_tighter_and_still_contains_the_truth() {
                     if i == 1 {
                         // The drift bound measured is below the fixed one.
                         assert!(f(&e["bound_ns"]["max_drift_ppm"]) < 100.0, "{e}");
-                        stat += f(&ours["stat_coverage"]);
-                        tracks += 1;
                     }
                 }
             }
         }
-        let mean_stat = stat / f64::from(tracks);
-        eprintln!(
-            "{scenario}: statistical coverage {mean_stat:.4} on average over {tracks} tracks"
-        );
-        // Below the stated 95 % on two of the three (0.946 and 0.936 when
-        // measured): the line's residuals do not see the clock's wander
-        // between refits. A guard against it getting worse, not the target.
-        assert!(mean_stat >= 0.93, "{scenario}: {mean_stat}");
         for (fixed, measured) in hard[0].iter().zip(&hard[1]) {
             assert!(measured < fixed, "{scenario}: {measured} vs {fixed}");
         }
+    }
+}
+
+/// The statistical bound covers its stated confidence (95 %) on average
+/// over seeds 1–20 of each scenario with frequency wander: a quiet and a
+/// congested LAN, and a grandmaster failover (two tracks a seed, the first
+/// 50 s long), 10 simulated minutes each. One seed is not enough to judge:
+/// the line's errors are correlated over seconds (its windows overlap), so
+/// a single track's coverage wanders by a few percent either way.
+#[test]
+fn the_statistical_bound_covers_its_confidence_on_average_over_seeds() {
+    let dir = tmp("placeholder", b"");
+    let dir = dir.parent().unwrap();
+    for scenario in ["quiet-lan", "congested-lan", "gm-failover"] {
+        let (mut coverage, mut tracks, mut lowest) = (0.0, 0, f64::INFINITY);
+        let mut confidence = 0.0;
+        for seed in 1..=20 {
+            let pcap = dir.join(format!("stat-{scenario}-{seed}.pcapng"));
+            let truth = dir.join(format!("stat-{scenario}-{seed}.truth.json"));
+            let (p, t) = (pcap.to_str().unwrap(), truth.to_str().unwrap());
+            let seed = seed.to_string();
+            let out = ptpscope(&[
+                "simulate",
+                "-s",
+                scenario,
+                "--seed",
+                &seed,
+                "--duration",
+                "600",
+                "-o",
+                p,
+                "--truth",
+                t,
+            ]);
+            assert!(out.status.success());
+            let out = ptpscope(&["analyze", "-f", "json", "--truth", t, p]);
+            assert!(out.status.success());
+            let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+            for e in at(&a, "slave") {
+                let c = f(&e["truth"]["ours"]["stat_coverage"]);
+                confidence = f(&e["bound_ns"]["confidence"]);
+                coverage += c;
+                lowest = lowest.min(c);
+                tracks += 1;
+            }
+            std::fs::remove_file(&pcap).ok();
+            std::fs::remove_file(&truth).ok();
+        }
+        let mean = coverage / f64::from(tracks);
+        eprintln!(
+            "{scenario}: statistical coverage {mean:.4} on average over {tracks} tracks (lowest {lowest:.4})"
+        );
+        assert_eq!(confidence, 0.95);
+        assert!(mean >= confidence, "{scenario}: {mean}");
     }
 }

@@ -17,12 +17,27 @@
 //! s · sqrt(1/n_eff + (t - t̄)² · n / (n_eff · Σ(tᵢ - t̄)²))
 //! ```
 //!
-//! with `s` the residuals' standard deviation (n − 2 degrees of freedom)
-//! and `n_eff = n (1 - r) / (1 + r)` (at least 3) the effective count of
+//! with `n_eff = n (1 - r) / (1 + r)` (at least 3) the effective count of
 //! residuals with lag-one autocorrelation `r` (clamped to [0, 0.95]): P2P
-//! samples share the link delay's median, and so their errors. Student's t
-//! takes `n_eff - 2` degrees of freedom. Fewer than 3 samples: their mean,
-//! no slope, the smallest path delay standing in for `s`. The
+//! samples share the link delay's median, and so their errors; a clock's
+//! frequency wander bends the offset away from a line, so neighbouring
+//! residuals share a sign. Both estimates are corrected for the few
+//! residuals a window gives (16 for E2E):
+//! - `r` from the residuals about a fitted line is biased low, by about
+//!   `(2 + 4r) / n` (Kendall's `(1 + 4r) / n` for a fitted mean, plus
+//!   `1 / n` for the slope); that is added back;
+//! - `s²`: correlated residuals spread less about the fitted line than the
+//!   errors do, `E[RSS] ≈ σ² (n − 2 n / n_eff)` (each fitted parameter takes
+//!   `n / n_eff` of it, not 1), so that is the divisor (at least 1).
+//!
+//! Student's t takes `n_eff - 2` degrees of freedom. On average over 20
+//! seeds (`tests/simulate.rs`), the quiet LAN's coverage went from 94.2 %
+//! without the two corrections to 95.3 % with them, the congested LAN's
+//! from 96.2 to 96.8 %, the failover's from 95.0 to 95.8 %; the median
+//! bound grew about 5 %.
+//!
+//! Fewer than 3 samples: their mean, no slope, the smallest path delay
+//! standing in for `s`. The
 //! [`Track`](super::Track) adds the timestamp resolution and caps it at
 //! the hard bound. The confidence is 95 % if the residuals are correlated
 //! no further than lag one and the path asymmetry (§7.4.2) is constant: the
@@ -104,12 +119,15 @@ impl Line {
                 .map(|w| residual(&w[0]) * residual(&w[1]))
                 .sum();
             let r = if rss > 0.0 {
-                (lag / rss).clamp(0.0, 0.95)
+                // Small-sample bias corrected (module docs).
+                let r = lag / rss;
+                (r + (2.0 + 4.0 * r) / n).clamp(0.0, 0.95)
             } else {
                 0.0
             };
             let n_eff = (n * (1.0 - r) / (1.0 + r)).max(3.0);
-            let sigma = (rss / (n - 2.0)).sqrt();
+            // What correlated residuals leave of the errors' variance (module docs).
+            let sigma = (rss / (n - 2.0 * n / n_eff).max(1.0)).sqrt();
             (
                 intercept,
                 slope,
