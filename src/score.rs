@@ -74,8 +74,8 @@ impl ErrorStats {
 
     /// Checks `e` carried `age` ns forward (see [`carried`]), where the
     /// truth and a reader allow.
-    fn carry(&mut self, e: &Estimate, age: i64, truth: &OffsetSeries) {
-        if let Some(ok) = carried(e, age, truth) {
+    fn carry(&mut self, e: &Estimate, age: i64, truth: &OffsetSeries, repeating: bool) {
+        if let Some(ok) = carried(e, age, truth, repeating) {
             self.carried_checks += 1;
             self.carried_covered += u64::from(ok);
         }
@@ -111,6 +111,9 @@ struct Scored {
     series: Series<Option<f64>, MAX_SERIES>,
     /// The track's previous estimate.
     previous: Option<Estimate>,
+    /// The point's clock stepped back at a leap and reads its repeated
+    /// second the second time: the truth is [`OffsetSeries::repeated`].
+    repeating: bool,
 }
 
 impl Scored {
@@ -122,6 +125,7 @@ impl Scored {
             outside_span: 0,
             series: Series::default(),
             previous: None,
+            repeating: false,
         }
     }
 }
@@ -147,12 +151,12 @@ const HOLDOVER_AT: [i64; 7] = [
 /// moved by the estimated frequency, the hard bound grown by the drift
 /// bound plus |frequency| (what `serve` publishes). Whether it contains
 /// the truth there; `None` where the truth is unknown.
-fn carried(e: &Estimate, age: i64, truth: &OffsetSeries) -> Option<bool> {
+fn carried(e: &Estimate, age: i64, truth: &OffsetSeries, repeating: bool) -> Option<bool> {
     // A reader refuses a record from its future or past its validity.
     if !(0..=VALID_NS).contains(&age) {
         return None;
     }
-    let t = truth.at(e.time_ns + age)?;
+    let t = truth_at(truth, e.time_ns + age, repeating)?;
     let f = if e.frequency_ppb.is_finite() {
         e.frequency_ppb
     } else {
@@ -162,6 +166,19 @@ fn carried(e: &Estimate, age: i64, truth: &OffsetSeries) -> Option<bool> {
     let offset = e.offset_ns + f * 1e-9 * age;
     let bound = e.hard_bound_ns + (e.drift_ppb + f.abs()) * 1e-9 * age;
     Some((offset - t).abs() <= bound)
+}
+
+/// A reading back by this much or more from the track's previous estimate
+/// is the point's clock stepping back (a leap second), not reordering.
+const STEPPED_BACK_NS: i64 = 500_000_000;
+
+/// The truth when the point's clock read `t`: the second time it read it
+/// while `repeating` a leap's second, else the first.
+fn truth_at(truth: &OffsetSeries, t: i64, repeating: bool) -> Option<f64> {
+    match repeating {
+        true => truth.at_repeated(t).or_else(|| truth.at(t)),
+        false => truth.at(t),
+    }
 }
 
 /// A track's scores at the end.
@@ -230,13 +247,22 @@ impl Scorer {
         if let (Some(p), Some(series)) = (s.previous, &s.truth) {
             let gap = e.time_ns - p.time_ns;
             for k in CARRIED_AT {
-                s.ours.carry(&p, (gap as f64 * k) as i64, series);
+                s.ours
+                    .carry(&p, (gap as f64 * k) as i64, series, s.repeating);
             }
+            // Into the repeated second when the readings went back into
+            // it, out of it once they pass its end.
+            let end = series.repeated.last().map(|r| r.0);
+            s.repeating = match end {
+                Some(end) if e.time_ns >= end => false,
+                Some(_) if gap <= -STEPPED_BACK_NS => series.at_repeated(e.time_ns).is_some(),
+                _ => s.repeating,
+            };
         }
         s.previous = Some(*e);
         let truth_ns = match &s.truth {
             Some(series) => {
-                let t = series.at(e.time_ns);
+                let t = truth_at(series, e.time_ns, s.repeating);
                 match t {
                     Some(t) => {
                         s.ours.add(
@@ -265,7 +291,7 @@ impl Scorer {
                     let mut ours = s.ours.clone();
                     if let (Some(p), Some(series)) = (s.previous, &s.truth) {
                         for age in HOLDOVER_AT {
-                            ours.carry(&p, age, series);
+                            ours.carry(&p, age, series, s.repeating);
                         }
                     }
                     ours.summary()

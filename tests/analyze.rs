@@ -707,3 +707,43 @@ fn a_simulated_tai_grandmaster_and_utc_host_are_told_apart() {
     assert_eq!(e["truth"]["ours"]["hard_coverage"], 1.0, "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The same across its leap second (40 s): the UTC host's clock steps
+/// back a second and reads 23:59:59 twice. Each estimate is scored against
+/// the truth of the reading it was made at, the second time round inside
+/// the repeated second (before the truth said which, it was scored
+/// against the first, a second off, and hard coverage read 0.973). Every
+/// estimate's hard bound, and every estimate carried forward, contains it.
+#[test]
+fn across_a_leap_second_every_estimate_contains_the_truth() {
+    let dir = std::env::temp_dir().join(format!("ptpscope-analyze-leap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
+    let scenario = common::scenario_variant("tai-leap-second", &dir, &[]);
+    common::simulate(&scenario, &pcap, &truth, &[]);
+    let tv: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+    let repeated = tv["points"][0]["offsets"][0]["repeated"]
+        .as_array()
+        .unwrap();
+    assert!(repeated.len() >= 2, "the truth has the repeated second");
+    let out = ptpscope(&[
+        "analyze",
+        "-f",
+        "json",
+        "--truth",
+        truth.to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v["estimates"][0];
+    let ours = &e["truth"]["ours"];
+    eprintln!(
+        "tai-leap-second: {} estimates, hard coverage {}, carried {} of {} checks",
+        e["samples"], ours["hard_coverage"], ours["carried_coverage"], ours["carried_checks"]
+    );
+    assert!(e["samples"].as_f64().unwrap() > 500.0, "{e}");
+    assert_eq!(ours["hard_coverage"], 1.0, "{e}");
+    assert_eq!(ours["carried_coverage"], 1.0, "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}

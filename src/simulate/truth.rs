@@ -88,11 +88,15 @@ pub struct PointTruth {
 /// every knot; linear in between. A clock that reads UTC steps back a
 /// second at a leap second and reads the same second twice: its series
 /// follows the first time it read it (readings only grow), then goes on
-/// from where it reads past that second again.
+/// from where it reads past that second again; `repeated` holds the
+/// second time, from the step back to where the readings pass the first
+/// time's last.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OffsetSeries {
     pub grandmaster: String,
     pub series: Vec<(i64, f64)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repeated: Vec<(i64, f64)>,
 }
 
 /// One TC and message type: the residence it really had and what the TC
@@ -126,17 +130,28 @@ impl Truth {
 }
 
 impl OffsetSeries {
-    /// The offset when the point's clock read `t`, interpolated.
+    /// The offset when the point's clock read `t`, interpolated (the first
+    /// time it read `t`).
     pub fn at(&self, t: i64) -> Option<f64> {
-        let s = &self.series;
-        let i = s.partition_point(|&(x, _)| x <= t);
-        if i == 0 || i >= s.len() {
-            return None;
-        }
-        let (x0, y0) = s[i - 1];
-        let (x1, y1) = s[i];
-        Some(y0 + (y1 - y0) * (t - x0) as f64 / (x1 - x0).max(1) as f64)
+        interpolate(&self.series, t)
     }
+
+    /// The offset when the point's clock read `t` the second time, inside
+    /// the repeated second of a leap; `None` outside it.
+    pub fn at_repeated(&self, t: i64) -> Option<f64> {
+        interpolate(&self.repeated, t)
+    }
+}
+
+/// `knots` (readings growing) at `t`, linear in between; `None` outside.
+fn interpolate(knots: &[(i64, f64)], t: i64) -> Option<f64> {
+    let i = knots.partition_point(|&(x, _)| x <= t);
+    if i == 0 || i >= knots.len() {
+        return None;
+    }
+    let (x0, y0) = knots[i - 1];
+    let (x1, y1) = knots[i];
+    Some(y0 + (y1 - y0) * (t - x0) as f64 / (x1 - x0).max(1) as f64)
 }
 
 impl Sim<'_> {
@@ -176,13 +191,17 @@ impl Sim<'_> {
                         .gm_clocks
                         .iter()
                         .zip(&gm_ids)
-                        .map(|(g, id)| OffsetSeries {
-                            grandmaster: id.clone(),
-                            series: rising(c, &times, |t| {
+                        .map(|(g, id)| {
+                            let offset = |t: i64| {
                                 c.offset(t)
                                     - g.offset(t)
                                     - (c.timescale_shift_ns(t) - g.timescale_shift_ns(t)) as f64
-                            }),
+                            };
+                            OffsetSeries {
+                                grandmaster: id.clone(),
+                                series: rising(c, &times, offset),
+                                repeated: repeated(c, &times, offset),
+                            }
                         })
                         .collect(),
                     utc_offsets: if utc.is_some() {
@@ -272,11 +291,25 @@ impl Sim<'_> {
             .take_while(|&t| t <= self.end + KNOT_NS)
             .collect();
         if let Some((back, again)) = c.jumps() {
-            times.extend([back - 1, again, again + 1]);
+            times.extend([back - 1, back, again, again + 1]);
             times.sort_unstable();
         }
         times
     }
+}
+
+/// (reading of `c`, `value`) at the `times` from `c`'s step back at a leap
+/// to where its readings pass the first time's last: the repeated second
+/// read the second time. Empty for a clock that never steps back.
+fn repeated(c: &Clock, times: &[i64], value: impl Fn(i64) -> f64) -> Vec<(i64, f64)> {
+    let Some((back, again)) = c.jumps() else {
+        return Vec::new();
+    };
+    times
+        .iter()
+        .filter(|&&t| (back..=again).contains(&t))
+        .map(|&t| ((c.reading(t) / K) as i64, value(t)))
+        .collect()
 }
 
 /// (reading of `c`, `value`) at `times`, keeping only readings that grow:
