@@ -72,10 +72,10 @@ impl ErrorStats {
         }
     }
 
-    /// Checks `e` carried `age` ns forward (see [`carried`]), where the
-    /// truth and a reader allow.
-    fn carry(&mut self, e: &Estimate, age: i64, truth: &OffsetSeries, repeating: bool) {
-        if let Some(ok) = carried(e, age, truth, repeating) {
+    /// Counts a check of an estimate carried forward (see [`carried`]);
+    /// `None` where the truth or a reader allow none.
+    fn carry(&mut self, checked: Option<bool>) {
+        if let Some(ok) = checked {
             self.carried_checks += 1;
             self.carried_covered += u64::from(ok);
         }
@@ -114,10 +114,13 @@ struct Scored {
     /// The point's clock stepped back at a leap and reads its repeated
     /// second the second time: the truth is [`OffsetSeries::repeated`].
     repeating: bool,
+    /// The point's clock reading at which it steps at a leap second (a
+    /// clock that reads UTC): `serve`'s record expires before it.
+    leap_ns: Option<i64>,
 }
 
 impl Scored {
-    fn new(truth: Option<OffsetSeries>) -> Self {
+    fn new(truth: Option<OffsetSeries>, leap_ns: Option<i64>) -> Self {
         Self {
             truth,
             ours: ErrorStats::new(true),
@@ -126,6 +129,7 @@ impl Scored {
             series: Series::default(),
             previous: None,
             repeating: false,
+            leap_ns,
         }
     }
 }
@@ -151,12 +155,21 @@ const HOLDOVER_AT: [i64; 7] = [
 /// moved by the estimated frequency, the hard bound grown by the drift
 /// bound plus |frequency| (what `serve` publishes). Whether it contains
 /// the truth there; `None` where the truth is unknown.
-fn carried(e: &Estimate, age: i64, truth: &OffsetSeries, repeating: bool) -> Option<bool> {
-    // A reader refuses a record from its future or past its validity.
-    if !(0..=VALID_NS).contains(&age) {
+fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
+    // A reader refuses a record from its future or past its validity,
+    // which ends before the point's clock steps at a leap second (with
+    // `serve`'s room for a 500 ppm slew).
+    let valid = match s.leap_ns {
+        Some(leap) if leap > e.time_ns => {
+            let left = leap - e.time_ns;
+            VALID_NS.min(left - left / 2_000)
+        }
+        _ => VALID_NS,
+    };
+    if !(0..=valid).contains(&age) {
         return None;
     }
-    let t = truth_at(truth, e.time_ns + age, repeating)?;
+    let t = truth_at(s.truth.as_ref()?, e.time_ns + age, s.repeating)?;
     let f = if e.frequency_ppb.is_finite() {
         e.frequency_ppb
     } else {
@@ -223,6 +236,18 @@ impl Scorer {
         p.offsets.iter().find(|s| s.grandmaster == grandmaster)
     }
 
+    /// The reading at which capture point `point`'s clock steps at the
+    /// run's leap second, when it reads UTC: the midnight when a second is
+    /// inserted, 23:59:59 when one is deleted.
+    fn leap_at(&self, point: &str) -> Option<i64> {
+        let p = self.truth.points.iter().find(|p| p.name == point)?;
+        let u = self.truth.utc.as_ref()?;
+        let l = u.leap_second.as_ref()?;
+        let deleted = l.offset_after_s < u.offset_s;
+        (!p.utc_offsets.is_empty())
+            .then(|| l.utc_midnight_ns - if deleted { 1_000_000_000 } else { 0 })
+    }
+
     /// Scores `e`, an estimate of track `key`, whose capture point is
     /// named `point`. Every estimate of a track is to be handed over, in
     /// order: the truth series follows the track's own.
@@ -232,9 +257,10 @@ impl Scorer {
             _ => {
                 let next = self.tracks.len();
                 let truth = self.offsets(key, point).cloned();
+                let leap_ns = self.leap_at(point);
                 let tracks = &mut self.tracks;
                 let Some(&mut i) = capped_entry(&mut self.index, *key, MAX_TRACKS, || {
-                    tracks.push(Scored::new(truth));
+                    tracks.push(Scored::new(truth, leap_ns));
                     next
                 }) else {
                     return;
@@ -244,12 +270,15 @@ impl Scorer {
             }
         };
         let s = &mut self.tracks[i];
-        if let (Some(p), Some(series)) = (s.previous, &s.truth) {
+        if let Some(p) = s.previous {
             let gap = e.time_ns - p.time_ns;
             for k in CARRIED_AT {
-                s.ours
-                    .carry(&p, (gap as f64 * k) as i64, series, s.repeating);
+                let checked = carried(&p, (gap as f64 * k) as i64, s);
+                s.ours.carry(checked);
             }
+        }
+        if let (Some(p), Some(series)) = (s.previous, &s.truth) {
+            let gap = e.time_ns - p.time_ns;
             // Into the repeated second when the readings went back into
             // it, out of it once they pass its end.
             let end = series.repeated.last().map(|r| r.0);
@@ -289,9 +318,9 @@ impl Scorer {
                 ours: {
                     // The last estimate, held over.
                     let mut ours = s.ours.clone();
-                    if let (Some(p), Some(series)) = (s.previous, &s.truth) {
+                    if let Some(p) = s.previous {
                         for age in HOLDOVER_AT {
-                            ours.carry(&p, age, series, s.repeating);
+                            ours.carry(carried(&p, age, s));
                         }
                     }
                     ours.summary()

@@ -708,42 +708,87 @@ fn a_simulated_tai_grandmaster_and_utc_host_are_told_apart() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// The same across its leap second (40 s): the UTC host's clock steps
-/// back a second and reads 23:59:59 twice. Each estimate is scored against
-/// the truth of the reading it was made at, the second time round inside
-/// the repeated second (before the truth said which, it was scored
-/// against the first, a second off, and hard coverage read 0.973). Every
-/// estimate's hard bound, and every estimate carried forward, contains it.
+/// The same across its leap second (40 s), inserted and deleted: the UTC
+/// host's clock steps back a second and reads 23:59:59 twice, or steps
+/// forward and never reads it. Each estimate is scored against the truth
+/// of the reading it was made at, the second time round inside a repeated
+/// second (scored against the first, hard coverage read 0.973), and an
+/// estimate is carried no further than the leap, as serve's record is not.
+/// Every estimate's hard bound, and every estimate carried forward,
+/// contains the truth; no attack kind is raised (a deleted second once
+/// made an `asymmetry_change` of a second).
 #[test]
 fn across_a_leap_second_every_estimate_contains_the_truth() {
-    let dir = std::env::temp_dir().join(format!("ptpscope-analyze-leap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
-    let scenario = common::scenario_variant("tai-leap-second", &dir, &[]);
-    common::simulate(&scenario, &pcap, &truth, &[]);
-    let tv: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
-    let repeated = tv["points"][0]["offsets"][0]["repeated"]
-        .as_array()
-        .unwrap();
-    assert!(repeated.len() >= 2, "the truth has the repeated second");
-    let out = ptpscope(&[
-        "analyze",
-        "-f",
-        "json",
-        "--truth",
-        truth.to_str().unwrap(),
-        pcap.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let e = &v["estimates"][0];
-    let ours = &e["truth"]["ours"];
-    eprintln!(
-        "tai-leap-second: {} estimates, hard coverage {}, carried {} of {} checks",
-        e["samples"], ours["hard_coverage"], ours["carried_coverage"], ours["carried_checks"]
-    );
-    assert!(e["samples"].as_f64().unwrap() > 500.0, "{e}");
-    assert_eq!(ours["hard_coverage"], 1.0, "{e}");
-    assert_eq!(ours["carried_coverage"], 1.0, "{e}");
-    std::fs::remove_dir_all(&dir).ok();
+    const ATTACK_KINDS: [&str; 8] = [
+        "spoofed_messages",
+        "rogue_announce",
+        "grandmaster_flapping",
+        "message_flood",
+        "replayed_messages",
+        "invalid_field",
+        "asymmetry_change",
+        "time_step",
+    ];
+    for (name, edits) in [
+        ("leap61", &[][..]),
+        (
+            "leap59",
+            &[("leap_second = true", "leap_second = true\nleap59 = true")][..],
+        ),
+    ] {
+        let dir =
+            std::env::temp_dir().join(format!("ptpscope-analyze-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
+        let scenario = common::scenario_variant("tai-leap-second", &dir, edits);
+        common::simulate(&scenario, &pcap, &truth, &[]);
+        let tv: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
+        let repeated = tv["points"][0]["offsets"][0]["repeated"].as_array();
+        match name {
+            "leap61" => assert!(repeated.is_some_and(|r| r.len() >= 2), "no repeated second"),
+            _ => assert!(repeated.is_none(), "a deleted second repeats nothing"),
+        }
+        let out = ptpscope(&[
+            "analyze",
+            "-f",
+            "json",
+            "--truth",
+            truth.to_str().unwrap(),
+            pcap.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let e = &v["estimates"][0];
+        let ours = &e["truth"]["ours"];
+        eprintln!(
+            "tai-leap-second {name}: {} estimates, hard coverage {}, carried {} of {} checks",
+            e["samples"], ours["hard_coverage"], ours["carried_coverage"], ours["carried_checks"]
+        );
+        assert!(e["samples"].as_f64().unwrap() > 500.0, "{name}: {e}");
+        assert_eq!(ours["hard_coverage"], 1.0, "{name}: {e}");
+        assert_eq!(ours["carried_coverage"], 1.0, "{name}: {e}");
+        let attacks: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .filter(|k| ATTACK_KINDS.contains(k))
+            .collect();
+        assert!(attacks.is_empty(), "{name}: {attacks:?}");
+        // The grandmaster's announced leap and new offset are findings.
+        let kinds: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"leap_flag_change") && kinds.contains(&"utc_offset_change"));
+        assert_eq!(
+            e["timescale"]["current_utc_offset_s"],
+            if name == "leap61" { 38 } else { 36 },
+            "{name}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

@@ -400,19 +400,36 @@ fn serve_publishes_the_announced_leap_second() {
 /// currentUtcOffset is a disruption.
 #[test]
 fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
+    leap_second_replay("leap61", &[], ptpscope_clock::Leap::Insert);
+}
+
+/// The same with the second deleted (leap59): the host's clock steps
+/// forward a second at 23:59:59, the grandmaster announces leap59, then
+/// currentUtcOffset 36.
+#[test]
+fn serve_publishes_utc_across_a_deleted_leap_second() {
+    leap_second_replay(
+        "leap59",
+        &[("leap_second = true", "leap_second = true\nleap59 = true")],
+        ptpscope_clock::Leap::Delete,
+    );
+}
+
+/// Replays `tai-leap-second` with `edits`, 4 s before the UTC midnight,
+/// reading serve's record all along: see the two tests above.
+fn leap_second_replay(name: &str, edits: &[(&str, &str)], announced: ptpscope_clock::Leap) {
     use ptpscope_clock::{ClockReader, Leap, Status};
-    let dir = std::env::temp_dir().join(format!("ptpscope-serve-tai-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("ptpscope-serve-tai-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (pcap, truth) = (dir.join("tai.pcapng"), dir.join("tai.truth.json"));
     // 2026-12-31 23:59:56 UTC, on TAI; 10 s.
-    let scenario = common::scenario_variant(
-        "tai-leap-second",
-        &dir,
-        &[
-            ("start_unix_s = 1798761617", "start_unix_s = 1798761633"),
-            ("duration_s = 40", "duration_s = 10"),
-        ],
-    );
+    let mut all = vec![
+        ("start_unix_s = 1798761617", "start_unix_s = 1798761633"),
+        ("duration_s = 40", "duration_s = 10"),
+    ];
+    all.extend_from_slice(edits);
+    let scenario = common::scenario_variant("tai-leap-second", &dir, &all);
     common::simulate(&scenario, &pcap, &truth, &[]);
     let t: serde_json::Value = serde_json::from_slice(&std::fs::read(&truth).unwrap()).unwrap();
     let midnight = t["utc"]["leap_second"]["utc_midnight_ns"].as_i64().unwrap();
@@ -453,6 +470,15 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
     let (t0, real0) = replay_start(&err);
     let shift = real0 - t0;
     // Every read, before the leap and after: the true UTC time is inside.
+    // A deleted second: the host's clock never reads 23:59:59, so the
+    // replay's second standing for it has no truth (no frame either).
+    let skipped = |real: i64| {
+        announced == Leap::Delete && (midnight - 1_000_000_000..midnight).contains(&(real - shift))
+    };
+    let reads: Vec<_> = reads
+        .into_iter()
+        .filter(|r| !skipped(r.0) && !skipped(r.1))
+        .collect();
     let (mut contained, mut first_miss, mut half_widths) = (0, None, Vec::new());
     for &(real, after, now, _, _) in &reads {
         let true_at = |real: i64| real - series_at(&series, real - shift).round() as i64;
@@ -477,7 +503,7 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
         .filter(|r| r.3 - shift >= midnight && r.4 == Leap::None)
         .count();
     eprintln!(
-        "tai-leap-second replay: {} reads, {contained} contained the true UTC, half-width median {} ns; {after} after the leap",
+        "tai-leap-second {name} replay: {} reads, {contained} contained the true UTC, half-width median {} ns; {after} after the leap",
         reads.len(),
         half_widths
             .get(half_widths.len() / 2)
@@ -486,12 +512,12 @@ fn serve_publishes_utc_for_a_tai_grandmaster_across_a_leap_second() {
     );
     assert!(reads.len() > 500, "{} reads; serve said {err}", reads.len());
     assert_eq!(contained, reads.len(), "{first_miss:?}");
-    // leap61 published before the leap, with synchronized reads.
+    // The leap published before it, with synchronized reads.
     assert!(
         reads
             .iter()
-            .any(|r| r.4 == Leap::Insert && r.3 - shift < midnight - 1_000_000_000),
-        "no read with leap61 before the leap"
+            .any(|r| r.4 == announced && r.3 - shift < midnight - 1_000_000_000),
+        "no read with {name} before the leap"
     );
     // After the leap (the host's clock stepped back, the grandmaster
     // announces currentUtcOffset 38) serve is synchronized again, and those

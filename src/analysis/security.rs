@@ -74,6 +74,10 @@ const MAX_ANNOUNCERS: usize = 32;
 /// Step detector: a silence this long (or 8 usual spacings) starts its
 /// windows again.
 const STEP_GAP_NS: i64 = 2_000_000_000;
+/// Step detector: how near a UTC midnight it looks away from Delay
+/// exchanges when a leap second is announced (a UTC capture clock steps
+/// there), ns.
+const LEAP_WINDOW_NS: i64 = 2_000_000_000;
 /// Step detector: samples per window, four windows.
 const STEP_WINDOW: usize = 8;
 /// A step must exceed this many noise standard deviations ...
@@ -576,6 +580,9 @@ pub struct Security {
     /// Sync, Follow_Up and Announce messages judged so far: the order
     /// they came in, which capture time does not always keep.
     arrivals: u64,
+    /// Per majorSdoId and domain: capture time of the last Announce with
+    /// leap61 or leap59 set.
+    leap_announced: HashMap<(u8, u8), i64>,
 }
 
 impl Security {
@@ -593,6 +600,7 @@ impl Security {
             more_alerts: 0,
             set_aside: [0; 3],
             arrivals: 0,
+            leap_announced: HashMap::default(),
         }
     }
 
@@ -658,6 +666,17 @@ impl Security {
             message_type: Some(h.message_type),
         };
         let invalid = self.invalid_fields(o, at);
+        if matches!(o.message.body, Body::Announce(_))
+            && (h.flags.contains(Flags::LEAP61) || h.flags.contains(Flags::LEAP59))
+            && let Some(seen) = capped_entry(
+                &mut self.leap_announced,
+                (h.major_sdo_id, h.domain_number),
+                self.max_streams,
+                || t,
+            )
+        {
+            *seen = (*seen).max(t);
+        }
         let t_ = h.message_type;
         if let Body::DelayResp(r) = &o.message.body {
             let k = (
@@ -989,9 +1008,19 @@ impl Security {
         let sm = delay.t4.as_nanos() - i128::from(delay.t3_capture_ns) - delay_corr;
         let clamp = |x: i128| x.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         let resolution = sync.t2_resolution_ns.max(delay.t3_resolution_ns);
+        let near_leap = self.near_announced_leap(
+            (sync.major_sdo_id, sync.domain),
+            [sync.t2_capture_ns, delay.t3_capture_ns],
+        );
         let Some(l) = capped_entry(&mut self.legs, key, self.max_streams, Legs::default) else {
             return;
         };
+        if near_leap {
+            // A UTC capture clock may step a second here, moving both legs
+            // as a grandmaster's step would: the windows start again after.
+            l.samples.clear();
+            return;
+        }
         l.resolution_ns = l.resolution_ns.max(resolution);
         // The windows describe one stretch of time: after a silence the
         // drift's line no longer predicts, so they start again.
@@ -1036,6 +1065,21 @@ impl Security {
             message_type: None,
         };
         self.alert(at, kind, detail, time_ns, frame, 1, 0);
+    }
+
+    /// Whether a capture time of `times` is within [`LEAP_WINDOW_NS`] of a
+    /// UTC midnight, read as UTC, when domain `key`'s grandmaster announced
+    /// leap61 or leap59 in the day before it: a capture clock that reads
+    /// UTC (a host's CLOCK_REALTIME) steps a second back or forward there.
+    fn near_announced_leap(&self, key: (u8, u8), times: [i64; 2]) -> bool {
+        const DAY_NS: i64 = 86_400_000_000_000;
+        let Some(&seen) = self.leap_announced.get(&key) else {
+            return false;
+        };
+        times.iter().any(|&t| {
+            let midnight = (t + DAY_NS / 2).div_euclid(DAY_NS) * DAY_NS;
+            (t - midnight).abs() <= LEAP_WINDOW_NS && seen >= midnight - DAY_NS - LEAP_WINDOW_NS
+        })
     }
 
     /// A message whose header contradicts it (not decoded, counted

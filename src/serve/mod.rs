@@ -220,6 +220,25 @@ impl Publisher {
         }
         let leap_passed =
             self.leap != Leap::None && utc_day.zip(self.leap_day).is_some_and(|(d, l)| d > l);
+        // A record never carries across the announced leap: the host's
+        // clock steps a second there (back at the midnight for leap61,
+        // forward at 23:59:59 for leap59) while the record's time goes
+        // on; it expires first, with room for the kernel's fastest slew
+        // (500 ppm), and the next estimate says what holds after it.
+        let valid_ns = match self.leap_day {
+            Some(day) if self.leap != Leap::None => {
+                let end = (day + 1) * DAY_NS as i64
+                    - if self.leap == Leap::Delete {
+                        1_000_000_000
+                    } else {
+                        0
+                    };
+                let left = end.saturating_sub(e.time_ns).max(0);
+                let left = left - left / 2_000;
+                self.config.valid_ns.min(left as u64)
+            }
+            _ => self.config.valid_ns,
+        };
         let stale = self.utc_offset_changed_at.is_some_and(|at| e.time_ns < at)
             || e.time_ns > real_now.saturating_sub(shift)
             || leap_passed;
@@ -276,7 +295,7 @@ impl Publisher {
             freq_ppb: e.frequency_ppb,
             bound_ns,
             drift_ppb: drift_ppb(e),
-            valid_ns: self.config.valid_ns,
+            valid_ns,
             status: self.status,
             grandmaster: master.clock_identity.0,
             disruptions: self.disruptions,
@@ -523,6 +542,41 @@ mod tests {
         nan.offset_ns = 0.0;
         nan.hard_bound_ns = f64::INFINITY;
         assert_eq!(p.estimate(&nan, port(1), 0, 4 * S, 4 * S, 0), None);
+    }
+
+    /// With a leap second announced, a record expires before the host's
+    /// clock steps at it (the midnight for leap61, 23:59:59 for leap59),
+    /// with room for a 500 ppm slew; far from it, the configured validity.
+    #[test]
+    fn a_record_expires_before_the_announced_leap() {
+        // 2026-12-31 00:00:00 UTC; its day ends at `midnight`.
+        let day = 1_798_675_200 * S;
+        let midnight = day + 86_400 * S;
+        for (leap, end) in [(Leap::Insert, midnight), (Leap::Delete, midnight - S)] {
+            let mut p = Publisher::new(Config::default());
+            p.timescale = Timescale::Ptp {
+                current_utc_offset: Some(37),
+            };
+            p.leap = leap;
+            let at = |t: i64| {
+                let mut e = est(t);
+                e.offset_ns = -37e9 + 1234.4;
+                e
+            };
+            let valid = |p: &mut Publisher, t: i64| {
+                p.estimate(&at(t), port(1), 0, t, t, 0).unwrap().valid_ns
+            };
+            assert_eq!(valid(&mut p, day + 3_600 * S), 60 * S as u64);
+            let left = 10 * S;
+            let v = valid(&mut p, end - left);
+            assert!(
+                v < left as u64 && v >= (left - left / 1_000) as u64,
+                "{leap:?}: {v}"
+            );
+            assert_eq!(valid(&mut p, end + 1), 0, "{leap:?}");
+            p.leap = Leap::None;
+            assert_eq!(valid(&mut p, end - left), 60 * S as u64);
+        }
     }
 
     #[test]

@@ -18,9 +18,9 @@ pub struct Clock {
     knots: Vec<(f64, f64)>,
     /// A step of the clock: from true time `.0` on, `.1` ns more.
     step: Option<(i64, f64)>,
-    /// A UTC clock: TAI − UTC (ns) and the UTC midnight (ns) at which it
-    /// inserts a leap second.
-    utc: Option<(i64, Option<i64>)>,
+    /// A UTC clock: TAI − UTC (ns) and its leap second: the UTC midnight
+    /// (ns) and what it does to TAI − UTC (+1 s inserted, −1 s deleted).
+    utc: Option<(i64, Option<(i64, i64)>)>,
 }
 
 impl Clock {
@@ -45,43 +45,67 @@ impl Clock {
     }
 
     /// The clock reading UTC (true time is TAI): `tai_minus_utc_ns` less,
-    /// and a second less again once its own reading reaches
-    /// `leap_midnight_ns`, as the kernel inserts a leap second (it repeats
-    /// 23:59:59).
-    pub(super) fn with_utc(mut self, tai_minus_utc_ns: i64, leap_midnight_ns: Option<i64>) -> Self {
-        self.utc = Some((tai_minus_utc_ns, leap_midnight_ns));
+    /// and, with a `leap` (UTC midnight, ±1 s), as the kernel does: an
+    /// inserted second makes it step back a second when its own reading
+    /// reaches the midnight (it repeats 23:59:59); a deleted one makes it
+    /// step forward a second when it reaches 23:59:59 (it leaves it out).
+    pub(super) fn with_utc(mut self, tai_minus_utc_ns: i64, leap: Option<(i64, i64)>) -> Self {
+        self.utc = Some((tai_minus_utc_ns, leap));
         self
     }
 
+    /// The reading at which the UTC clock's leap steps it, and what it
+    /// adds to TAI − UTC, ns.
+    fn leap_at(&self) -> Option<(i64, i64, i64)> {
+        let (shift, Some((m, change))) = self.utc? else {
+            return None;
+        };
+        let day_end = if change > 0 { m } else { m + change };
+        Some((shift, day_end, change))
+    }
+
     /// What the clock's timescale takes off true time at `t`, ns: TAI − UTC
-    /// for a UTC clock (a second more after its leap), else 0.
+    /// for a UTC clock (changed by its leap once it happened), else 0.
     pub fn timescale_shift_ns(&self, t: i64) -> i64 {
-        let Some((shift, leap)) = self.utc else {
+        let Some((shift, _)) = self.utc else {
             return 0;
         };
         let unstepped = t - shift + self.offset(t).round() as i64;
-        match leap {
-            Some(m) if unstepped >= m => shift + 1_000_000_000,
+        match self.leap_at() {
+            Some((_, day_end, change)) if unstepped >= day_end => shift + change,
             _ => shift,
         }
     }
 
-    /// True times at which the reading jumps (its leap second): when it
-    /// steps back and when it reads the same again.
+    /// The true time at which the clock reads `target` (before any leap).
+    fn solve(&self, target: i64) -> i64 {
+        // Solve t + offset(t) = target: the offset moves ppm while t does,
+        // so a few rounds are exact to well under a ns.
+        let mut t = target;
+        for _ in 0..3 {
+            t = target - self.offset(t).round() as i64;
+        }
+        t
+    }
+
+    /// The true time at which the reading jumps at its leap second (back
+    /// a second when inserted, forward when deleted).
+    pub(super) fn leap_jump(&self) -> Option<i64> {
+        let (shift, day_end, _) = self.leap_at()?;
+        Some(self.solve(day_end + shift))
+    }
+
+    /// An inserted leap second's true times: when the reading steps back
+    /// and when it reads the same again. `None` for a deleted one (the
+    /// reading jumps forward and repeats nothing).
     pub(super) fn jumps(&self) -> Option<(i64, i64)> {
-        let (shift, Some(m)) = self.utc? else {
-            return None;
-        };
-        // Solve t - shift + offset(t) = m (and m + 1 s): the offset moves
-        // ppm while t does, so two rounds are exact to well under a ns.
-        let solve = |target: i64| {
-            let mut t = target;
-            for _ in 0..3 {
-                t = target - self.offset(t).round() as i64;
-            }
-            t
-        };
-        Some((solve(m + shift), solve(m + shift + 1_000_000_000)))
+        let (shift, day_end, change) = self.leap_at()?;
+        (change > 0).then(|| {
+            (
+                self.solve(day_end + shift),
+                self.solve(day_end + shift + change),
+            )
+        })
     }
 
     /// The clock, stepped by `ns` at true time `at`.

@@ -191,7 +191,10 @@ const HOP_TYPES: [(MessageType, &str); 5] = [
 fn new_clock(spec: &ClockSpec, s: &Scenario, t0: i64, dur: i64, rng: &mut StdRng) -> Clock {
     let c = Clock::new(spec, t0, dur, rng);
     match s.utc.filter(|_| spec.utc) {
-        Some(u) => c.with_utc(u.offset_ns(), u.leap_midnight_ns(t0)),
+        Some(u) => c.with_utc(
+            u.offset_ns(),
+            u.leap_midnight_ns(t0).map(|m| (m, u.leap_ns())),
+        ),
         None => c,
     }
 }
@@ -537,8 +540,9 @@ impl<'s> Sim<'s> {
 
     /// The timePropertiesDS flags and currentUtcOffset grandmaster `g`
     /// announces at true time `t` (§8.2.4): on the PTP timescale with
-    /// `[utc]`, currentUtcOffsetValid, and leap61 in the 12 h before the
-    /// leap second; its clock's reading (TAI) says when UTC's day ends.
+    /// `[utc]`, currentUtcOffsetValid, and leap61 (leap59 for a deleted
+    /// second) in the 12 h before the leap second; its clock's reading
+    /// (TAI) says when UTC's day ends.
     fn announce_flags(&self, g: usize, t: i64) -> (u16, i16) {
         const HALF_DAY_NS: i64 = 43_200_000_000_000;
         if self.s.grandmasters[g].timescale != scenario::Timescale::Ptp {
@@ -550,13 +554,18 @@ impl<'s> Sim<'s> {
         let mut flags = Flags::PTP_TIMESCALE | Flags::CURRENT_UTC_OFFSET_VALID;
         let mut offset = u.offset_s;
         if let Some(m) = u.leap_midnight_ns(self.t0) {
-            // UTC's midnight after 23:59:60, on the grandmaster's TAI.
-            let midnight = m + u.offset_ns() + 1_000_000_000;
+            // UTC's next midnight (after 23:59:60, or after 23:59:58 when
+            // the second is deleted), on the grandmaster's TAI.
+            let midnight = m + u.offset_ns() + u.leap_ns();
             let tai = (self.gm_clocks[g].reading(t) / K) as i64;
             if tai >= midnight {
-                offset = offset.saturating_add(1);
+                offset = offset.saturating_add(if u.leap59 { -1 } else { 1 });
             } else if tai >= midnight - HALF_DAY_NS {
-                flags |= Flags::LEAP61;
+                flags |= if u.leap59 {
+                    Flags::LEAP59
+                } else {
+                    Flags::LEAP61
+                };
             }
         }
         (flags, offset)

@@ -69,6 +69,10 @@ pub struct Utc {
     /// the start (or 12 h before) until the leap.
     #[serde(default)]
     pub leap_second: bool,
+    /// With `leap_second`: the second is deleted instead (23:59:59 is
+    /// left out, `offset_s` falls by 1), announced as leap59.
+    #[serde(default)]
+    pub leap59: bool,
 }
 
 /// A grandmaster. Grandmasters are listed best first; the next one takes
@@ -383,10 +387,21 @@ impl Utc {
     }
 
     /// The UTC midnight (ns since 1970, UTC) ending the day that holds
-    /// true time `t0` (TAI), when a leap second is inserted there.
+    /// true time `t0` (TAI), when a leap second is inserted or deleted
+    /// there.
     pub fn leap_midnight_ns(&self, t0: i64) -> Option<i64> {
         self.leap_second
             .then(|| (t0 - self.offset_ns()).div_euclid(DAY_NS) * DAY_NS + DAY_NS)
+    }
+
+    /// What the leap second does to TAI − UTC, ns: +1 s inserted, −1 s
+    /// deleted (leap59).
+    pub fn leap_ns(&self) -> i64 {
+        if self.leap59 {
+            -1_000_000_000
+        } else {
+            1_000_000_000
+        }
     }
 }
 
@@ -441,6 +456,12 @@ impl Scenario {
         if let Some(u) = self.utc {
             if !(0..=1000).contains(&u.offset_s) {
                 return Err(format!("utc.offset_s = {}: expected 0..=1000", u.offset_s));
+            }
+            if u.leap59 && !u.leap_second {
+                return Err(
+                    "utc.leap59 = true: it deletes the leap second, so it needs leap_second = true"
+                        .into(),
+                );
             }
             let t0 = self.start_unix_s * 1_000_000_000;
             if let Some(m) = u.leap_midnight_ns(t0) {
@@ -584,5 +605,12 @@ mod tests {
         assert!(e.contains("bogus"), "{e}");
         let e = Scenario::load("no-such-scenario").unwrap_err();
         assert!(e.contains("quiet-lan"), "{e}");
+        let leap = include_str!("../../scenarios/tai-leap-second.toml");
+        let bad = leap.replace("leap_second = true", "leap59 = true");
+        let e = Scenario::parse(&bad, "z.toml").unwrap_err();
+        assert!(e.contains("z.toml") && e.contains("utc.leap59"), "{e}");
+        let deleted = leap.replace("leap_second = true", "leap_second = true\nleap59 = true");
+        let s = Scenario::parse(&deleted, "d.toml").unwrap();
+        assert_eq!(s.utc.map(|u| (u.leap59, u.leap_ns())), Some((true, -1_000_000_000)));
     }
 }

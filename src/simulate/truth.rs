@@ -39,15 +39,18 @@ pub struct UtcTruth {
     pub leap_second: Option<LeapSecondTruth>,
 }
 
-/// An inserted leap second: 23:59:60 UTC.
+/// A leap second: 23:59:60 UTC inserted, or 23:59:59 deleted (leap59).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LeapSecondTruth {
     /// The UTC midnight that ends the day, ns since 1970 on UTC (POSIX
     /// time, which has no 23:59:60).
     pub utc_midnight_ns: i64,
-    /// True time (TAI) at which 23:59:60 began; it lasts 1 s.
+    /// True time (TAI) at which 23:59:60 began (it lasts 1 s); when the
+    /// second is deleted, at which 23:59:59 would have begun (UTC goes on
+    /// from the midnight then).
     pub start_ns: i64,
-    /// TAI − UTC from the end of 23:59:60 on, s.
+    /// TAI − UTC from the end of 23:59:60 on (from `start_ns` when
+    /// deleted), s.
     pub offset_after_s: i16,
 }
 
@@ -166,16 +169,18 @@ impl Sim<'_> {
                 offset_s: u.offset_s,
                 leap_second: leap.map(|m| LeapSecondTruth {
                     utc_midnight_ns: m,
-                    start_ns: m + u.offset_ns(),
-                    offset_after_s: u.offset_s.saturating_add(1),
+                    start_ns: m + u.offset_ns() + u.leap_ns().min(0),
+                    offset_after_s: u.offset_s.saturating_add(if u.leap59 { -1 } else { 1 }),
                 }),
             }
         });
         // TAI − UTC at true time t, as CLOCK_REALTIME counts it.
         let true_utc_shift = |t: i64| {
             utc.as_ref().map_or(0, |u| {
-                let late = u.leap_second.as_ref().is_some_and(|l| t >= l.start_ns);
-                i64::from(u.offset_s) * 1_000_000_000 + if late { 1_000_000_000 } else { 0 }
+                match u.leap_second.as_ref().filter(|l| t >= l.start_ns) {
+                    Some(l) => i64::from(l.offset_after_s) * 1_000_000_000,
+                    None => i64::from(u.offset_s) * 1_000_000_000,
+                }
             })
         };
         let points = self
@@ -283,17 +288,20 @@ impl Sim<'_> {
     }
 
     /// True times of the knots, and around the leap second of clock `c`
-    /// (just before it steps back, and when it reads on past the
-    /// repeated second), in order.
+    /// (just before and at its jump, and when it reads on past a repeated
+    /// second), in order.
     fn knot_times(&self, c: &Clock) -> Vec<i64> {
         let mut times: Vec<i64> = (0..)
             .map(|k| self.t0 + k * KNOT_NS)
             .take_while(|&t| t <= self.end + KNOT_NS)
             .collect();
-        if let Some((back, again)) = c.jumps() {
-            times.extend([back - 1, back, again, again + 1]);
-            times.sort_unstable();
+        if let Some(jump) = c.leap_jump() {
+            times.extend([jump - 1, jump]);
         }
+        if let Some((_, again)) = c.jumps() {
+            times.extend([again, again + 1]);
+        }
+        times.sort_unstable();
         times
     }
 }
