@@ -372,6 +372,7 @@ fn a_measured_drift_bound_is_tighter_and_still_contains_the_truth() {
                     // validity, which a reader refuses.
                     assert!(f(&ours["carried_checks"]) >= 3.0 * (f(&e["samples"]) - 1.0));
                     hard[i].push(f(&e["bound_ns"]["hard_median"]));
+                    assert_eq!(e["bound_ns"]["drift_bound"], how, "{scenario} {seed}");
                     if i == 1 {
                         // The drift bound measured is below the fixed one.
                         assert!(f(&e["bound_ns"]["max_drift_ppm"]) < 100.0, "{e}");
@@ -436,5 +437,53 @@ fn the_statistical_bound_covers_its_confidence_on_average_over_seeds() {
         );
         assert_eq!(confidence, 0.95);
         assert!(mean >= confidence, "{scenario}: {mean}");
+    }
+}
+
+/// The text output says which drift bound held and, with `--truth`, how
+/// the estimates fared: 10 s of the quiet LAN is too short for a measured
+/// bound to take over (20 s), 60 s is not.
+#[test]
+fn the_text_output_says_the_drift_bound_and_the_truth() {
+    let dir = tmp("placeholder", b"");
+    let dir = dir.parent().unwrap();
+    for (secs, said) in [
+        (
+            "10",
+            "drift bound 200 ppm (--max-drift-ppm): --drift-bound measured had not taken over",
+        ),
+        ("60", "ppm at the end: measured from the causal intervals"),
+    ] {
+        let pcap = dir.join(format!("text-{secs}.pcapng"));
+        let truth = dir.join(format!("text-{secs}.truth.json"));
+        let (p, t) = (pcap.to_str().unwrap(), truth.to_str().unwrap());
+        let out = ptpscope(&[
+            "simulate",
+            "-s",
+            "quiet-lan",
+            "--duration",
+            secs,
+            "-o",
+            p,
+            "--truth",
+            t,
+        ]);
+        assert!(out.status.success());
+        let out = ptpscope(&["analyze", "--truth", t, "--drift-bound", "measured", p]);
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(said), "{secs} s: {text}");
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("truth: error rms"))
+            .unwrap_or_else(|| panic!("no truth line: {text}"));
+        assert!(line.contains("hard bound held 100.0%"), "{line}");
+        let out = ptpscope(&["analyze", p]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("drift bound 200 ppm (--max-drift-ppm)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("truth:"), "{text}");
     }
 }

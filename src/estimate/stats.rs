@@ -91,8 +91,13 @@ pub struct Summary<'a> {
     pub statistical_bound_median_ns: Option<i64>,
     /// Confidence of the statistical bound.
     pub confidence: f64,
-    /// The drift bound the hard bound assumes.
+    /// The drift bound the hard bound assumes (at the end).
     pub max_drift_ppm: f64,
+    /// How that drift bound was chosen: `"fixed"` (`--max-drift-ppm`),
+    /// `"measured"`, or `"measuring"` (measured was asked for, but the
+    /// track's intersections since its start or last step span less than
+    /// 20 s: the fixed bound holds).
+    pub drift_bound: &'static str,
     pub timestamp_resolution_ns: f64,
     /// The path asymmetry applied (delayAsymmetry, §7.4.2), ns.
     pub delay_asymmetry_ns: f64,

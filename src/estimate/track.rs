@@ -203,6 +203,15 @@ impl Track {
             statistical_bound_median_ns: s.statistical_bounds.quantile(0.5),
             confidence: CONFIDENCE,
             max_drift_ppm: self.causal.max_drift_ppb / 1000.0,
+            drift_bound: match self.drift_bound {
+                DriftBound::Fixed => "fixed",
+                DriftBound::Measured { .. }
+                    if self.measured_drift.frequency_bound_ppb().is_some() =>
+                {
+                    "measured"
+                }
+                DriftBound::Measured { .. } => "measuring",
+            },
             timestamp_resolution_ns: self.resolution_ns,
             delay_asymmetry_ns: self.delay_asymmetry_ns,
             series: s.series.as_slice(),

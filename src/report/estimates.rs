@@ -72,6 +72,7 @@ pub fn estimates(
                     stat_median: t.statistical_bound_median_ns,
                     confidence: t.confidence,
                     max_drift_ppm: t.max_drift_ppm,
+                    drift_bound: t.drift_bound,
                 },
                 timestamp_resolution_ns: t.timestamp_resolution_ns,
                 delay_asymmetry_ns: t.delay_asymmetry_ns,
@@ -108,8 +109,11 @@ pub struct BoundJson {
     pub stat_median: Option<i64>,
     /// Confidence of the statistical bound.
     pub confidence: f64,
-    /// The drift bound the hard bound assumes.
+    /// The drift bound the hard bound assumes (at the end).
     pub max_drift_ppm: f64,
+    /// `"fixed"`, `"measured"`, or `"measuring"` (asked for, not yet 20 s
+    /// of intersections: the fixed bound holds).
+    pub drift_bound: &'static str,
 }
 
 /// The timescales behind an offset (IEEE 1588-2019 §7.2.1): the

@@ -1,7 +1,7 @@
 //! The analysis as people read it on a terminal: the summary, the
 //! estimates and the findings, worst first (`analyze`'s text output).
 
-use super::estimates::{EstimateJson, TimescaleJson, estimates};
+use super::estimates::{BoundJson, EstimateJson, TimescaleJson, TruthJson, estimates};
 use super::{Analysis, Finding, Summary, fmt_ns};
 use crate::pipeline::Pipeline;
 
@@ -102,11 +102,15 @@ fn estimates_text(v: &[EstimateJson]) -> String {
             ns(e.bound_ns.stat_median),
             e.bound_ns.confidence * 100.0
         ));
+        o.push_str(&drift_line(&e.bound_ns));
         if e.delay_asymmetry_ns != 0.0 {
             o.push_str(&format!(
                 "    delay asymmetry {} applied (--delay-asymmetry)\n",
                 fmt_ns(e.delay_asymmetry_ns)
             ));
+        }
+        if let Some(t) = &e.truth {
+            o.push_str(&truth_line(t));
         }
         if let Some(n) = e.note {
             o.push_str(&format!("    ! {} of them: {n}\n", e.inconsistent_samples));
@@ -116,6 +120,51 @@ fn estimates_text(v: &[EstimateJson]) -> String {
         }
     }
     o
+}
+
+/// The drift bound the hard bound carried intervals with, and how it was
+/// chosen.
+fn drift_line(b: &BoundJson) -> String {
+    let ppm = fmt_ppm(b.max_drift_ppm);
+    match b.drift_bound {
+        "measured" => format!(
+            "    drift bound {ppm} ppm at the end: measured from the causal intervals, plus --drift-margin-ppm\n"
+        ),
+        "measuring" => format!(
+            "    drift bound {ppm} ppm (--max-drift-ppm): --drift-bound measured had not taken over at the end (the intervals since the start or the last step span less than 20 s)\n"
+        ),
+        _ => format!("    drift bound {ppm} ppm (--max-drift-ppm)\n"),
+    }
+}
+
+/// A drift bound in ppm, to 3 significant digits.
+fn fmt_ppm(ppm: f64) -> String {
+    if ppm >= 100.0 {
+        format!("{ppm:.0}")
+    } else if ppm >= 10.0 {
+        format!("{ppm:.1}")
+    } else {
+        format!("{ppm:.2}")
+    }
+}
+
+/// The comparison with a simulation's truth (`--truth`).
+fn truth_line(t: &TruthJson) -> String {
+    if !t.found {
+        return "    truth: this point and grandmaster are not in the truth file\n".into();
+    }
+    let share = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.1}%", x * 100.0));
+    let ours = &t.ours;
+    format!(
+        "    truth: error rms {} (baseline {}), max {}; hard bound held {}, statistical {}, carried forward {} of {} checks\n",
+        ours.rms_ns.map_or("-".into(), fmt_ns),
+        t.baseline.rms_ns.map_or("-".into(), fmt_ns),
+        ours.max_ns.map_or("-".into(), fmt_ns),
+        share(ours.hard_coverage),
+        share(ours.stat_coverage),
+        share(ours.carried_coverage),
+        ours.carried_checks
+    )
 }
 
 /// What the offset is against, when the grandmaster runs the PTP

@@ -611,6 +611,9 @@ mod tests {
         assert!(e.contains("z.toml") && e.contains("utc.leap59"), "{e}");
         let deleted = leap.replace("leap_second = true", "leap_second = true\nleap59 = true");
         let s = Scenario::parse(&deleted, "d.toml").unwrap();
-        assert_eq!(s.utc.map(|u| (u.leap59, u.leap_ns())), Some((true, -1_000_000_000)));
+        assert_eq!(
+            s.utc.map(|u| (u.leap59, u.leap_ns())),
+            Some((true, -1_000_000_000))
+        );
     }
 }
