@@ -111,11 +111,9 @@ struct Scored {
     series: Series<Option<f64>, MAX_SERIES>,
     /// The track's previous estimate.
     previous: Option<Estimate>,
-    /// The point's clock stepped back at a leap and reads its repeated
-    /// second the second time: the truth is [`OffsetSeries::repeated`].
-    repeating: bool,
-    /// The point's clock reading at which it steps at a leap second (a
-    /// clock that reads UTC): `serve`'s record expires before it.
+    /// The point's clock reading at which it steps at a leap second the
+    /// grandmaster announced (a clock that reads UTC): the offset itself
+    /// steps a second there, and `serve`'s record expires before it.
     leap_ns: Option<i64>,
 }
 
@@ -128,7 +126,6 @@ impl Scored {
             outside_span: 0,
             series: Series::default(),
             previous: None,
-            repeating: false,
             leap_ns,
         }
     }
@@ -156,20 +153,19 @@ const HOLDOVER_AT: [i64; 7] = [
 /// bound plus |frequency| (what `serve` publishes). Whether it contains
 /// the truth there; `None` where the truth is unknown.
 fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
-    // A reader refuses a record from its future or past its validity,
-    // which ends before the point's clock steps at a leap second (with
-    // `serve`'s room for a 500 ppm slew).
+    // A reader refuses a record from its future or past its validity; the
+    // offset steps a second where the point's clock steps at an announced
+    // leap, and serve's record expires before (not checked across it).
     let valid = match s.leap_ns {
-        Some(leap) if leap > e.time_ns => {
-            let left = leap - e.time_ns;
-            VALID_NS.min(left - left / 2_000)
-        }
+        Some(leap) if leap > e.time_ns => VALID_NS.min(leap - e.time_ns - 1),
         _ => VALID_NS,
     };
     if !(0..=valid).contains(&age) {
         return None;
     }
-    let t = truth_at(s.truth.as_ref()?, e.time_ns + age, s.repeating)?;
+    let series = s.truth.as_ref()?;
+    let reading = e.time_ns + age;
+    let t = truth_at(series, reading, second_time(series, e, age))?;
     let f = if e.frequency_ppb.is_finite() {
         e.frequency_ppb
     } else {
@@ -181,14 +177,22 @@ fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
     Some((offset - t).abs() <= bound)
 }
 
-/// A reading back by this much or more from the track's previous estimate
-/// is the point's clock stepping back (a leap second), not reordering.
-const STEPPED_BACK_NS: i64 = 500_000_000;
+/// Whether the point's clock read `e`'s time plus `age` the second time,
+/// inside the repeated second of a leap: the grandmaster's time then (the
+/// estimate's, carried) is past the step back. The grandmaster's clock
+/// does not step, so this holds whatever the rate of the estimates.
+fn second_time(series: &OffsetSeries, e: &Estimate, age: i64) -> bool {
+    let Some(&(reading, offset)) = series.repeated.first() else {
+        return false;
+    };
+    let step_gm = reading as f64 - offset;
+    (e.time_ns + age) as f64 - e.offset_ns >= step_gm
+}
 
 /// The truth when the point's clock read `t`: the second time it read it
-/// while `repeating` a leap's second, else the first.
-fn truth_at(truth: &OffsetSeries, t: i64, repeating: bool) -> Option<f64> {
-    match repeating {
+/// when `second` (inside a leap's repeated second), else the first.
+fn truth_at(truth: &OffsetSeries, t: i64, second: bool) -> Option<f64> {
+    match second {
         true => truth.at_repeated(t).or_else(|| truth.at(t)),
         false => truth.at(t),
     }
@@ -237,14 +241,21 @@ impl Scorer {
     }
 
     /// The reading at which capture point `point`'s clock steps at the
-    /// run's leap second, when it reads UTC: the midnight when a second is
-    /// inserted, 23:59:59 when one is deleted.
-    fn leap_at(&self, point: &str) -> Option<i64> {
+    /// run's leap second, when it reads UTC and `key`'s grandmaster, on
+    /// the PTP timescale, announced the leap: the midnight when a second
+    /// is inserted, 23:59:59 when one is deleted.
+    fn leap_at(&self, key: &TrackKey, point: &str) -> Option<i64> {
         let p = self.truth.points.iter().find(|p| p.name == point)?;
         let u = self.truth.utc.as_ref()?;
         let l = u.leap_second.as_ref()?;
+        let grandmaster = key.master_port_identity.clock_identity.to_string();
+        let announced = self
+            .truth
+            .grandmasters
+            .iter()
+            .any(|g| g.identity == grandmaster && g.timescale == "PTP");
         let deleted = l.offset_after_s < u.offset_s;
-        (!p.utc_offsets.is_empty())
+        (p.reads_utc && announced)
             .then(|| l.utc_midnight_ns - if deleted { 1_000_000_000 } else { 0 })
     }
 
@@ -257,7 +268,7 @@ impl Scorer {
             _ => {
                 let next = self.tracks.len();
                 let truth = self.offsets(key, point).cloned();
-                let leap_ns = self.leap_at(point);
+                let leap_ns = self.leap_at(key, point);
                 let tracks = &mut self.tracks;
                 let Some(&mut i) = capped_entry(&mut self.index, *key, MAX_TRACKS, || {
                     tracks.push(Scored::new(truth, leap_ns));
@@ -277,21 +288,10 @@ impl Scorer {
                 s.ours.carry(checked);
             }
         }
-        if let (Some(p), Some(series)) = (s.previous, &s.truth) {
-            let gap = e.time_ns - p.time_ns;
-            // Into the repeated second when the readings went back into
-            // it, out of it once they pass its end.
-            let end = series.repeated.last().map(|r| r.0);
-            s.repeating = match end {
-                Some(end) if e.time_ns >= end => false,
-                Some(_) if gap <= -STEPPED_BACK_NS => series.at_repeated(e.time_ns).is_some(),
-                _ => s.repeating,
-            };
-        }
         s.previous = Some(*e);
         let truth_ns = match &s.truth {
             Some(series) => {
-                let t = truth_at(series, e.time_ns, s.repeating);
+                let t = truth_at(series, e.time_ns, second_time(series, e, 0));
                 match t {
                     Some(t) => {
                         s.ours.add(

@@ -415,6 +415,22 @@ fn serve_publishes_utc_across_a_deleted_leap_second() {
     );
 }
 
+/// Both again with the host's clock 5 ms behind UTC (its reading steps 5
+/// ms after UTC does): the record expires before UTC's own step.
+#[test]
+fn serve_publishes_utc_across_leap_seconds_from_a_host_behind_utc() {
+    let behind = ("offset_ns = 25000", "offset_ns = -5000000");
+    leap_second_replay("leap61-behind", &[behind], ptpscope_clock::Leap::Insert);
+    leap_second_replay(
+        "leap59-behind",
+        &[
+            behind,
+            ("leap_second = true", "leap_second = true\nleap59 = true"),
+        ],
+        ptpscope_clock::Leap::Delete,
+    );
+}
+
 /// Replays `tai-leap-second` with `edits`, 4 s before the UTC midnight,
 /// reading serve's record all along: see the two tests above.
 fn leap_second_replay(name: &str, edits: &[(&str, &str)], announced: ptpscope_clock::Leap) {
@@ -475,6 +491,13 @@ fn leap_second_replay(name: &str, edits: &[(&str, &str)], announced: ptpscope_cl
     let skipped = |real: i64| {
         announced == Leap::Delete && (midnight - 1_000_000_000..midnight).contains(&(real - shift))
     };
+    // Nor is the record read there: it expired before UTC's step, which
+    // comes within the host's clock error (here under 1 ms) of its own.
+    let late = reads
+        .iter()
+        .filter(|r| skipped(r.0) && r.0 - shift >= midnight - 999_000_000)
+        .count();
+    assert_eq!(late, 0, "{name}: reads inside the deleted second");
     let reads: Vec<_> = reads
         .into_iter()
         .filter(|r| !skipped(r.0) && !skipped(r.1))

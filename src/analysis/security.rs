@@ -580,9 +580,9 @@ pub struct Security {
     /// Sync, Follow_Up and Announce messages judged so far: the order
     /// they came in, which capture time does not always keep.
     arrivals: u64,
-    /// Per majorSdoId and domain: capture time of the last Announce with
-    /// leap61 or leap59 set.
-    leap_announced: HashMap<(u8, u8), i64>,
+    /// Per majorSdoId, domain and port: capture time of the port's last
+    /// Announce with leap61 or leap59 set.
+    leap_announced: HashMap<(u8, u8, PortIdentity), i64>,
 }
 
 impl Security {
@@ -670,7 +670,7 @@ impl Security {
             && (h.flags.contains(Flags::LEAP61) || h.flags.contains(Flags::LEAP59))
             && let Some(seen) = capped_entry(
                 &mut self.leap_announced,
-                (h.major_sdo_id, h.domain_number),
+                (h.major_sdo_id, h.domain_number, h.source_port_identity),
                 self.max_streams,
                 || t,
             )
@@ -1009,7 +1009,7 @@ impl Security {
         let clamp = |x: i128| x.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         let resolution = sync.t2_resolution_ns.max(delay.t3_resolution_ns);
         let near_leap = self.near_announced_leap(
-            (sync.major_sdo_id, sync.domain),
+            (sync.major_sdo_id, sync.domain, sync.master),
             [sync.t2_capture_ns, delay.t3_capture_ns],
         );
         let Some(l) = capped_entry(&mut self.legs, key, self.max_streams, Legs::default) else {
@@ -1017,7 +1017,9 @@ impl Security {
         };
         if near_leap {
             // A UTC capture clock may step a second here, moving both legs
-            // as a grandmaster's step would: the windows start again after.
+            // as a grandmaster's step would: the windows start again after
+            // (a step inside these 4 s is not told, nor one in the
+            // 4 × STEP_WINDOW exchanges the windows take to fill again).
             l.samples.clear();
             return;
         }
@@ -1068,17 +1070,22 @@ impl Security {
     }
 
     /// Whether a capture time of `times` is within [`LEAP_WINDOW_NS`] of a
-    /// UTC midnight, read as UTC, when domain `key`'s grandmaster announced
-    /// leap61 or leap59 in the day before it: a capture clock that reads
-    /// UTC (a host's CLOCK_REALTIME) steps a second back or forward there.
-    fn near_announced_leap(&self, key: (u8, u8), times: [i64; 2]) -> bool {
+    /// UTC midnight that begins a month (leap seconds end a month, UTC),
+    /// read as UTC, when the master measured (`key`) announced leap61 or
+    /// leap59 in the day before it: a capture clock that reads UTC (a
+    /// host's CLOCK_REALTIME) steps a second back or forward there.
+    fn near_announced_leap(&self, key: (u8, u8, PortIdentity), times: [i64; 2]) -> bool {
         const DAY_NS: i64 = 86_400_000_000_000;
         let Some(&seen) = self.leap_announced.get(&key) else {
             return false;
         };
         times.iter().any(|&t| {
-            let midnight = (t + DAY_NS / 2).div_euclid(DAY_NS) * DAY_NS;
-            (t - midnight).abs() <= LEAP_WINDOW_NS && seen >= midnight - DAY_NS - LEAP_WINDOW_NS
+            let midnight = t.saturating_add(DAY_NS / 2).div_euclid(DAY_NS) * DAY_NS;
+            let month_begins = chrono::DateTime::from_timestamp(midnight / 1_000_000_000, 0)
+                .is_some_and(|d| chrono::Datelike::day(&d) == 1);
+            month_begins
+                && t.saturating_sub(midnight).saturating_abs() <= LEAP_WINDOW_NS
+                && seen >= midnight.saturating_sub(DAY_NS + LEAP_WINDOW_NS)
         })
     }
 

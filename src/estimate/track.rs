@@ -52,6 +52,9 @@ pub struct Track {
     fixed_causal: CausalBound,
     pub drift_bound: DriftBound,
     measured_drift: MeasuredDrift,
+    /// The drift bound in use was measured (since the start or the last
+    /// step), not the fixed one.
+    drift_measured: bool,
     filter: LineFit,
     baseline: Baseline,
     statistics: Statistics,
@@ -74,6 +77,7 @@ impl Track {
             fixed_drift_ppb: max_drift_ppm * 1000.0,
             drift_bound: DriftBound::Fixed,
             measured_drift: MeasuredDrift::default(),
+            drift_measured: false,
             filter: LineFit::new(delay_mechanism),
             baseline: Baseline::new(delay_mechanism),
             statistics: Statistics::default(),
@@ -108,6 +112,7 @@ impl Track {
                 // fixed bound until measured again.
                 self.measured_drift.restart();
                 self.causal.set_drift_ppb(self.fixed_drift_ppb);
+                self.drift_measured = false;
             }
         } else {
             self.measure_drift();
@@ -158,6 +163,7 @@ impl Track {
         let now = self.causal.max_drift_ppb;
         if d > now || now - d > now / 20.0 {
             self.causal.set_drift_ppb(d);
+            self.drift_measured = true;
         }
     }
 
@@ -205,11 +211,7 @@ impl Track {
             max_drift_ppm: self.causal.max_drift_ppb / 1000.0,
             drift_bound: match self.drift_bound {
                 DriftBound::Fixed => "fixed",
-                DriftBound::Measured { .. }
-                    if self.measured_drift.frequency_bound_ppb().is_some() =>
-                {
-                    "measured"
-                }
+                DriftBound::Measured { .. } if self.drift_measured => "measured",
                 DriftBound::Measured { .. } => "measuring",
             },
             timestamp_resolution_ns: self.resolution_ns,

@@ -220,22 +220,33 @@ impl Publisher {
         }
         let leap_passed =
             self.leap != Leap::None && utc_day.zip(self.leap_day).is_some_and(|(d, l)| d > l);
-        // A record never carries across the announced leap: the host's
-        // clock steps a second there (back at the midnight for leap61,
-        // forward at 23:59:59 for leap59) while the record's time goes
-        // on; it expires first, with room for the kernel's fastest slew
-        // (500 ppm), and the next estimate says what holds after it.
-        let valid_ns = match self.leap_day {
-            Some(day) if self.leap != Leap::None => {
-                let end = (day + 1) * DAY_NS as i64
-                    - if self.leap == Leap::Delete {
+        // A record never carries across the announced leap. Its time is
+        // the grandmaster's less currentUtcOffset, carried on
+        // CLOCK_MONOTONIC; UTC itself steps a second at the end of the day
+        // (back after 23:59:60 for leap61, forward past 23:59:59 for
+        // leap59), whatever this host's clock does. So the record expires
+        // before UTC can reach that instant: from the reference's UTC at
+        // its latest (the grandmaster's time plus the bound), at the rate
+        // this host's clock may run against the grandmaster's.
+        let valid_ns = match (self.leap_day, utc_offset) {
+            (Some(day), Some(u)) if self.leap != Leap::None => {
+                let end = (day.saturating_add(1))
+                    .saturating_mul(DAY_NS as i64)
+                    .saturating_sub(if self.leap == Leap::Delete {
                         1_000_000_000
                     } else {
                         0
-                    };
-                let left = end.saturating_sub(e.time_ns).max(0);
-                let left = left - left / 2_000;
-                self.config.valid_ns.min(left as u64)
+                    });
+                let to_utc = -e.offset_ns - f64::from(u) * 1e9 + e.hard_bound_ns;
+                let latest = e.time_ns.saturating_add(to_utc.ceil() as i64);
+                let left = end.saturating_sub(latest).max(0);
+                let f = if e.frequency_ppb.is_finite() {
+                    e.frequency_ppb.abs()
+                } else {
+                    0.0
+                };
+                let rate = 1.0 + (f + e.drift_ppb) * 1e-9;
+                self.config.valid_ns.min((left as f64 / rate) as u64)
             }
             _ => self.config.valid_ns,
         };
@@ -544,38 +555,46 @@ mod tests {
         assert_eq!(p.estimate(&nan, port(1), 0, 4 * S, 4 * S, 0), None);
     }
 
-    /// With a leap second announced, a record expires before the host's
-    /// clock steps at it (the midnight for leap61, 23:59:59 for leap59),
-    /// with room for a 500 ppm slew; far from it, the configured validity.
+    /// With a leap second announced, a record expires before UTC reaches
+    /// the leap (the midnight for leap61, 23:59:59 for leap59), reckoned
+    /// from the grandmaster's time plus the bound, whatever the capture
+    /// clock reads; far from it, the configured validity.
     #[test]
     fn a_record_expires_before_the_announced_leap() {
         // 2026-12-31 00:00:00 UTC; its day ends at `midnight`.
         let day = 1_798_675_200 * S;
         let midnight = day + 86_400 * S;
         for (leap, end) in [(Leap::Insert, midnight), (Leap::Delete, midnight - S)] {
-            let mut p = Publisher::new(Config::default());
-            p.timescale = Timescale::Ptp {
-                current_utc_offset: Some(37),
-            };
-            p.leap = leap;
-            let at = |t: i64| {
-                let mut e = est(t);
-                e.offset_ns = -37e9 + 1234.4;
-                e
-            };
-            let valid = |p: &mut Publisher, t: i64| {
-                p.estimate(&at(t), port(1), 0, t, t, 0).unwrap().valid_ns
-            };
-            assert_eq!(valid(&mut p, day + 3_600 * S), 60 * S as u64);
-            let left = 10 * S;
-            let v = valid(&mut p, end - left);
-            assert!(
-                v < left as u64 && v >= (left - left / 1_000) as u64,
-                "{leap:?}: {v}"
-            );
-            assert_eq!(valid(&mut p, end + 1), 0, "{leap:?}");
-            p.leap = Leap::None;
-            assert_eq!(valid(&mut p, end - left), 60 * S as u64);
+            // The capture clock 5 ms behind UTC, or 5 ms ahead: the
+            // record's time is the grandmaster's either way.
+            for host in [-5_000_000, 5_000_000] {
+                let mut p = Publisher::new(Config::default());
+                p.timescale = Timescale::Ptp {
+                    current_utc_offset: Some(37),
+                };
+                p.leap = leap;
+                // Published when UTC (from the grandmaster) reads `utc`.
+                let valid = |p: &mut Publisher, utc: i64| {
+                    let mut e = est(utc + host);
+                    e.offset_ns = -37e9 + host as f64;
+                    e.hard_bound_ns = 1_000.0;
+                    e.frequency_ppb = 0.0;
+                    e.drift_ppb = 1_000.0;
+                    let t = utc + host;
+                    p.estimate(&e, port(1), 0, t, t, 0).unwrap().valid_ns
+                };
+                assert_eq!(valid(&mut p, day + 3_600 * S), 60 * S as u64);
+                let left = 10 * S;
+                let v = valid(&mut p, end - left) as i64;
+                // Expires the bound and 1 ppm of the 10 s before the leap.
+                assert!(
+                    v < left - 1_000 - 9_000 && v > left - 1_000 - 11_000,
+                    "{leap:?} {host}: {v}"
+                );
+                assert_eq!(valid(&mut p, end + 1), 0, "{leap:?} {host}");
+                p.leap = Leap::None;
+                assert_eq!(valid(&mut p, end - left), 60 * S as u64);
+            }
         }
     }
 

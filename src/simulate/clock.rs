@@ -54,6 +54,11 @@ impl Clock {
         self
     }
 
+    /// Whether the clock reads UTC (and steps at a leap second).
+    pub fn reads_utc(&self) -> bool {
+        self.utc.is_some()
+    }
+
     /// The reading at which the UTC clock's leap steps it, and what it
     /// adds to TAI − UTC, ns.
     fn leap_at(&self) -> Option<(i64, i64, i64)> {

@@ -85,6 +85,10 @@ pub struct PointTruth {
     /// 23:59:59 again).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub utc_offsets: Vec<(i64, f64)>,
+    /// The point's clock reads UTC (`utc = true`): it steps at the leap
+    /// second.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reads_utc: bool,
 }
 
 /// (point clock reading ns, point clock minus grandmaster clock ns), at
@@ -190,6 +194,7 @@ impl Sim<'_> {
             .map(|(p, c)| {
                 let times = self.knot_times(c);
                 PointTruth {
+                    reads_utc: c.reads_utc(),
                     name: p.name.clone(),
                     resolution_ns: p.resolution_ns.unwrap_or(1),
                     offsets: self
@@ -287,9 +292,9 @@ impl Sim<'_> {
         }
     }
 
-    /// True times of the knots, and around the leap second of clock `c`
+    /// True times of the knots, and around the leap second: of clock `c`
     /// (just before and at its jump, and when it reads on past a repeated
-    /// second), in order.
+    /// second) and of UTC itself, in order.
     fn knot_times(&self, c: &Clock) -> Vec<i64> {
         let mut times: Vec<i64> = (0..)
             .map(|k| self.t0 + k * KNOT_NS)
@@ -297,6 +302,13 @@ impl Sim<'_> {
             .collect();
         if let Some(jump) = c.leap_jump() {
             times.extend([jump - 1, jump]);
+        }
+        // UTC's own step, where a clock's offset against it steps.
+        if let Some(u) = self.s.utc
+            && let Some(m) = u.leap_midnight_ns(self.t0)
+        {
+            let start = m + u.offset_ns() + u.leap_ns().min(0);
+            times.extend([start - 1, start]);
         }
         if let Some((_, again)) = c.jumps() {
             times.extend([again, again + 1]);
