@@ -655,6 +655,24 @@ fn estimates_say_which_timescale_the_capture_clock_runs() {
     );
 }
 
+/// `analyze -f json --truth TRUTH PCAP`, parsed.
+fn analyze_against(truth: &std::path::Path, pcap: &std::path::Path) -> serde_json::Value {
+    let out = ptpscope(&[
+        "analyze",
+        "-f",
+        "json",
+        "--truth",
+        truth.to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// The simulated TAI grandmaster (`tai-leap-second` without its leap
 /// second, 15 s): analyze says the grandmaster runs the PTP
 /// timescale with currentUtcOffset 37 and the capture clock UTC, and its
@@ -671,16 +689,7 @@ fn a_simulated_tai_grandmaster_and_utc_host_are_told_apart() {
         &[("leap_second = true", "leap_second = false")],
     );
     common::simulate(&scenario, &pcap, &truth, &["--duration", "15"]);
-    let out = ptpscope(&[
-        "analyze",
-        "-f",
-        "json",
-        "--truth",
-        truth.to_str().unwrap(),
-        pcap.to_str().unwrap(),
-    ]);
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = analyze_against(&truth, &pcap);
     let e = &v["estimates"][0];
     let t = &e["timescale"];
     assert_eq!(t["grandmaster"], "PTP", "{t}");
@@ -719,16 +728,6 @@ fn a_simulated_tai_grandmaster_and_utc_host_are_told_apart() {
 /// made an `asymmetry_change` of a second).
 #[test]
 fn across_a_leap_second_every_estimate_contains_the_truth() {
-    const ATTACK_KINDS: [&str; 8] = [
-        "spoofed_messages",
-        "rogue_announce",
-        "grandmaster_flapping",
-        "message_flood",
-        "replayed_messages",
-        "invalid_field",
-        "asymmetry_change",
-        "time_step",
-    ];
     for (name, edits) in [
         ("leap61", &[][..]),
         (
@@ -749,16 +748,7 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
             "leap61" => assert!(repeated.is_some_and(|r| r.len() >= 2), "no repeated second"),
             _ => assert!(repeated.is_none(), "a deleted second repeats nothing"),
         }
-        let out = ptpscope(&[
-            "analyze",
-            "-f",
-            "json",
-            "--truth",
-            truth.to_str().unwrap(),
-            pcap.to_str().unwrap(),
-        ]);
-        assert!(out.status.success());
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = analyze_against(&truth, &pcap);
         let e = &v["estimates"][0];
         let ours = &e["truth"]["ours"];
         eprintln!(
@@ -773,7 +763,7 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
             .unwrap()
             .iter()
             .filter_map(|f| f["kind"].as_str())
-            .filter(|k| ATTACK_KINDS.contains(k))
+            .filter(|k| common::ATTACK_KINDS.contains(k))
             .collect();
         assert!(attacks.is_empty(), "{name}: {attacks:?}");
         // The grandmaster's announced leap and new offset are findings.

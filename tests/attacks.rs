@@ -8,20 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{capture_files, ptpscope, shared_capture, tmp};
+use common::{ATTACK_KINDS, capture_files, ptpscope, shared_capture, tmp};
 use serde_json::Value;
-
-/// The finding kinds that say "attack" (README, "Finding kinds").
-const ATTACK_KINDS: [&str; 8] = [
-    "spoofed_messages",
-    "rogue_announce",
-    "grandmaster_flapping",
-    "message_flood",
-    "replayed_messages",
-    "invalid_field",
-    "asymmetry_change",
-    "time_step",
-];
 
 /// Simulates `scenario` with `seed`; analyzes it against its truth:
 /// (analyze JSON, truth JSON).

@@ -404,20 +404,13 @@ fn the_statistical_bound_covers_its_confidence_on_average_over_seeds() {
             let truth = dir.join(format!("stat-{scenario}-{seed}.truth.json"));
             let (p, t) = (pcap.to_str().unwrap(), truth.to_str().unwrap());
             let seed = seed.to_string();
-            let out = ptpscope(&[
-                "simulate",
-                "-s",
-                scenario,
-                "--seed",
-                &seed,
-                "--duration",
-                "600",
-                "-o",
-                p,
-                "--truth",
-                t,
-            ]);
-            assert!(out.status.success());
+            let named = std::path::Path::new(scenario);
+            common::simulate(
+                named,
+                &pcap,
+                &truth,
+                &["--seed", &seed, "--duration", "600"],
+            );
             let out = ptpscope(&["analyze", "-f", "json", "--truth", t, p]);
             assert!(out.status.success());
             let a: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -457,18 +450,8 @@ fn the_text_output_says_the_drift_bound_and_the_truth() {
         let pcap = dir.join(format!("text-{secs}.pcapng"));
         let truth = dir.join(format!("text-{secs}.truth.json"));
         let (p, t) = (pcap.to_str().unwrap(), truth.to_str().unwrap());
-        let out = ptpscope(&[
-            "simulate",
-            "-s",
-            "quiet-lan",
-            "--duration",
-            secs,
-            "-o",
-            p,
-            "--truth",
-            t,
-        ]);
-        assert!(out.status.success());
+        let quiet = std::path::Path::new("quiet-lan");
+        common::simulate(quiet, &pcap, &truth, &["--duration", secs]);
         let out = ptpscope(&["analyze", "--truth", t, "--drift-bound", "measured", p]);
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
