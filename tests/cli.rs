@@ -213,6 +213,15 @@ fn truncated_capture_keeps_what_was_read_and_names_the_frame() {
         err.contains("cut.pcap: frame 3: truncated capture"),
         "{err}"
     );
+    // Cut inside the 24-octet file header: said so, not "a record".
+    let f = tmp("header.pcap", &pcap(&[sync_frame(1)])[..10]);
+    let out = ptpscope(&["decode", f.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("header.pcap: truncated capture: the file ends inside its header"),
+        "{err}"
+    );
 }
 
 #[test]

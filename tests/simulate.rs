@@ -469,4 +469,19 @@ fn the_text_output_says_the_drift_bound_and_the_truth() {
         );
         assert!(!text.contains("truth:"), "{text}");
     }
+    // Another run's truth, whose span the capture does not share: said.
+    let (pcap, other) = (dir.join("text-60.pcapng"), dir.join("text-tai.truth.json"));
+    let tai = std::path::Path::new("tai-leap-second");
+    common::simulate(tai, &dir.join("text-tai.pcapng"), &other, &[]);
+    let out = ptpscope(&[
+        "analyze",
+        "--truth",
+        other.to_str().unwrap(),
+        pcap.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("falls within the truth file's time span: is it this capture's?"),
+        "{text}"
+    );
 }

@@ -130,6 +130,12 @@ impl fmt::Display for CaptureError {
                 write!(f, "not a pcap or pcapng capture file (unrecognised header)")
             }
             CaptureErrorKind::Empty => write!(f, "empty file"),
+            // A pcap file header is 24 octets; nothing before it is a record.
+            CaptureErrorKind::Truncated
+                if self.offset == 0 && self.frame.is_none_or(|n| n <= 1) =>
+            {
+                write!(f, "truncated capture: the file ends inside its header")
+            }
             CaptureErrorKind::Truncated => write!(
                 f,
                 "truncated capture: the file ends inside a record at byte {}",

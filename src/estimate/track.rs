@@ -200,6 +200,7 @@ impl Track {
             ),
             conflicts: self.causal.conflicts,
             offset_median_ns: s.offsets.quantile(0.5),
+            offset_fraction_median_ns: s.offset_fractions.quantile(0.5),
             offset_rms_ns: s.offset_rms_ns(),
             offset_p99_abs_ns: s.offsets.abs_quantile(0.99),
             mean_path_delay_min_ns: s.mean_path_delays.min(),

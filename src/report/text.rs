@@ -22,6 +22,7 @@ impl Analysis {
                     d.ptp_timescale,
                     d.current_utc_offset_valid.then_some(d.current_utc_offset),
                     e.offset_ns.median,
+                    e.offset_ns.fraction_median,
                 )
             });
         }
@@ -152,6 +153,12 @@ fn fmt_ppm(ppm: f64) -> String {
 fn truth_line(t: &TruthJson) -> String {
     if !t.found {
         return "    truth: this point and grandmaster are not in the truth file\n".into();
+    }
+    if t.ours.samples == 0 {
+        return format!(
+            "    truth: none of the {} estimates falls within the truth file's time span: is it this capture's?\n",
+            t.outside_span
+        );
     }
     let share = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.1}%", x * 100.0));
     let ours = &t.ours;
