@@ -78,10 +78,11 @@ pub fn run(args: &SimulateArgs) -> anyhow::Result<i32> {
         f.flush()
             .map_err(|e| anyhow::anyhow!("{}: {e}", t.display()))?;
     }
+    let points = truth.frames.len();
     eprintln!(
-        "ptpscope: {}: {frames} frames at {} points over {} s -> {}",
+        "ptpscope: {}: {frames} frames at {points} capture point{} over {} s -> {}",
         s.name,
-        truth.frames.len(),
+        if points == 1 { "" } else { "s" },
         s.duration_s,
         output.display()
     );

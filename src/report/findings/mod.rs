@@ -144,6 +144,14 @@ impl Finding {
 /// Message types sent at the interval they advertise. An answer's (a
 /// Delay_Resp's) logMessageInterval is the interval its requester should
 /// use, not its own; requests advertise 0x7F.
+/// `n` occurrences in words: "once", or "N times".
+pub(crate) fn times(n: impl Into<u64>) -> String {
+    match n.into() {
+        1 => "once".into(),
+        n => format!("{n} times"),
+    }
+}
+
 pub fn periodic(message_type: &str) -> bool {
     matches!(message_type, "Sync" | "Follow_Up" | "Announce")
 }
@@ -454,7 +462,7 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
             "grandmaster_changes",
             Severity::Warning,
             "grandmaster".into(),
-            format!("the grandmaster changed {changes} times"),
+            format!("the grandmaster changed {}", times(changes)),
         )
         .count(changes)
         .clause("IEEE 1588-2019 §9.3 (best master clock algorithm)")
@@ -466,7 +474,8 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
             Severity::Warning,
             "grandmaster".into(),
             format!(
-                "the grandmaster fell silent past its announce receipt timeout with no other to take over, {lost} times"
+                "the grandmaster fell silent past its announce receipt timeout with no other to take over, {}",
+                times(lost)
             ),
         )
         .count(lost)
@@ -508,8 +517,8 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                 "causality_conflicts",
                 Severity::Error,
                 format!(
-                    "{} times the causal intervals stopped intersecting: a clock step or a wrong timestamp",
-                    e.conflicts
+                    "the causal intervals stopped intersecting {}: a clock step or a wrong timestamp",
+                    times(e.conflicts)
                 ),
                 e.conflicts,
             )

@@ -8,7 +8,7 @@ use super::super::summary::Summary;
 pub use super::super::summary::clocks::{
     clock_accuracy_meaning, clock_class_meaning, holdover, time_source_meaning,
 };
-use super::{Finding, Severity};
+use super::{Finding, Severity, times};
 use crate::analysis::inventory::changed;
 
 /// The names of [`changed`] bits.
@@ -172,10 +172,10 @@ pub fn findings(s: &Summary) -> Vec<Finding> {
                     sev,
                     format!("{} grandmaster {}", key.0, key.1),
                     format!(
-                        "{} changed what it announces of grandmaster {} in mid-capture, {} times; first: {}",
+                        "{} changed what it announces of grandmaster {} in mid-capture, {}; first: {}",
                         key.0,
                         key.1,
-                        same.len(),
+                        times(same.len() as u64),
                         what.join(", ")
                     ),
                 )

@@ -2,7 +2,7 @@
 //! clauses and sentences (the README's "Finding kinds" documents each).
 
 use super::super::summary::{Summary, fmt_ns};
-use super::{Finding, Severity};
+use super::{Finding, Severity, times};
 use crate::analysis::security::{Alert, Detail, Kind, MIN_SPOOFED};
 
 /// The stable name of an attack kind.
@@ -243,22 +243,25 @@ fn finding(a: &Alert, point: Option<&str>) -> Finding {
                 )
             };
             format!(
-                "the {moved} stepped by {} while the {still} did not ({n} times, largest {largest}): the path's asymmetry changed, a delay attack or a route change; the offset is off by half the step",
-                fmt_ns(by as f64)
+                "the {moved} stepped by {} while the {still} did not ({}, largest {largest}): the path's asymmetry changed, a delay attack or a route change; the offset is off by half the step",
+                fmt_ns(by as f64),
+                times(n)
             )
         }
         Detail::ClockStep { step_ns } => {
             figures.push(("first_step_ns", step_ns as f64));
             format!(
-                "the grandmaster's time stepped by {} against the capture clock: t2 − t1 and t4 − t3 moved by the same amount in opposite directions ({n} times, largest {largest})",
-                fmt_ns(step_ns as f64)
+                "the grandmaster's time stepped by {} against the capture clock: t2 − t1 and t4 − t3 moved by the same amount in opposite directions ({}, largest {largest})",
+                fmt_ns(step_ns as f64),
+                times(n)
             )
         }
         Detail::StreamStep { step_ns } => {
             figures.push(("first_step_ns", step_ns as f64));
             format!(
-                "the master's timestamps stepped by {} against the capture clock and stayed ({n} times, largest {largest}); no Delay exchange was seen to tell a time step from a path change",
-                fmt_ns(step_ns as f64)
+                "the master's timestamps stepped by {} against the capture clock and stayed ({}, largest {largest}); no Delay exchange was seen to tell a time step from a path change",
+                fmt_ns(step_ns as f64),
+                times(n)
             )
         }
     };
