@@ -254,9 +254,7 @@ impl Scorer {
             .grandmasters
             .iter()
             .any(|g| g.identity == grandmaster && g.timescale == "PTP");
-        let deleted = l.offset_after_s < u.offset_s;
-        (p.reads_utc && announced)
-            .then(|| l.utc_midnight_ns - if deleted { 1_000_000_000 } else { 0 })
+        (p.reads_utc && announced).then(|| l.day_end_ns(u.offset_s))
     }
 
     /// Scores `e`, an estimate of track `key`, whose capture point is

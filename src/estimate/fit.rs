@@ -129,10 +129,6 @@ impl Line {
             let intercept = mean_offset - slope * mean_time;
             let residual = |w: &FitPoint| w.offset_ns - intercept - slope * w.time_ns;
             let rss: f64 = p.iter().map(|w| residual(w).powi(2)).sum();
-            let lag: f64 = p
-                .windows(2)
-                .map(|w| residual(&w[0]) * residual(&w[1]))
-                .sum();
             let n_eff = if long_correlation {
                 // Bartlett-weighted autocorrelations up to P2P_LAGS, each
                 // corrected for a fitted line's bias (module docs).
@@ -154,6 +150,10 @@ impl Line {
             } else {
                 let r = if rss > 0.0 {
                     // Small-sample bias corrected (module docs).
+                    let lag: f64 = p
+                        .windows(2)
+                        .map(|w| residual(&w[0]) * residual(&w[1]))
+                        .sum();
                     let r = lag / rss;
                     (r + (2.0 + 4.0 * r) / n).clamp(0.0, 0.95)
                 } else {

@@ -559,7 +559,7 @@ impl<'s> Sim<'s> {
             let midnight = m + u.offset_ns() + u.leap_ns();
             let tai = (self.gm_clocks[g].reading(t) / K) as i64;
             if tai >= midnight {
-                offset = offset.saturating_add(if u.leap59 { -1 } else { 1 });
+                offset = u.offset_after_s();
             } else if tai >= midnight - HALF_DAY_NS {
                 flags |= if u.leap59 {
                     Flags::LEAP59

@@ -403,6 +403,20 @@ impl Utc {
             1_000_000_000
         }
     }
+
+    /// TAI − UTC after the leap second, s.
+    pub fn offset_after_s(&self) -> i16 {
+        self.offset_s
+            .saturating_add(if self.leap59 { -1 } else { 1 })
+    }
+
+    /// The true time (TAI) at which UTC steps at the leap second of the
+    /// day holding `t0`: the start of 23:59:60, or of the 23:59:59 a
+    /// deleted second leaves out.
+    pub fn leap_start_ns(&self, t0: i64) -> Option<i64> {
+        self.leap_midnight_ns(t0)
+            .map(|m| m + self.offset_ns() + self.leap_ns().min(0))
+    }
 }
 
 impl Scenario {

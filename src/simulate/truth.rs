@@ -54,6 +54,16 @@ pub struct LeapSecondTruth {
     pub offset_after_s: i16,
 }
 
+impl LeapSecondTruth {
+    /// The UTC reading at which the day ends early or late: the midnight
+    /// for an inserted second, 23:59:59 for a deleted one (its
+    /// `offset_after_s` is below `offset_s`, TAI − UTC before it).
+    pub fn day_end_ns(&self, offset_s: i16) -> i64 {
+        let deleted = self.offset_after_s < offset_s;
+        self.utc_midnight_ns - if deleted { 1_000_000_000 } else { 0 }
+    }
+}
+
 /// An attack and when it ran (true time, ns).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttackTruth {
@@ -171,10 +181,12 @@ impl Sim<'_> {
             let leap = u.leap_midnight_ns(self.t0);
             UtcTruth {
                 offset_s: u.offset_s,
-                leap_second: leap.map(|m| LeapSecondTruth {
-                    utc_midnight_ns: m,
-                    start_ns: m + u.offset_ns() + u.leap_ns().min(0),
-                    offset_after_s: u.offset_s.saturating_add(if u.leap59 { -1 } else { 1 }),
+                leap_second: leap.zip(u.leap_start_ns(self.t0)).map(|(m, start_ns)| {
+                    LeapSecondTruth {
+                        utc_midnight_ns: m,
+                        start_ns,
+                        offset_after_s: u.offset_after_s(),
+                    }
                 }),
             }
         });
@@ -304,10 +316,7 @@ impl Sim<'_> {
             times.extend([jump - 1, jump]);
         }
         // UTC's own step, where a clock's offset against it steps.
-        if let Some(u) = self.s.utc
-            && let Some(m) = u.leap_midnight_ns(self.t0)
-        {
-            let start = m + u.offset_ns() + u.leap_ns().min(0);
+        if let Some(start) = self.s.utc.and_then(|u| u.leap_start_ns(self.t0)) {
             times.extend([start - 1, start]);
         }
         if let Some((_, again)) = c.jumps() {

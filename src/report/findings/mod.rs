@@ -141,9 +141,6 @@ impl Finding {
     }
 }
 
-/// Message types sent at the interval they advertise. An answer's (a
-/// Delay_Resp's) logMessageInterval is the interval its requester should
-/// use, not its own; requests advertise 0x7F.
 /// `n` occurrences in words: "once", or "N times".
 pub(crate) fn times(n: impl Into<u64>) -> String {
     match n.into() {
@@ -152,6 +149,9 @@ pub(crate) fn times(n: impl Into<u64>) -> String {
     }
 }
 
+/// Message types sent at the interval they advertise. An answer's (a
+/// Delay_Resp's) logMessageInterval is the interval its requester should
+/// use, not its own; requests advertise 0x7F.
 pub fn periodic(message_type: &str) -> bool {
     matches!(message_type, "Sync" | "Follow_Up" | "Announce")
 }
