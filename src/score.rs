@@ -163,8 +163,17 @@ fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
     if !(0..=valid).contains(&age) {
         return None;
     }
+    // Nor can a record foresee a step of the grandmaster's clock: a check
+    // across one is not made.
     let series = s.truth.as_ref()?;
     let reading = e.time_ns + age;
+    if series
+        .steps
+        .iter()
+        .any(|&at| e.time_ns < at && at <= reading)
+    {
+        return None;
+    }
     let t = truth_at(series, reading, second_time(series, e, age))?;
     let f = if e.frequency_ppb.is_finite() {
         e.frequency_ppb

@@ -116,6 +116,14 @@ fn every_simulated_attack_is_found_inside_its_window() {
                     f["kind"]
                 );
             }
+            // The hard bound holds through every attack, and so does a
+            // record carried forward (but across the grandmaster's own
+            // step, which no record can foresee and the scorer skips).
+            for e in v["estimates"].as_array().unwrap() {
+                let ours = &e["truth"]["ours"];
+                assert_eq!(ours["hard_coverage"], 1.0, "{scenario} seed {seed}: {e}");
+                assert_eq!(ours["carried_coverage"], 1.0, "{scenario} seed {seed}: {e}");
+            }
             // What an attacker sends under the grandmaster's name reaches
             // no estimate: the offset stays as true as without it.
             if matches!(

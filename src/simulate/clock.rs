@@ -119,6 +119,11 @@ impl Clock {
         self
     }
 
+    /// The true time of the step [`Clock::with_step`] gave, if any.
+    pub(super) fn step_at(&self) -> Option<i64> {
+        self.step.map(|(at, _)| at)
+    }
+
     /// Offset from true time at true time `t`, ns.
     pub fn offset(&self, t: i64) -> f64 {
         let k = ((t - self.t0).max(0) / KNOT_NS) as usize;

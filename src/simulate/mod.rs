@@ -903,6 +903,28 @@ mod tests {
         assert_eq!(truth.offset_at("slave", gm, t0 - 1), None);
     }
 
+    /// A grandmaster's step shows in the truth where it happens, not
+    /// spread over the knots around it.
+    #[test]
+    fn truth_steps_where_the_grandmaster_steps() {
+        let mut s = Scenario::load("attack-time-step").unwrap();
+        s.duration_s = 30.0;
+        let truth = run(&s, &mut |_: Captured<'_>| {});
+        let o = &truth.points[0].offsets[0];
+        let &[at] = o.steps.as_slice() else {
+            panic!("steps {:?}", o.steps);
+        };
+        // 20 s in, plus the slave's offset from true time.
+        assert!(
+            (at - truth.start_ns - 20_000_000_000).abs() < 1_000_000,
+            "{at}"
+        );
+        let (before, after) = (o.at(at - 2).unwrap(), o.at(at + 1).unwrap());
+        // The grandmaster steps 50 µs ahead: the slave's offset from it
+        // drops as much, within what 8 ppm adds in 3 ns.
+        assert!((before - after - 50_000.0).abs() < 1.0, "{before} {after}");
+    }
+
     #[test]
     fn split_puts_the_fraction_aside() {
         let (ts, frac) = split(1_500_000_000 * K + 12345);

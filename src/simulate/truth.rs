@@ -107,13 +107,17 @@ pub struct PointTruth {
 /// follows the first time it read it (readings only grow), then goes on
 /// from where it reads past that second again; `repeated` holds the
 /// second time, from the step back to where the readings pass the first
-/// time's last.
+/// time's last. `steps` holds the readings at which the grandmaster's
+/// clock stepped (the offset steps there too; nothing measured before
+/// can foresee it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OffsetSeries {
     pub grandmaster: String,
     pub series: Vec<(i64, f64)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repeated: Vec<(i64, f64)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<i64>,
 }
 
 /// One TC and message type: the residence it really had and what the TC
@@ -223,6 +227,11 @@ impl Sim<'_> {
                                 grandmaster: id.clone(),
                                 series: rising(c, &times, offset),
                                 repeated: repeated(c, &times, offset),
+                                steps: g
+                                    .step_at()
+                                    .map(|at| (c.reading(at) / K) as i64)
+                                    .into_iter()
+                                    .collect(),
                             }
                         })
                         .collect(),
@@ -304,7 +313,8 @@ impl Sim<'_> {
         }
     }
 
-    /// True times of the knots, and around the leap second: of clock `c`
+    /// True times of the knots, around a grandmaster's step (where every
+    /// offset from it steps), and around the leap second: of clock `c`
     /// (just before and at its jump, and when it reads on past a repeated
     /// second) and of UTC itself, in order.
     fn knot_times(&self, c: &Clock) -> Vec<i64> {
@@ -312,6 +322,9 @@ impl Sim<'_> {
             .map(|k| self.t0 + k * KNOT_NS)
             .take_while(|&t| t <= self.end + KNOT_NS)
             .collect();
+        for at in self.gm_clocks.iter().chain([c]).filter_map(Clock::step_at) {
+            times.extend([at - 1, at]);
+        }
         if let Some(jump) = c.leap_jump() {
             times.extend([jump - 1, jump]);
         }
@@ -323,6 +336,7 @@ impl Sim<'_> {
             times.extend([again, again + 1]);
         }
         times.sort_unstable();
+        times.dedup();
         times
     }
 }
