@@ -786,14 +786,21 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
             .filter(|k| common::ATTACK_KINDS.contains(k))
             .collect();
         assert!(attacks.is_empty(), "{name}: {attacks:?}");
-        // The grandmaster's announced leap and new offset are findings.
-        let kinds: Vec<&str> = v["findings"]
-            .as_array()
-            .unwrap()
+        // The leap is one finding; what the host clock's step with it
+        // made is told there, not apart. Left: the host's clock is off
+        // UTC by its simulated error, more than the bound.
+        let findings = v["findings"].as_array().unwrap();
+        let mut kinds: Vec<&str> = findings.iter().filter_map(|f| f["kind"].as_str()).collect();
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["leap_second", "offset_beyond_bound"], "{name}");
+        let leap = findings
             .iter()
-            .filter_map(|f| f["kind"].as_str())
-            .collect();
-        assert!(kinds.contains(&"leap_flag_change") && kinds.contains(&"utc_offset_change"));
+            .find(|f| f["kind"] == "leap_second")
+            .unwrap();
+        let folded = &leap["evidence"]["figures"];
+        eprintln!("tai-leap-second {name}: leap_second {folded}");
+        assert_eq!(folded["causality_conflicts"], 1.0, "{name}: {leap}");
+        assert_eq!(folded["flag_changes"], 1.0, "{name}: {leap}");
         assert_eq!(
             e["timescale"]["current_utc_offset_s"],
             if name == "leap61" { 38 } else { 36 },
@@ -801,4 +808,42 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
         );
         std::fs::remove_dir_all(&dir).ok();
     }
+}
+
+/// A capture clock on TAI (a NIC synchronized by PTP) does not step at the
+/// leap: the leap is still one finding, and nothing else is laid on it.
+#[test]
+fn a_leap_second_seen_by_a_clock_on_tai_is_the_leap_alone() {
+    let dir =
+        std::env::temp_dir().join(format!("ptpscope-analyze-leap-tai-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
+    let scenario =
+        common::scenario_variant("tai-leap-second", &dir, &[("utc = true", "utc = false")]);
+    common::simulate(&scenario, &pcap, &truth, &[]);
+    let v = analyze_against(&truth, &pcap);
+    let e = &v["estimates"][0];
+    assert_eq!(e["timescale"]["capture_clock"], "TAI", "{e}");
+    assert_eq!(e["conflicts"], 0, "{e}");
+    assert_eq!(e["truth"]["ours"]["hard_coverage"], 1.0, "{e}");
+    let findings = v["findings"].as_array().unwrap();
+    let leap: Vec<_> = findings
+        .iter()
+        .filter(|f| f["kind"] == "leap_second")
+        .collect();
+    assert_eq!(leap.len(), 1, "{findings:?}");
+    let text = leap[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("inserted") && text.contains("37 → 38"),
+        "{text}"
+    );
+    assert!(!text.contains("reads UTC"), "{text}");
+    for k in [
+        "leap_flag_change",
+        "utc_offset_change",
+        "causality_conflicts",
+    ] {
+        assert!(findings.iter().all(|f| f["kind"] != k), "{k}: {findings:?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -17,6 +17,29 @@
 
 use serde::Serialize;
 
+/// When events of one kind happened: the first and last capture time, ns
+/// (null until one did).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Span {
+    pub first_ns: Option<i64>,
+    pub last_ns: Option<i64>,
+}
+
+impl Span {
+    /// An event at capture time `t_ns`.
+    pub fn saw(&mut self, t_ns: i64) {
+        self.first_ns = Some(self.first_ns.map_or(t_ns, |f| f.min(t_ns)));
+        self.last_ns = Some(self.last_ns.map_or(t_ns, |l| l.max(t_ns)));
+    }
+
+    /// Whether every event fell within `[from_ns, to_ns]` (false with none).
+    pub fn within(&self, from_ns: i64, to_ns: i64) -> bool {
+        self.first_ns
+            .zip(self.last_ns)
+            .is_some_and(|(f, l)| from_ns <= f && l <= to_ns)
+    }
+}
+
 /// Samples kept exactly, for exact quantiles of small counts.
 pub const EXACT: usize = 32;
 

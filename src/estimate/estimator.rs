@@ -217,6 +217,7 @@ impl Estimator {
                 s.lower_ns -= apart * track.drift_ppb() * 1e-9;
                 if s.mean_path_delay_ns < 0.0 {
                     track.inconsistent += 1;
+                    track.inconsistent_at.saw(sync.t2_capture_ns);
                     // Corrections can make a path delay negative by at
                     // most what they add up to; beyond, the timestamps
                     // contradict each other.

@@ -2,7 +2,7 @@
 //! statistics while the estimates come, and a [`Summary`] of plain numbers
 //! at the end (no names, no sentences: the report words them).
 
-use crate::analysis::stats::{Series, Stats};
+use crate::analysis::stats::{Series, Span, Stats};
 
 use super::Estimate;
 
@@ -96,8 +96,12 @@ pub struct Summary<'a> {
     /// Samples set aside, and why.
     pub inconsistent_samples: u64,
     pub inconsistency: Option<Inconsistency>,
+    /// When the samples set aside were captured.
+    pub inconsistent_at: Span,
     /// Times the causal intervals stopped intersecting (a step).
     pub conflicts: u64,
+    /// When they did.
+    pub conflicts_at: Span,
     pub offset_median_ns: Option<i64>,
     /// The median of the offsets less their nearest whole second, ns
     /// (see [`Statistics::offset_fractions`]).

@@ -8,6 +8,7 @@ use super::drift::{self, DriftBound, MeasuredDrift};
 use super::fit::{CONFIDENCE, LineFit};
 use super::stats::{Inconsistency, Statistics, Summary};
 use super::{DelayMechanism, Filter, Sample};
+use crate::analysis::stats::Span;
 
 /// One estimate, at a sample's time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,6 +67,10 @@ pub struct Track {
     pub inconsistent: u64,
     /// Of those, the ones no correction explains.
     pub inconsistent_timestamps: u64,
+    /// When the samples set aside were captured.
+    pub inconsistent_at: Span,
+    /// When the causal intervals stopped intersecting.
+    conflicts_at: Span,
 }
 
 impl Track {
@@ -85,6 +90,8 @@ impl Track {
             delay_asymmetry_ns: 0.0,
             inconsistent: 0,
             inconsistent_timestamps: 0,
+            inconsistent_at: Span::default(),
+            conflicts_at: Span::default(),
         }
     }
 
@@ -106,6 +113,7 @@ impl Track {
             }
         }
         if interval.restarted {
+            self.conflicts_at.saw(s.time_ns);
             self.filter.restart();
             if self.drift_bound != DriftBound::Fixed {
                 // A step, or the drift went beyond what was measured: the
@@ -191,6 +199,7 @@ impl Track {
         Summary {
             samples: s.samples,
             inconsistent_samples: self.inconsistent,
+            inconsistent_at: self.inconsistent_at,
             inconsistency: (self.inconsistent > 0).then_some(
                 if self.inconsistent_timestamps * 2 > self.inconsistent {
                     Inconsistency::InconsistentTimestamps
@@ -199,6 +208,7 @@ impl Track {
                 },
             ),
             conflicts: self.causal.conflicts,
+            conflicts_at: self.conflicts_at,
             offset_median_ns: s.offsets.quantile(0.5),
             offset_fraction_median_ns: s.offset_fractions.quantile(0.5),
             offset_rms_ns: s.offset_rms_ns(),

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::analysis::PointId;
+use crate::analysis::stats::Span;
 use crate::estimate::{DelayMechanism, Estimate, Estimator, Inconsistency};
 use crate::score::{ErrorSummary, Scorer};
 
@@ -55,7 +56,9 @@ pub fn estimates(
                 },
                 samples: t.samples,
                 inconsistent_samples: t.inconsistent_samples,
+                inconsistent_at: t.inconsistent_at,
                 conflicts: t.conflicts,
+                conflicts_at: t.conflicts_at,
                 note: t.inconsistency.map(inconsistency_note),
                 offset_ns: OffsetJson {
                     median: t.offset_median_ns,
@@ -272,8 +275,12 @@ pub struct EstimateJson {
     pub samples: u64,
     /// Samples set aside (negative path delay); see `note`.
     pub inconsistent_samples: u64,
+    /// When they were captured: `first_ns`, `last_ns`.
+    pub inconsistent_at: Span,
     /// Times the causal intervals stopped intersecting (a step).
     pub conflicts: u64,
+    /// When they did: `first_ns`, `last_ns` (the sample's Sync).
+    pub conflicts_at: Span,
     pub note: Option<&'static str>,
     pub offset_ns: OffsetJson,
     pub path_delay_ns: DelayJson,

@@ -27,7 +27,7 @@ mod sync;
 mod unicast;
 
 use super::HashMap;
-use super::stats::Stats;
+use super::stats::{Span, Stats};
 use super::{Config, Observation, PointId};
 use crate::wire::{Body, Correction, PortIdentity, Timestamp};
 
@@ -143,12 +143,16 @@ pub struct Counts {
     pub response: Stats,
     /// How long late answers came after their request.
     pub late_wait: Stats,
+    /// When the unmatched requests, orphans and late answers were
+    /// captured (a request's time for the unmatched).
+    pub problems_at: Span,
 }
 
 impl Counts {
     /// An answer whose request is not pending: late when that request was
     /// evicted lately, else an orphan.
     fn unanswered<K: std::hash::Hash + Eq>(&mut self, evicted: &mut Evicted<K>, k: &K, t: i64) {
+        self.problems_at.saw(t);
         match evicted.take(k) {
             Some(at) => {
                 self.late += 1;
@@ -397,6 +401,7 @@ impl Exchanges {
             &old,
             |k, t| {
                 c.unmatched += 1;
+                c.problems_at.saw(t);
                 e.current.insert(k, t);
             },
         );
@@ -404,7 +409,10 @@ impl Exchanges {
             &mut self.early_follow_ups,
             |f| f.capture_ns,
             &old,
-            |_, _| c.orphans += 1,
+            |_, t| {
+                c.orphans += 1;
+                c.problems_at.saw(t);
+            },
         );
         let (c, e) = (&mut self.delay_req_resp, &mut self.evicted_delay_reqs);
         evict_old(
@@ -413,6 +421,7 @@ impl Exchanges {
             &old,
             |k, t| {
                 c.unmatched += 1;
+                c.problems_at.saw(t);
                 e.current.insert(k, t);
             },
         );
@@ -423,6 +432,7 @@ impl Exchanges {
             &old,
             |k, t| {
                 c.unmatched += 1;
+                c.problems_at.saw(t);
                 e.current.insert(k, t);
             },
         );
@@ -444,6 +454,7 @@ impl Exchanges {
                 &old,
                 |k, t| {
                     c.unmatched += 1;
+                    c.problems_at.saw(t);
                     e.current.insert(k, t);
                 },
             );

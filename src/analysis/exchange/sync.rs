@@ -82,11 +82,13 @@ impl Exchanges {
             out.measurement = Some(self.sync_done(k, s, Origin::TwoStep(follow_up)));
         } else if let Some(at) = self.evicted_syncs.take(&k) {
             self.sync_follow_up.late += 1;
+            self.sync_follow_up.problems_at.saw(t);
             self.sync_follow_up.late_wait.add(t - at);
         } else if !full {
             self.early_follow_ups.insert(k, follow_up);
         } else {
             self.sync_follow_up.orphans += 1;
+            self.sync_follow_up.problems_at.saw(t);
         }
         out
     }

@@ -69,6 +69,7 @@ fn file_request(
         Entry::Occupied(e) if e.get().sequence_id == request.sequence_id => counts.duplicates += 1,
         Entry::Occupied(mut e) => {
             counts.unmatched += 1;
+            counts.problems_at.saw(e.get().capture_ns);
             counts.retries += 1;
             e.insert(request);
         }
@@ -159,7 +160,10 @@ impl Exchanges {
                             t,
                             c,
                         ),
-                        None => c.orphans += 1,
+                        None => {
+                            c.orphans += 1;
+                            c.problems_at.saw(t);
+                        }
                     }
                 }
                 TlvBody::AcknowledgeCancelUnicastTransmission { message_type, .. } => {
@@ -172,7 +176,10 @@ impl Exchanges {
                             t,
                             c,
                         ),
-                        None => c.orphans += 1,
+                        None => {
+                            c.orphans += 1;
+                            c.problems_at.saw(t);
+                        }
                     }
                 }
                 _ => {}

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub mod leap;
 pub mod profile;
 pub mod quality;
 pub mod security;
@@ -304,6 +305,7 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
             )
             .count(bad)
             .clause(clause)
+            .span(c.problems_at.first_ns, c.problems_at.last_ns, None)
             .figure("retries", c.retries as f64)
             .figure("unanswered", c.unmatched as f64)
             .figure("orphans", c.orphans as f64)
@@ -316,12 +318,18 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
         let mut problem = |kind, sev, n: u64, what: &str, event: &str, clause| {
             if n > 0 {
                 let (first, frame) = first_event(st, event);
+                // The last, when the events kept hold them all.
+                let listed: Vec<_> = st.events.iter().filter(|e| e.kind == event).collect();
+                let last = listed
+                    .last()
+                    .filter(|_| listed.len() as u64 == n)
+                    .map(|e| e.time_ns);
                 add(
                     Finding::new(kind, sev, subject.clone(), format!("{n} {what}"))
                         .count(n)
                         .clause(clause)
                         .at(Some(&st.point), Some(&st.port), Some(&st.message_type))
-                        .span(first, None, frame),
+                        .span(first, last, frame),
                 );
             }
         };
@@ -522,6 +530,7 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                 ),
                 e.conflicts,
             )
+            .span(e.conflicts_at.first_ns, e.conflicts_at.last_ns, None)
             .clause("IEEE 1588-2019 §11.3 (delay request-response)"));
         }
         if e.inconsistent_samples > 0 {
@@ -535,6 +544,7 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                 ),
                 e.inconsistent_samples,
             )
+            .span(e.inconsistent_at.first_ns, e.inconsistent_at.last_ns, None)
             .clause("IEEE 1588-2019 §11.3 (delay request-response)"));
         }
         // Few samples, or a short span, say little of a frequency.
@@ -604,6 +614,10 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                     .figure("hard_bound_median_ns", b as f64),
             );
         }
+    }
+    for l in &leap::leaps(s) {
+        let f = leap::fold(l, s, estimates, &mut v);
+        v.push(f);
     }
     v.sort_by(|a, b| {
         a.severity

@@ -9,7 +9,7 @@ pub use super::super::summary::clocks::{
     clock_accuracy_meaning, clock_class_meaning, holdover, time_source_meaning,
 };
 use super::{Finding, Severity, times};
-use crate::analysis::inventory::changed;
+use crate::analysis::inventory::{DatasetChange, changed};
 
 /// The names of [`changed`] bits.
 fn field_names(bits: u16) -> Vec<&'static str> {
@@ -126,9 +126,13 @@ pub fn findings(s: &Summary) -> Vec<Finding> {
             "IEEE 1588-2019 §7.6.2 (clockQuality, timeSource), §13.3.2.8 (traceability)",
         ),
     ];
+    // A leap second carried out as announced is one finding of its own
+    // (`leap_second`): the changes it explains are not told here.
+    let leaps = super::leap::leaps(s);
+    let fields = |c: &DatasetChange| c.fields & !super::leap::explained(&leaps, c);
     for (kind, sev, mask, clause) in groups {
         let mut seen: Vec<(String, String)> = Vec::new();
-        for c in s.dataset_changes.iter().filter(|c| c.fields & mask != 0) {
+        for c in s.dataset_changes.iter().filter(|c| fields(c) & mask != 0) {
             let key = (c.port.to_string(), c.grandmaster.to_string());
             if seen.contains(&key) {
                 continue;
@@ -137,11 +141,11 @@ pub fn findings(s: &Summary) -> Vec<Finding> {
                 .dataset_changes
                 .iter()
                 .filter(|d| {
-                    d.fields & mask != 0 && d.port == c.port && d.grandmaster == c.grandmaster
+                    fields(d) & mask != 0 && d.port == c.port && d.grandmaster == c.grandmaster
                 })
                 .collect();
             let (f, t) = (&c.from, &c.to);
-            let what: Vec<String> = field_names(c.fields & mask)
+            let what: Vec<String> = field_names(fields(c) & mask)
                 .into_iter()
                 .map(|n| match n {
                     "currentUtcOffset" => format!(

@@ -24,7 +24,7 @@ pub use text::fmt_ns;
 
 use crate::analysis::exchange::Counts;
 use crate::analysis::security::Alert;
-use crate::analysis::stats::Summary as SummaryStats;
+use crate::analysis::stats::{Span, Summary as SummaryStats};
 use crate::analysis::{Analyzer, MalformedRecord, PointId};
 use crate::wire::MessageType;
 
@@ -128,6 +128,9 @@ pub struct CountsJson {
     pub response_ns: Option<SummaryStats>,
     /// How long late answers came after their request.
     pub late_wait_ns: Option<SummaryStats>,
+    /// When the unmatched requests, orphans and late answers were
+    /// captured: `first_ns`, `last_ns`.
+    pub problems_at: Span,
 }
 
 impl From<&Counts> for CountsJson {
@@ -142,6 +145,7 @@ impl From<&Counts> for CountsJson {
             one_step: c.one_step,
             response_ns: c.response.summary(),
             late_wait_ns: c.late_wait.summary(),
+            problems_at: c.problems_at,
         }
     }
 }
