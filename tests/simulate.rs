@@ -388,15 +388,15 @@ fn a_measured_drift_bound_is_tighter_and_still_contains_the_truth() {
 
 /// The statistical bound covers its stated confidence (95 %) on average
 /// over seeds 1–20 of each scenario with frequency wander: a quiet and a
-/// congested LAN, and a grandmaster failover (two tracks a seed, the first
-/// 50 s long), 10 simulated minutes each. One seed is not enough to judge:
+/// congested LAN, a grandmaster failover (two tracks a seed, the first
+/// 50 s long), and P2P through a TC, 10 simulated minutes each. One seed is not enough to judge:
 /// the line's errors are correlated over seconds (its windows overlap), so
 /// a single track's coverage wanders by a few percent either way.
 #[test]
 fn the_statistical_bound_covers_its_confidence_on_average_over_seeds() {
     let dir = tmp("placeholder", b"");
     let dir = dir.parent().unwrap();
-    for scenario in ["quiet-lan", "congested-lan", "gm-failover"] {
+    for scenario in ["quiet-lan", "congested-lan", "gm-failover", "p2p-tc"] {
         let (mut coverage, mut tracks, mut lowest) = (0.0, 0, f64::INFINITY);
         let mut confidence = 0.0;
         for seed in 1..=20 {

@@ -60,6 +60,20 @@ impl MovingMedian {
         self.len == 0
     }
 
+    /// The median's standard error, ns: `sqrt(π/2) · s / sqrt(n)` for
+    /// normal errors, `s` the values' sample standard deviation; 0 with
+    /// fewer than 2 values.
+    pub fn standard_error(&self) -> f64 {
+        let n = self.len;
+        if n < 2 {
+            return 0.0;
+        }
+        let v = &self.sorted[..n];
+        let mean = v.iter().sum::<f64>() / n as f64;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        (std::f64::consts::FRAC_PI_2 * var / n as f64).sqrt()
+    }
+
     /// NaN when empty; the mean of the middle two for an even count.
     pub fn median(&self) -> f64 {
         let n = self.len;

@@ -277,6 +277,7 @@ impl Estimator {
                     })
                     .filter(|(_, l)| l.mean_link_delays.median() >= MIN_LINK_NS)?;
                 let mean_link_delay = link.mean_link_delays.median();
+                let link_delay_se = link.mean_link_delays.standard_error();
                 let round_trip = link.round_trips.iter().copied().fold(0.0, f64::max);
                 let s = p2p_sample(sync, mean_link_delay, round_trip)?;
                 let key = TrackKey {
@@ -290,6 +291,7 @@ impl Estimator {
                 let track = self.track(key, sync.t2_resolution_ns)?;
                 let s = Sample {
                     offset_ns: s.offset_ns - track.delay_asymmetry_ns,
+                    shared_delay_se_ns: link_delay_se,
                     ..s
                 };
                 Some(track.add(s))

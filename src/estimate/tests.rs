@@ -234,6 +234,49 @@ fn moving_median_of_the_last_ten() {
     }
 }
 
+/// The median's standard error: 0 for fewer than two values, else
+/// sqrt(π/2) s / sqrt(n) of the last ten; and, over many draws of ten
+/// normal values, about the spread the median really has.
+#[test]
+fn moving_median_standard_error() {
+    let mut m = MovingMedian::default();
+    assert_eq!(m.standard_error(), 0.0);
+    m.push(3.0);
+    assert_eq!(m.standard_error(), 0.0);
+    m.push(5.0);
+    // s = sqrt(2), n = 2.
+    assert!((m.standard_error() - (std::f64::consts::FRAC_PI_2).sqrt()).abs() < 1e-12);
+    // A deterministic normal sequence (Box-Muller on a fixed LCG).
+    let mut state = 12345u64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let (mut medians, mut ses) = (Vec::new(), Vec::new());
+    for _ in 0..4000 {
+        let mut m = MovingMedian::default();
+        for _ in 0..10 {
+            let (u, v) = (uniform(), uniform());
+            m.push(100.0 + 10.0 * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos());
+        }
+        medians.push(m.median());
+        ses.push(m.standard_error());
+    }
+    let mean = medians.iter().sum::<f64>() / medians.len() as f64;
+    let spread =
+        (medians.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / medians.len() as f64).sqrt();
+    let stated = ses.iter().sum::<f64>() / ses.len() as f64;
+    // The spread of a median of ten normal values is about 1.18 σ/√10
+    // (3.7 here); the stated error leans a little above it.
+    assert!(spread > 3.3 && spread < 4.1, "spread {spread}");
+    assert!(
+        stated >= 0.95 * spread && stated < 1.25 * spread,
+        "{stated} against {spread}"
+    );
+}
+
 #[test]
 fn the_estimator_and_the_baseline_are_interchangeable_filters() {
     // A constant offset; every third exchange queued 40 µs both ways, the

@@ -129,9 +129,12 @@ impl Track {
         let offset = fitted.offset_ns.clamp(interval.lower_ns, interval.upper_ns);
         let hard =
             (offset - interval.lower_ns).max(interval.upper_ns - offset) + self.resolution_ns;
+        // A delay error shared by the window's samples adds to the fit's,
+        // independently (normal, two-sided CONFIDENCE: 1.96 standard errors).
+        let shared = 1.96 * s.shared_delay_se_ns;
         let statistical = fitted
             .statistical_bound_ns
-            .map_or(hard, |b| (b + self.resolution_ns).min(hard));
+            .map_or(hard, |b| (b.hypot(shared) + self.resolution_ns).min(hard));
         let e = Estimate {
             time_ns: s.time_ns,
             offset_ns: offset,
