@@ -32,26 +32,37 @@ const CHANGE_WINDOW_NS: i64 = 17 * S;
 /// clock's step made is taken as the leap's.
 pub const FOLD_WINDOW_NS: i64 = 2 * S;
 
-/// A leap second a port announced and carried out.
+/// A leap second a port announced, carried out, or both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Leap<'a> {
-    /// The change that carried it out (flag cleared, offset moved by one).
-    pub change: &'a DatasetChange,
-    /// The change that set the flag, when seen in the capture.
+    /// The change that carried it out (flag cleared, offset moved by one),
+    /// when in the capture.
+    pub change: Option<&'a DatasetChange>,
+    /// The change that set the flag, when in the capture.
     pub announced: Option<&'a DatasetChange>,
-    /// The UTC midnight it ended at, ns since 1970 on UTC's count.
+    /// The UTC midnight it ends the day at, ns since 1970 on UTC's count.
     pub midnight_ns: i64,
 }
 
-impl Leap<'_> {
+impl<'a> Leap<'a> {
+    /// The change that says most of it: the one that carried it out, else
+    /// the announcement.
+    pub fn main(&self) -> &'a DatasetChange {
+        self.change.or(self.announced).expect("a leap has a change")
+    }
+
+    /// Inserted (leap61), not deleted (leap59).
     pub fn inserted(&self) -> bool {
-        self.change.to.current_utc_offset > self.change.from.current_utc_offset
+        match self.change {
+            Some(c) => c.to.current_utc_offset > c.from.current_utc_offset,
+            None => self.main().to.leap61,
+        }
     }
 
     /// The [`changed`] bits of `c` this leap explains.
     pub fn explains(&self, c: &DatasetChange) -> u16 {
         use changed::*;
-        if std::ptr::eq(c, self.change) {
+        if self.change.is_some_and(|x| std::ptr::eq(c, x)) {
             LEAP61 | LEAP59 | CURRENT_UTC_OFFSET
         } else if self.announced.is_some_and(|a| std::ptr::eq(c, a)) {
             LEAP61 | LEAP59
@@ -61,22 +72,58 @@ impl Leap<'_> {
     }
 }
 
+/// Whether UTC midnight `m` (ns) begins a month.
+fn begins_month(m: i64) -> bool {
+    chrono::DateTime::from_timestamp(m.div_euclid(S), 0)
+        .is_some_and(|d| chrono::Datelike::day(&d) == 1)
+}
+
 /// The month-beginning UTC midnight within `window` of `t_ns` (UTC's
 /// count), if any.
 fn month_midnight(t_ns: i64, window: i64) -> Option<i64> {
     let midnight = t_ns.saturating_add(DAY_NS / 2).div_euclid(DAY_NS) * DAY_NS;
-    let first_of_month = chrono::DateTime::from_timestamp(midnight / S, 0)
-        .is_some_and(|d| chrono::Datelike::day(&d) == 1);
-    (first_of_month && t_ns.saturating_sub(midnight).saturating_abs() <= window).then_some(midnight)
+    (begins_month(midnight) && t_ns.saturating_sub(midnight).saturating_abs() <= window)
+        .then_some(midnight)
 }
 
-/// The leap seconds the capture's dataset changes show carried out as the
-/// standard has it: a port announcing a PTP-timescale grandmaster with a
-/// valid UTC offset cleared leap61 (leap59) and moved currentUtcOffset up
-/// (down) by one, in one Announce captured within [`CHANGE_WINDOW_NS`] of
-/// a UTC midnight beginning a month, on a capture clock reading UTC or TAI.
+/// The month-beginning UTC midnight that ends the day of `t_ns` (UTC's
+/// count, up to `window` past the day's end), if any.
+fn month_end(t_ns: i64, window: i64) -> Option<i64> {
+    let midnight = (t_ns.saturating_sub(window).div_euclid(DAY_NS) + 1) * DAY_NS;
+    begins_month(midnight).then_some(midnight)
+}
+
+/// The capture's UTC midnight for `t_ns` by `find`, on a capture clock
+/// reading UTC or, `offset_s` seconds ahead, TAI.
+fn on_either_clock(t_ns: i64, offset_s: i16, find: impl Fn(i64) -> Option<i64>) -> Option<i64> {
+    find(t_ns).or_else(|| find(t_ns.saturating_sub(i64::from(offset_s) * S)))
+}
+
+/// Whether `c` sets leap61 or leap59 (one of them) on a PTP-timescale
+/// grandmaster with a valid UTC offset, and changes nothing of the offset.
+fn sets_flag(c: &DatasetChange) -> bool {
+    let (f, t) = (&c.from, &c.to);
+    f.ptp_timescale
+        && t.ptp_timescale
+        && f.current_utc_offset_valid
+        && t.current_utc_offset_valid
+        && !f.leap61
+        && !f.leap59
+        && t.leap61 != t.leap59
+        && f.current_utc_offset == t.current_utc_offset
+}
+
+/// The leap seconds the capture's dataset changes show done as the
+/// standard has it, on a capture clock reading UTC or TAI:
+/// - carried out: a port announcing a PTP-timescale grandmaster with a
+///   valid UTC offset cleared leap61 (leap59) and moved currentUtcOffset
+///   up (down) by one, in one Announce captured within
+///   [`CHANGE_WINDOW_NS`] of a UTC midnight beginning a month; the flag
+///   set by the same port in the day before, if seen, announced it;
+/// - announced only: the flag set in the day before such a midnight, the
+///   leap itself not in the capture.
 pub fn leaps(s: &Summary) -> Vec<Leap<'_>> {
-    let mut v = Vec::new();
+    let mut v: Vec<Leap<'_>> = Vec::new();
     for c in &s.dataset_changes {
         let (f, t) = (&c.from, &c.to);
         let step = i32::from(t.current_utc_offset) - i32::from(f.current_utc_offset);
@@ -89,32 +136,39 @@ pub fn leaps(s: &Summary) -> Vec<Leap<'_>> {
         if !carried_out {
             continue;
         }
-        // A capture clock on UTC reads the midnight; one on TAI reads it
-        // currentUtcOffset seconds later.
-        let tai = i64::from(f.current_utc_offset) * S;
-        let Some(midnight_ns) = month_midnight(c.time_ns, CHANGE_WINDOW_NS)
-            .or_else(|| month_midnight(c.time_ns.saturating_sub(tai), CHANGE_WINDOW_NS))
-        else {
+        let Some(midnight_ns) = on_either_clock(c.time_ns, f.current_utc_offset, |t| {
+            month_midnight(t, CHANGE_WINDOW_NS)
+        }) else {
             continue;
         };
-        // The flag set, by the same port of the same grandmaster, in the
-        // day before, with nothing else of the UTC offset changed.
         let announced = s.dataset_changes.iter().find(|a| {
-            a.port == c.port
+            sets_flag(a)
+                && a.port == c.port
                 && a.grandmaster == c.grandmaster
                 && a.time_ns < c.time_ns
                 && c.time_ns - a.time_ns <= DAY_NS + CHANGE_WINDOW_NS
                 && a.to.leap61 == f.leap61
-                && a.to.leap59 == f.leap59
-                && !a.from.leap61
-                && !a.from.leap59
                 && a.from.current_utc_offset == f.current_utc_offset
         });
         v.push(Leap {
-            change: c,
+            change: Some(c),
             announced,
             midnight_ns,
         });
+    }
+    for a in &s.dataset_changes {
+        if !sets_flag(a) || v.iter().any(|l| l.explains(a) != 0) {
+            continue;
+        }
+        if let Some(midnight_ns) = on_either_clock(a.time_ns, a.from.current_utc_offset, |t| {
+            month_end(t, CHANGE_WINDOW_NS)
+        }) {
+            v.push(Leap {
+                change: None,
+                announced: Some(a),
+                midnight_ns,
+            });
+        }
     }
     v
 }
@@ -133,7 +187,7 @@ pub fn fold(
     estimates: &[EstimateJson],
     v: &mut Vec<Finding>,
 ) -> Finding {
-    let c = l.change;
+    let c = l.main();
     let (from, to) = (c.from.current_utc_offset, c.to.current_utc_offset);
     let day = chrono::DateTime::from_timestamp((l.midnight_ns - DAY_NS) / S, 0)
         .map_or(String::new(), |d| d.format("%Y-%m-%d").to_string());
@@ -202,19 +256,27 @@ pub fn fold(
                 })
         }
         "causality_conflicts" | "samples_set_aside" | "receipt_timeouts" => {
-            on_utc(&f.point) && within(f)
+            l.change.is_some() && on_utc(&f.point) && within(f)
         }
         // Counted over every point: only when some point reads UTC.
-        "unanswered_exchanges" => !utc_points.is_empty() && within(f),
+        "unanswered_exchanges" => l.change.is_some() && !utc_points.is_empty() && within(f),
         _ => false,
     };
     let (folded, kept): (Vec<Finding>, Vec<Finding>) =
         std::mem::take(v).into_iter().partition(folds);
     *v = kept;
-    let mut text = format!(
-        "{port} carried out the leap second of grandmaster {}: it {what} at the end of {day} UTC as the standard has it, {announced}; at its first Announce after UTC midnight (frame {}) {flag} cleared and currentUtcOffset went {from} → {to}",
-        c.grandmaster, c.frame
-    );
+    let mut text = match l.change {
+        Some(_) => format!(
+            "{port} carried out the leap second of grandmaster {}: it {what} at the end of {day} UTC as the standard has it, {announced}; at its first Announce after UTC midnight (frame {}) {flag} cleared and currentUtcOffset went {from} → {to}",
+            c.grandmaster, c.frame
+        ),
+        None => format!(
+            "{port} announced a leap second of grandmaster {}: {flag} set at frame {}, in the day before the end of {day} UTC as the standard has it, so that at that midnight currentUtcOffset goes {from} → {}; the capture ends before it",
+            c.grandmaster,
+            c.frame,
+            if l.inserted() { from + 1 } else { from - 1 }
+        ),
+    };
     let said = |flag: bool| {
         folded
             .iter()
@@ -371,6 +433,31 @@ mod tests {
             let k = kinds(&s);
             assert!(k.contains(&"utc_offset_change"), "{k:?}");
             assert!(!k.contains(&"leap_second"), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn a_leap_announced_in_the_day_before_is_a_notice() {
+        // 12 h before, on a UTC and on a TAI capture clock.
+        for at in [NEW_YEAR - 43_200 * S, NEW_YEAR - 43_200 * S + 37 * S] {
+            let s = summary(vec![change(at, dataset(37, false), dataset(37, true))]);
+            let l = leaps(&s);
+            assert_eq!(l.len(), 1, "{at}");
+            assert!(l[0].change.is_none() && l[0].inserted());
+            assert_eq!(l[0].midnight_ns, NEW_YEAR);
+            assert_eq!(kinds(&s), ["leap_second"]);
+            let f = &super::super::findings(&s, &[])[0];
+            assert!(
+                f.text.contains("37 → 38") && f.text.contains("2026-12-31"),
+                "{}",
+                f.text
+            );
+        }
+        // Two days before, or before the middle of a month: not a leap's.
+        for at in [NEW_YEAR - 2 * DAY_NS, NEW_YEAR - 16 * DAY_NS - 3_600 * S] {
+            let s = summary(vec![change(at, dataset(37, false), dataset(37, true))]);
+            assert!(leaps(&s).is_empty(), "{at}");
+            assert_eq!(kinds(&s), ["leap_flag_change"], "{at}");
         }
     }
 
