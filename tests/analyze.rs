@@ -810,6 +810,46 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
     }
 }
 
+/// A grandmaster that steps its time 10 ms at the leap, seen by a capture
+/// clock reading UTC: the conflict is not the leap's second, so it stays
+/// an error, with its step, next to the leap's finding.
+#[test]
+fn a_grandmaster_step_at_a_leap_second_is_not_taken_for_it() {
+    let dir =
+        std::env::temp_dir().join(format!("ptpscope-analyze-leap-step-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
+    let scenario = common::scenario_variant(
+        "tai-leap-second",
+        &dir,
+        &[(
+            "[[grandmasters]]",
+            "[attack]\nkind = \"time_step\"\nstart_s = 20.02\nend_s = 30\nsize_ns = 10000000\n\n[[grandmasters]]",
+        )],
+    );
+    common::simulate(&scenario, &pcap, &truth, &[]);
+    let v = analyze_against(&truth, &pcap);
+    let findings = v["findings"].as_array().unwrap();
+    let conflict = findings
+        .iter()
+        .find(|f| f["kind"] == "causality_conflicts")
+        .unwrap_or_else(|| panic!("no causality_conflicts: {findings:?}"));
+    assert_eq!(conflict["severity"], "error");
+    let step = conflict["evidence"]["figures"]["first_step_ns"]
+        .as_f64()
+        .unwrap();
+    assert!((step + 1.01e9).abs() < 1e5, "{step}");
+    let leap = findings
+        .iter()
+        .find(|f| f["kind"] == "leap_second")
+        .unwrap();
+    assert!(
+        leap["evidence"]["figures"]["causality_conflicts"].is_null(),
+        "{leap}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A capture clock on TAI (a NIC synchronized by PTP) does not step at the
 /// leap: the leap is still one finding, and nothing else is laid on it.
 #[test]

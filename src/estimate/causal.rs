@@ -146,7 +146,7 @@ mod tests {
             mean_path_delay_ns: half,
             lower_ns: centre - half,
             upper_ns: centre + half,
-            shared_delay_se_ns: 0.0,
+            shared_delay_bound_ns: 0.0,
         }
     }
 

@@ -23,6 +23,7 @@ use std::collections::VecDeque;
 
 use super::baseline::{MEDIAN_OF, MovingMedian};
 use super::drift::DriftBound;
+use super::fit::student_t_975;
 use super::sample::{e2e_sample, p2p_sample, peer_delay};
 use super::stats::Summary;
 use super::{DelayMechanism, Estimate, Sample, Track, TrackKey};
@@ -277,7 +278,11 @@ impl Estimator {
                     })
                     .filter(|(_, l)| l.mean_link_delays.median() >= MIN_LINK_NS)?;
                 let mean_link_delay = link.mean_link_delays.median();
-                let link_delay_se = link.mean_link_delays.standard_error();
+                let n = link.mean_link_delays.len();
+                let link_delay_bound = match n {
+                    0 | 1 => 0.0,
+                    _ => student_t_975(n - 1) * link.mean_link_delays.standard_error(),
+                };
                 let round_trip = link.round_trips.iter().copied().fold(0.0, f64::max);
                 let s = p2p_sample(sync, mean_link_delay, round_trip)?;
                 let key = TrackKey {
@@ -291,7 +296,7 @@ impl Estimator {
                 let track = self.track(key, sync.t2_resolution_ns)?;
                 let s = Sample {
                     offset_ns: s.offset_ns - track.delay_asymmetry_ns,
-                    shared_delay_se_ns: link_delay_se,
+                    shared_delay_bound_ns: link_delay_bound,
                     ..s
                 };
                 Some(track.add(s))

@@ -58,11 +58,13 @@ pub struct Sample {
     /// The interval causality allows the true offset.
     pub lower_ns: f64,
     pub upper_ns: f64,
-    /// Standard error of a delay the sample shares with its neighbours,
-    /// ns: P2P, the link delay's median (its error is common to every
-    /// Sync until the median moves, so no fit over them averages it
-    /// away); 0 for E2E, whose samples measure their own path delay.
-    pub shared_delay_se_ns: f64,
+    /// Half-width at the statistical bound's confidence (95 %) of the
+    /// error of a delay the sample shares with its neighbours, ns: P2P,
+    /// the link delay's median (its error is common to every Sync until
+    /// the median moves, so no fit over them averages it away): Student's
+    /// t for n − 1 times its standard error; 0 for E2E, whose samples
+    /// measure their own path delay.
+    pub shared_delay_bound_ns: f64,
 }
 
 /// The E2E sample of a Sync and Delay exchange (§11.3); `None` for
@@ -92,7 +94,7 @@ pub fn e2e_sample(m: &Measurement) -> Option<Sample> {
         mean_path_delay_ns: (upper - lower).to_ns_f64() / 2.0,
         lower_ns: lower.to_ns_f64(),
         upper_ns: upper.to_ns_f64(),
-        shared_delay_se_ns: 0.0,
+        shared_delay_bound_ns: 0.0,
     })
 }
 
@@ -160,6 +162,6 @@ pub fn p2p_sample(
         mean_path_delay_ns: mean_link_delay_ns,
         lower_ns: upper - round_trip_ns,
         upper_ns: upper,
-        shared_delay_se_ns: 0.0,
+        shared_delay_bound_ns: 0.0,
     })
 }

@@ -102,6 +102,8 @@ pub struct Summary<'a> {
     pub conflicts: u64,
     /// When they did.
     pub conflicts_at: Span,
+    /// How far each moved the offset, ns (the first 16).
+    pub conflict_steps_ns: &'a [i64],
     pub offset_median_ns: Option<i64>,
     /// The median of the offsets less their nearest whole second, ns
     /// (see [`Statistics::offset_fractions`]).

@@ -71,7 +71,13 @@ pub struct Track {
     pub inconsistent_at: Span,
     /// When the causal intervals stopped intersecting.
     conflicts_at: Span,
+    /// How far the sample that restarted them moved the offset from the
+    /// estimate before, ns: the first [`CONFLICT_STEPS`].
+    conflict_steps_ns: Vec<i64>,
 }
+
+/// Conflicts whose step is kept.
+pub const CONFLICT_STEPS: usize = 16;
 
 impl Track {
     pub fn new(delay_mechanism: DelayMechanism, resolution_ns: f64, max_drift_ppm: f64) -> Self {
@@ -92,6 +98,7 @@ impl Track {
             inconsistent_timestamps: 0,
             inconsistent_at: Span::default(),
             conflicts_at: Span::default(),
+            conflict_steps_ns: Vec::new(),
         }
     }
 
@@ -114,6 +121,12 @@ impl Track {
         }
         if interval.restarted {
             self.conflicts_at.saw(s.time_ns);
+            if let Some(before) = self.statistics.last
+                && self.conflict_steps_ns.len() < CONFLICT_STEPS
+            {
+                self.conflict_steps_ns
+                    .push((s.offset_ns - before.offset_ns) as i64);
+            }
             self.filter.restart();
             if self.drift_bound != DriftBound::Fixed {
                 // A step, or the drift went beyond what was measured: the
@@ -130,11 +143,10 @@ impl Track {
         let hard =
             (offset - interval.lower_ns).max(interval.upper_ns - offset) + self.resolution_ns;
         // A delay error shared by the window's samples adds to the fit's,
-        // independently (normal, two-sided CONFIDENCE: 1.96 standard errors).
-        let shared = 1.96 * s.shared_delay_se_ns;
-        let statistical = fitted
-            .statistical_bound_ns
-            .map_or(hard, |b| (b.hypot(shared) + self.resolution_ns).min(hard));
+        // independently.
+        let statistical = fitted.statistical_bound_ns.map_or(hard, |b| {
+            (b.hypot(s.shared_delay_bound_ns) + self.resolution_ns).min(hard)
+        });
         let e = Estimate {
             time_ns: s.time_ns,
             offset_ns: offset,
@@ -212,6 +224,7 @@ impl Track {
             ),
             conflicts: self.causal.conflicts,
             conflicts_at: self.conflicts_at,
+            conflict_steps_ns: &self.conflict_steps_ns,
             offset_median_ns: s.offsets.quantile(0.5),
             offset_fraction_median_ns: s.offset_fractions.quantile(0.5),
             offset_rms_ns: s.offset_rms_ns(),

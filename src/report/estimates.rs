@@ -59,6 +59,7 @@ pub fn estimates(
                 inconsistent_at: t.inconsistent_at,
                 conflicts: t.conflicts,
                 conflicts_at: t.conflicts_at,
+                conflict_steps_ns: t.conflict_steps_ns.to_vec(),
                 note: t.inconsistency.map(inconsistency_note),
                 offset_ns: OffsetJson {
                     median: t.offset_median_ns,
@@ -281,6 +282,9 @@ pub struct EstimateJson {
     pub conflicts: u64,
     /// When they did: `first_ns`, `last_ns` (the sample's Sync).
     pub conflicts_at: Span,
+    /// How far the sample that restarted them moved the offset from the
+    /// estimate before, ns: the first 16.
+    pub conflict_steps_ns: Vec<i64>,
     pub note: Option<&'static str>,
     pub offset_ns: OffsetJson,
     pub path_delay_ns: DelayJson,

@@ -33,7 +33,7 @@ fn field_names(bits: u16) -> Vec<&'static str> {
 }
 
 /// The grandmaster-quality findings of a summary.
-pub fn findings(s: &Summary) -> Vec<Finding> {
+pub fn findings(s: &Summary, leaps: &[super::leap::Leap<'_>]) -> Vec<Finding> {
     let mut v = Vec::new();
     for g in &s.grandmasters {
         let d = &g.dataset;
@@ -128,8 +128,7 @@ pub fn findings(s: &Summary) -> Vec<Finding> {
     ];
     // A leap second carried out as announced is one finding of its own
     // (`leap_second`): the changes it explains are not told here.
-    let leaps = super::leap::leaps(s);
-    let fields = |c: &DatasetChange| c.fields & !super::leap::explained(&leaps, c);
+    let fields = |c: &DatasetChange| c.fields & !super::leap::explained(leaps, c);
     for (kind, sev, mask, clause) in groups {
         let mut seen: Vec<(String, String)> = Vec::new();
         for c in s.dataset_changes.iter().filter(|c| fields(c) & mask != 0) {
