@@ -32,6 +32,9 @@ pub struct ErrorStats {
     /// [`carried`]): checks made and contained.
     carried_checks: u64,
     carried_covered: u64,
+    /// Checks not made because they cross a step of the grandmaster's
+    /// clock.
+    carried_across_steps: u64,
 }
 
 /// What [`ErrorStats`] come to, ns.
@@ -49,6 +52,8 @@ pub struct ErrorSummary {
     /// of the published record carries them, that contained the truth.
     pub carried_coverage: Option<f64>,
     pub carried_checks: u64,
+    /// Checks not made: across a step of the grandmaster's clock.
+    pub carried_across_steps: u64,
 }
 
 impl ErrorStats {
@@ -74,10 +79,14 @@ impl ErrorStats {
 
     /// Counts a check of an estimate carried forward (see [`carried`]);
     /// `None` where the truth or a reader allow none.
-    fn carry(&mut self, checked: Option<bool>) {
-        if let Some(ok) = checked {
-            self.carried_checks += 1;
-            self.carried_covered += u64::from(ok);
+    fn carry(&mut self, checked: Carried) {
+        match checked {
+            Carried::Checked(ok) => {
+                self.carried_checks += 1;
+                self.carried_covered += u64::from(ok);
+            }
+            Carried::AcrossStep => self.carried_across_steps += 1,
+            Carried::NotChecked => {}
         }
     }
 
@@ -94,6 +103,7 @@ impl ErrorStats {
             carried_coverage: (self.carried_checks > 0)
                 .then(|| self.carried_covered as f64 / self.carried_checks as f64),
             carried_checks: self.carried_checks,
+            carried_across_steps: self.carried_across_steps,
         }
     }
 }
@@ -151,8 +161,24 @@ const HOLDOVER_AT: [i64; 7] = [
 /// `e` carried to `age` ns later as `serve`'s record is read: the offset
 /// moved by the estimated frequency, the hard bound grown by the drift
 /// bound plus |frequency| (what `serve` publishes). Whether it contains
-/// the truth there; `None` where the truth is unknown.
-fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
+/// the truth there.
+fn carried(e: &Estimate, age: i64, s: &Scored) -> Carried {
+    carried_check(e, age, s).unwrap_or(Carried::NotChecked)
+}
+
+/// A check of an estimate carried forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carried {
+    /// Made: whether the bound contained the truth.
+    Checked(bool),
+    /// Not made: the truth is unknown there, or a reader would refuse it.
+    NotChecked,
+    /// Not made: a step of the grandmaster's clock lies between.
+    AcrossStep,
+}
+
+/// [`carried`]; `None` where no check is made.
+fn carried_check(e: &Estimate, age: i64, s: &Scored) -> Option<Carried> {
     // A reader refuses a record from its future or past its validity; the
     // offset steps a second where the point's clock steps at an announced
     // leap, and serve's record expires before (not checked across it).
@@ -172,7 +198,7 @@ fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
         .iter()
         .any(|&at| e.time_ns < at && at <= reading)
     {
-        return None;
+        return Some(Carried::AcrossStep);
     }
     let t = truth_at(series, reading, second_time(series, e, age))?;
     let f = if e.frequency_ppb.is_finite() {
@@ -183,7 +209,7 @@ fn carried(e: &Estimate, age: i64, s: &Scored) -> Option<bool> {
     let age = age as f64;
     let offset = e.offset_ns + f * 1e-9 * age;
     let bound = e.hard_bound_ns + (e.drift_ppb + f.abs()) * 1e-9 * age;
-    Some((offset - t).abs() <= bound)
+    Some(Carried::Checked((offset - t).abs() <= bound))
 }
 
 /// Whether the point's clock read `e`'s time plus `age` the second time,

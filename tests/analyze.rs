@@ -810,6 +810,36 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
     }
 }
 
+/// A capture mostly before the leap: its median offset is against the
+/// UTC offset before it, and the capture clock is still seen to read UTC,
+/// so the leap's finding takes in what its step made.
+#[test]
+fn a_capture_mostly_before_the_leap_still_reads_utc() {
+    let dir = std::env::temp_dir().join(format!(
+        "ptpscope-analyze-leap-early-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
+    let scenario = common::scenario_variant("tai-leap-second", &dir, &[]);
+    common::simulate(&scenario, &pcap, &truth, &["--duration", "28"]);
+    let v = analyze_against(&truth, &pcap);
+    let e = &v["estimates"][0];
+    assert_eq!(e["timescale"]["capture_clock"], "UTC", "{e}");
+    assert_eq!(e["timescale"]["current_utc_offset_s"], 37, "{e}");
+    let utc = e["timescale"]["offset_vs_utc_median_ns"].as_i64().unwrap();
+    assert!(utc.abs() < 1_000_000, "{utc}");
+    let mut kinds: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["kind"].as_str())
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["leap_second", "offset_beyond_bound"], "{v}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A grandmaster that steps its time 10 ms at the leap, seen by a capture
 /// clock reading UTC: the conflict is not the leap's second, so it stays
 /// an error, with its step, next to the leap's finding.

@@ -123,6 +123,16 @@ fn every_simulated_attack_is_found_inside_its_window() {
                 let ours = &e["truth"]["ours"];
                 assert_eq!(ours["hard_coverage"], 1.0, "{scenario} seed {seed}: {e}");
                 assert_eq!(ours["carried_coverage"], 1.0, "{scenario} seed {seed}: {e}");
+                let skipped = ours["carried_across_steps"].as_u64().unwrap();
+                if scenario == "attack-time-step" {
+                    eprintln!(
+                        "{scenario} seed {seed}: {} carried checks, {skipped} across the step not made",
+                        ours["carried_checks"]
+                    );
+                    assert!(skipped > 0, "{e}");
+                } else {
+                    assert_eq!(skipped, 0, "{scenario}: {e}");
+                }
             }
             // What an attacker sends under the grandmaster's name reaches
             // no estimate: the offset stays as true as without it.

@@ -133,7 +133,10 @@ pub struct BoundJson {
 pub struct TimescaleJson {
     /// `"PTP"` (ptpTimescale set: TAI) or `"ARB"`.
     pub grandmaster: &'static str,
-    /// currentUtcOffset when the grandmaster says it is valid, s.
+    /// currentUtcOffset when the grandmaster says it is valid, s: the one
+    /// it announces last or, when the offsets make the capture clock UTC
+    /// only against the one before (a leap second in the capture, the
+    /// median on the side before it), that one.
     pub current_utc_offset_s: Option<i16>,
     /// `"TAI"` (offset within 0.5 s of 0), `"UTC"` (within 0.5 s of
     /// −currentUtcOffset), or `"unknown"` (an ARB grandmaster: the offset
@@ -199,6 +202,9 @@ pub struct ErrorJson {
     /// truth (null for the baseline).
     pub carried_coverage: Option<f64>,
     pub carried_checks: u64,
+    /// Checks not made because they cross a step of the grandmaster's
+    /// clock, which no record can foresee (the truth file's `steps`).
+    pub carried_across_steps: u64,
 }
 
 impl From<ErrorSummary> for ErrorJson {
@@ -212,6 +218,7 @@ impl From<ErrorSummary> for ErrorJson {
             stat_coverage: e.statistical_coverage,
             carried_coverage: e.carried_coverage,
             carried_checks: e.carried_checks,
+            carried_across_steps: e.carried_across_steps,
         }
     }
 }

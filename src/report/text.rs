@@ -12,18 +12,42 @@ impl Analysis {
         // What each offset is measured against: the domain's current
         // grandmaster's timescale.
         for e in &mut estimates {
-            let domains = &p.analyzer.inventory.domains;
-            let dataset = domains
+            let inventory = &p.analyzer.inventory;
+            let current = inventory
+                .domains
                 .get(&(e.major_sdo_id, e.domain))
-                .and_then(|d| d.current.and_then(|gm| d.grandmasters.get(&gm)))
-                .map(|g| &g.dataset);
-            e.timescale = dataset.map(|d| {
-                TimescaleJson::new(
-                    d.ptp_timescale,
-                    d.current_utc_offset_valid.then_some(d.current_utc_offset),
-                    e.offset_ns.median,
-                    e.offset_ns.fraction_median,
-                )
+                .and_then(|d| {
+                    d.current
+                        .and_then(|gm| Some((gm, d.grandmasters.get(&gm)?)))
+                });
+            e.timescale = current.map(|(gm, g)| {
+                let d = &g.dataset;
+                let read = |utc_offset: Option<i16>| {
+                    TimescaleJson::new(
+                        d.ptp_timescale,
+                        utc_offset,
+                        e.offset_ns.median,
+                        e.offset_ns.fraction_median,
+                    )
+                };
+                let now = read(d.current_utc_offset_valid.then_some(d.current_utc_offset));
+                if now.capture_clock != "unknown" {
+                    return now;
+                }
+                // Across a leap second the median may lie on the side of
+                // the offset the grandmaster announced before.
+                inventory
+                    .dataset_changes
+                    .iter()
+                    .filter(|c| {
+                        c.grandmaster == gm
+                            && c.from.ptp_timescale
+                            && c.from.current_utc_offset_valid
+                            && c.from.current_utc_offset != d.current_utc_offset
+                    })
+                    .map(|c| read(Some(c.from.current_utc_offset)))
+                    .find(|t| t.capture_clock == "UTC")
+                    .unwrap_or(now)
             });
         }
         Self::new(Summary::new(&p.analyzer, names), estimates)

@@ -504,7 +504,11 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
             .at(Some(&c.point), Some(&c.port), Some(&c.message_type))
             .span(
                 c.jumps.first().map(|j| j.time_ns),
-                c.jumps.last().map(|j| j.time_ns),
+                // The last only when the 16 listed are all of them.
+                c.jumps
+                    .last()
+                    .filter(|_| c.jumps.len() as u64 == c.jump_count)
+                    .map(|j| j.time_ns),
                 None,
             ));
         }
