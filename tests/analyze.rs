@@ -810,20 +810,24 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
     }
 }
 
+/// `tai-leap-second` with `edits` and the simulator's `extra` arguments,
+/// simulated into its own directory (`name`) and analyzed against its
+/// truth: the analysis, and the directory to remove.
+fn leap_variant(name: &str, edits: &[(&str, &str)], extra: &[&str]) -> (Value, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("ptpscope-analyze-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
+    let scenario = common::scenario_variant("tai-leap-second", &dir, edits);
+    common::simulate(&scenario, &pcap, &truth, extra);
+    (analyze_against(&truth, &pcap), dir)
+}
+
 /// A capture mostly before the leap: its median offset is against the
 /// UTC offset before it, and the capture clock is still seen to read UTC,
 /// so the leap's finding takes in what its step made.
 #[test]
 fn a_capture_mostly_before_the_leap_still_reads_utc() {
-    let dir = std::env::temp_dir().join(format!(
-        "ptpscope-analyze-leap-early-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
-    let scenario = common::scenario_variant("tai-leap-second", &dir, &[]);
-    common::simulate(&scenario, &pcap, &truth, &["--duration", "28"]);
-    let v = analyze_against(&truth, &pcap);
+    let (v, dir) = leap_variant("leap-early", &[], &["--duration", "28"]);
     let e = &v["estimates"][0];
     assert_eq!(e["timescale"]["capture_clock"], "UTC", "{e}");
     assert_eq!(e["timescale"]["current_utc_offset_s"], 37, "{e}");
@@ -845,20 +849,14 @@ fn a_capture_mostly_before_the_leap_still_reads_utc() {
 /// an error, with its step, next to the leap's finding.
 #[test]
 fn a_grandmaster_step_at_a_leap_second_is_not_taken_for_it() {
-    let dir =
-        std::env::temp_dir().join(format!("ptpscope-analyze-leap-step-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
-    let scenario = common::scenario_variant(
-        "tai-leap-second",
-        &dir,
+    let (v, dir) = leap_variant(
+        "leap-step",
         &[(
             "[[grandmasters]]",
             "[attack]\nkind = \"time_step\"\nstart_s = 20.02\nend_s = 30\nsize_ns = 10000000\n\n[[grandmasters]]",
         )],
+        &[],
     );
-    common::simulate(&scenario, &pcap, &truth, &[]);
-    let v = analyze_against(&truth, &pcap);
     let findings = v["findings"].as_array().unwrap();
     let conflict = findings
         .iter()
@@ -884,14 +882,7 @@ fn a_grandmaster_step_at_a_leap_second_is_not_taken_for_it() {
 /// leap: the leap is still one finding, and nothing else is laid on it.
 #[test]
 fn a_leap_second_seen_by_a_clock_on_tai_is_the_leap_alone() {
-    let dir =
-        std::env::temp_dir().join(format!("ptpscope-analyze-leap-tai-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (pcap, truth) = (dir.join("leap.pcapng"), dir.join("leap.truth.json"));
-    let scenario =
-        common::scenario_variant("tai-leap-second", &dir, &[("utc = true", "utc = false")]);
-    common::simulate(&scenario, &pcap, &truth, &[]);
-    let v = analyze_against(&truth, &pcap);
+    let (v, dir) = leap_variant("leap-tai", &[("utc = true", "utc = false")], &[]);
     let e = &v["estimates"][0];
     assert_eq!(e["timescale"]["capture_clock"], "TAI", "{e}");
     assert_eq!(e["conflicts"], 0, "{e}");
