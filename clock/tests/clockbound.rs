@@ -348,7 +348,9 @@ fn every_interval_contains_the_truth() {
         let margin = bound as f64 - required;
         assert!(
             margin >= 0.0,
-            "read {reads}: half-width {bound} ns < {required:.1} ns needed at age {age} ns"
+            "read {reads}: half-width {bound} ns < {required:.1} ns needed at age {age} ns \
+             (coarse clock lag up to {most_lag} ns seen, {} allowed)",
+            w.coarse_lag_ns()
         );
         least_margin = least_margin.min(margin);
         reads += 1;
