@@ -163,7 +163,38 @@ const HOLDOVER_AT: [i64; 7] = [
 /// bound plus |frequency| (what `serve` publishes). Whether it contains
 /// the truth there.
 fn carried(e: &Estimate, age: i64, s: &Scored) -> Carried {
-    carried_check(e, age, s).unwrap_or(Carried::NotChecked)
+    // A reader refuses a record from its future or past its validity; the
+    // offset steps a second where the point's clock steps at an announced
+    // leap, and serve's record expires before (not checked across it).
+    let valid = match s.leap_ns {
+        Some(leap) if leap > e.time_ns => VALID_NS.min(leap - e.time_ns - 1),
+        _ => VALID_NS,
+    };
+    let Some(series) = s.truth.as_ref().filter(|_| (0..=valid).contains(&age)) else {
+        return Carried::NotChecked;
+    };
+    // Nor can a record foresee a step of the grandmaster's clock: a check
+    // across one is not made.
+    let reading = e.time_ns + age;
+    if series
+        .steps
+        .iter()
+        .any(|&at| e.time_ns < at && at <= reading)
+    {
+        return Carried::AcrossStep;
+    }
+    let Some(t) = truth_at(series, reading, second_time(series, e, age)) else {
+        return Carried::NotChecked;
+    };
+    let f = if e.frequency_ppb.is_finite() {
+        e.frequency_ppb
+    } else {
+        0.0
+    };
+    let age = age as f64;
+    let offset = e.offset_ns + f * 1e-9 * age;
+    let bound = e.hard_bound_ns + (e.drift_ppb + f.abs()) * 1e-9 * age;
+    Carried::Checked((offset - t).abs() <= bound)
 }
 
 /// A check of an estimate carried forward.
@@ -175,41 +206,6 @@ enum Carried {
     NotChecked,
     /// Not made: a step of the grandmaster's clock lies between.
     AcrossStep,
-}
-
-/// [`carried`]; `None` where no check is made.
-fn carried_check(e: &Estimate, age: i64, s: &Scored) -> Option<Carried> {
-    // A reader refuses a record from its future or past its validity; the
-    // offset steps a second where the point's clock steps at an announced
-    // leap, and serve's record expires before (not checked across it).
-    let valid = match s.leap_ns {
-        Some(leap) if leap > e.time_ns => VALID_NS.min(leap - e.time_ns - 1),
-        _ => VALID_NS,
-    };
-    if !(0..=valid).contains(&age) {
-        return None;
-    }
-    // Nor can a record foresee a step of the grandmaster's clock: a check
-    // across one is not made.
-    let series = s.truth.as_ref()?;
-    let reading = e.time_ns + age;
-    if series
-        .steps
-        .iter()
-        .any(|&at| e.time_ns < at && at <= reading)
-    {
-        return Some(Carried::AcrossStep);
-    }
-    let t = truth_at(series, reading, second_time(series, e, age))?;
-    let f = if e.frequency_ppb.is_finite() {
-        e.frequency_ppb
-    } else {
-        0.0
-    };
-    let age = age as f64;
-    let offset = e.offset_ns + f * 1e-9 * age;
-    let bound = e.hard_bound_ns + (e.drift_ppb + f.abs()) * 1e-9 * age;
-    Some(Carried::Checked((offset - t).abs() <= bound))
 }
 
 /// Whether the point's clock read `e`'s time plus `age` the second time,

@@ -783,7 +783,7 @@ fn across_a_leap_second_every_estimate_contains_the_truth() {
             .unwrap()
             .iter()
             .filter_map(|f| f["kind"].as_str())
-            .filter(|k| common::ATTACK_KINDS.contains(k))
+            .filter(|k| ptpscope::report::ATTACK_KINDS.contains(k))
             .collect();
         assert!(attacks.is_empty(), "{name}: {attacks:?}");
         // The leap is one finding; what the host clock's step with it

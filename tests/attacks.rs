@@ -8,7 +8,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{ATTACK_KINDS, capture_files, ptpscope, shared_capture, tmp};
+use common::{capture_files, ptpscope, shared_capture, tmp};
+use ptpscope::report::ATTACK_KINDS;
 use serde_json::Value;
 
 /// Simulates `scenario` with `seed`; analyzes it against its truth:

@@ -222,6 +222,39 @@ pub mod changed {
     pub const TIME_SOURCE: u16 = 1 << 9;
 }
 
+#[cfg(test)]
+impl Dataset {
+    /// A GNSS-locked grandmaster on the PTP timescale announcing
+    /// currentUtcOffset 37, valid, no leap flag: tests' starting point.
+    pub(crate) fn example() -> Self {
+        Dataset {
+            grandmaster_identity: ClockIdentity([1; 8]),
+            priority1: 128,
+            clock_class: 6,
+            clock_accuracy: 0x21,
+            offset_scaled_log_variance: 0x4e5d,
+            priority2: 128,
+            steps_removed: 0,
+            time_source: 0x20,
+            current_utc_offset: 37,
+            current_utc_offset_valid: true,
+            leap61: false,
+            leap59: false,
+            ptp_timescale: true,
+            time_traceable: true,
+            frequency_traceable: true,
+            path_trace: None,
+        }
+    }
+}
+
+/// Whether UTC midnight `midnight_ns` (ns since 1970, UTC's count) begins a
+/// month: the midnights a leap second can end a day at (IERS, Bulletin C).
+pub fn begins_month(midnight_ns: i64) -> bool {
+    chrono::DateTime::from_timestamp(midnight_ns.div_euclid(1_000_000_000), 0)
+        .is_some_and(|d| chrono::Datelike::day(&d) == 1)
+}
+
 /// A change of what one port announces of one grandmaster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetChange {

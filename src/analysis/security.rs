@@ -1081,9 +1081,7 @@ impl Security {
         };
         times.iter().any(|&t| {
             let midnight = t.saturating_add(DAY_NS / 2).div_euclid(DAY_NS) * DAY_NS;
-            let month_begins = chrono::DateTime::from_timestamp(midnight / 1_000_000_000, 0)
-                .is_some_and(|d| chrono::Datelike::day(&d) == 1);
-            month_begins
+            super::inventory::begins_month(midnight)
                 && t.saturating_sub(midnight).saturating_abs() <= LEAP_WINDOW_NS
                 && seen >= midnight.saturating_sub(DAY_NS + LEAP_WINDOW_NS)
         })

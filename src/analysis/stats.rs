@@ -31,13 +31,6 @@ impl Span {
         self.first_ns = Some(self.first_ns.map_or(t_ns, |f| f.min(t_ns)));
         self.last_ns = Some(self.last_ns.map_or(t_ns, |l| l.max(t_ns)));
     }
-
-    /// Whether every event fell within `[from_ns, to_ns]` (false with none).
-    pub fn within(&self, from_ns: i64, to_ns: i64) -> bool {
-        self.first_ns
-            .zip(self.last_ns)
-            .is_some_and(|(f, l)| from_ns <= f && l <= to_ns)
-    }
 }
 
 /// Samples kept exactly, for exact quantiles of small counts.

@@ -193,15 +193,3 @@ pub fn scenario_variant(name: &str, dir: &Path, edits: &[(&str, &str)]) -> PathB
     std::fs::write(&path, text).unwrap();
     path
 }
-
-/// The finding kinds that say "attack" (README, "Finding kinds").
-pub const ATTACK_KINDS: [&str; 8] = [
-    "spoofed_messages",
-    "rogue_announce",
-    "grandmaster_flapping",
-    "message_flood",
-    "replayed_messages",
-    "invalid_field",
-    "asymmetry_change",
-    "time_step",
-];

@@ -27,7 +27,7 @@
 //! (within [`STEP_TOLERANCE_NS`]) stays an error.
 
 use super::{EstimateJson, Finding, Severity, Summary};
-use crate::analysis::inventory::{DatasetChange, changed};
+use crate::analysis::inventory::{DatasetChange, begins_month, changed};
 
 const S: i64 = 1_000_000_000;
 const DAY_NS: i64 = 86_400 * S;
@@ -162,12 +162,6 @@ impl<'a> Leap<'a> {
     }
 }
 
-/// Whether UTC midnight `m` (ns) begins a month.
-fn begins_month(m: i64) -> bool {
-    chrono::DateTime::from_timestamp(m.div_euclid(S), 0)
-        .is_some_and(|d| chrono::Datelike::day(&d) == 1)
-}
-
 /// The UTC midnight at or before `t_ns` (UTC's count), if it begins a
 /// month; `None` where the arithmetic would overflow.
 fn month_midnight_before(t_ns: i64) -> Option<i64> {
@@ -183,15 +177,26 @@ pub struct Clocks {
     pub tai: bool,
 }
 
+/// The capture points whose clock the estimates show reading `timescale`
+/// (`"UTC"`, `"TAI"`), sorted, each once.
+fn points_reading<'e>(estimates: &'e [EstimateJson], timescale: &str) -> Vec<&'e str> {
+    let mut v: Vec<&str> = estimates
+        .iter()
+        .filter(|e| {
+            e.timescale
+                .as_ref()
+                .is_some_and(|t| t.capture_clock == timescale)
+        })
+        .map(|e| e.point.as_str())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 impl Clocks {
     pub fn of(estimates: &[EstimateJson]) -> Self {
-        let reads = |name: &str| {
-            estimates.iter().any(|e| {
-                e.timescale
-                    .as_ref()
-                    .is_some_and(|t| t.capture_clock == name)
-            })
-        };
+        let reads = |timescale| !points_reading(estimates, timescale).is_empty();
         let (utc, tai) = (reads("UTC"), reads("TAI"));
         match (utc, tai) {
             (false, false) => Self {
@@ -356,17 +361,7 @@ pub fn fold(
         l.midnight_ns + FOLD_WINDOW_NS,
     );
     // The capture points whose clock reads UTC (by an estimate's offset).
-    let mut utc_points: Vec<&str> = estimates
-        .iter()
-        .filter(|e| {
-            e.timescale
-                .as_ref()
-                .is_some_and(|t| t.capture_clock == "UTC")
-        })
-        .map(|e| e.point.as_str())
-        .collect();
-    utc_points.sort_unstable();
-    utc_points.dedup();
+    let utc_points = points_reading(estimates, "UTC");
     let on_utc = |p: &Option<String>| p.as_deref().is_some_and(|p| utc_points.contains(&p));
     // Both ends known: a finding whose last event is not known (more
     // than its stream kept) is not taken.
@@ -548,22 +543,9 @@ mod tests {
 
     fn dataset(offset: i16, leap61: bool) -> Dataset {
         Dataset {
-            grandmaster_identity: ClockIdentity([1; 8]),
-            priority1: 128,
-            clock_class: 6,
-            clock_accuracy: 0x21,
-            offset_scaled_log_variance: 0x4e5d,
-            priority2: 128,
-            steps_removed: 0,
-            time_source: 0x20,
             current_utc_offset: offset,
-            current_utc_offset_valid: true,
             leap61,
-            leap59: false,
-            ptp_timescale: true,
-            time_traceable: true,
-            frequency_traceable: true,
-            path_trace: None,
+            ..Dataset::example()
         }
     }
 

@@ -201,7 +201,6 @@ pub fn findings(s: &Summary, leaps: &[super::leap::Leap<'_>]) -> Vec<Finding> {
 mod tests {
     use super::*;
     use crate::analysis::inventory::Dataset;
-    use crate::wire::ClockIdentity;
 
     #[test]
     fn quality_values_are_said_in_words() {
@@ -222,24 +221,7 @@ mod tests {
 
     #[test]
     fn changed_fields_are_named() {
-        let a = Dataset {
-            grandmaster_identity: ClockIdentity([1; 8]),
-            priority1: 128,
-            clock_class: 6,
-            clock_accuracy: 0x21,
-            offset_scaled_log_variance: 0x4e5d,
-            priority2: 128,
-            steps_removed: 0,
-            time_source: 0x20,
-            current_utc_offset: 37,
-            current_utc_offset_valid: true,
-            leap61: false,
-            leap59: false,
-            ptp_timescale: true,
-            time_traceable: true,
-            frequency_traceable: true,
-            path_trace: None,
-        };
+        let a = Dataset::example();
         let b = Dataset {
             leap61: true,
             clock_class: 7,
