@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Decoder benchmark over a large capture: ptpscope against tcpdump and tshark
-# on the same file. Prints a Markdown table (best of RUNS wall-clock times,
-# peak RSS from GNU time).
+# on the same file. Prints Markdown tables (wall-clock times of RUNS rounds,
+# best and median, peak RSS from GNU time) and the issue's ratios, each the
+# median over rounds of the two commands' times in one round.
 #
-#   scripts/bench.sh            # 1,000,000 packets, 3 runs (tshark: 1 run)
+#   scripts/bench.sh            # 1,000,000 packets, 5 rounds (tshark: 1 run)
 #   N=100000 RUNS=1 scripts/bench.sh
 #   BIG10=0 ...                  # skip the 10x-length memory run
 #   TSHARK=0 ...                 # skip tshark (minutes on the 1M capture)
 #   BIN=target/dist/ptpscope ... # another build (default: cargo build --release)
+#   PERF=0 ...                   # skip the CPU time per thread (perf record)
 #
 # Two inputs of N packets: plain repetitions of the lab capture (each one a
 # step of the offset, sequenceIds start over) and one steady run
@@ -16,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000000}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SRC=${SRC:-captures/lab-udp4-e2e.pcap}
 BIG=bench-data/big-$N.pcap
 CONT=bench-data/cont-$N.pcap
@@ -28,73 +30,156 @@ if [ -z "${BIN:-}" ]; then
   BIN=target/release/ptpscope
 fi
 
-# best_of RUNS CMD...: prints "seconds max_rss_kib" of the fastest run.
-best_of() {
-  local runs=$1; shift
-  local best="" rss=""
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -o bench-data/time.out -f "%e %M" "$@" > /dev/null 2>/dev/null
-    local out t m
-    out=$(tail -n 1 bench-data/time.out)
-    t=${out% *} m=${out#* }
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; rss=$m; fi
-  done
-  echo "$best $rss"
+# The commands timed in rounds: each round runs every one of them once, in
+# this order, so that a change in the machine's speed (on this VM a
+# command's time moves by up to 50 % from one minute to the next) falls on
+# all of them alike. LABEL|COMMAND, the file as $BIG or $CONT.
+COMMANDS=(
+  "dd if=FILE of=/dev/null bs=1M (reading the file once)|dd if=$BIG of=/dev/null bs=1M status=none"
+  "tcpdump -r FILE -w /dev/null|tcpdump -r $BIG -w /dev/null"
+  "ptpscope decode --format count (decode only)|$BIN decode --format count $BIG"
+  "ptpscope decode --format json|$BIN decode --format json $BIG"
+  "ptpscope decode (text)|$BIN decode $BIG"
+  "ptpscope analyze|$BIN analyze --no-progress $BIG"
+  "ptpscope analyze --format json|$BIN analyze --no-progress -f json $BIG"
+  "ptpscope analyze --no-estimates|$BIN analyze --no-progress --no-estimates $BIG"
+  "ptpscope analyze, steady capture|$BIN analyze --no-progress $CONT"
+  "tcpdump -r FILE -w /dev/null, steady capture|tcpdump -r $CONT -w /dev/null"
+  "ptpscope report -o DIR|$BIN report --no-progress $BIG -o bench-data/report-big"
+)
+
+# timed CMD...: prints "seconds max_rss_kib" of one run.
+timed() {
+  /usr/bin/time -o bench-data/time.out -f "%e %M" "$@" > /dev/null 2> /dev/null
+  tail -n 1 bench-data/time.out
 }
 
-row() { # LABEL RUNS CMD...
-  local label=$1 runs=$2; shift 2
-  read -r t m < <(best_of "$runs" "$@")
+# bench-data/rounds holds "round label-index seconds rss" lines.
+: > bench-data/rounds
+: > bench-data/times
+: > bench-data/rss
+echo "File: $BIG ($N packets, $(du -h "$BIG" | cut -f1)), machine: $(nproc) cores, $RUNS rounds"
+echo
+cat "$BIG" "$CONT" > /dev/null # in the page cache
+for r in $(seq "$RUNS"); do
+  for i in "${!COMMANDS[@]}"; do
+    # shellcheck disable=SC2086 # the command's words
+    read -r t m < <(timed ${COMMANDS[$i]#*|})
+    echo "$r $i $t $m" >> bench-data/rounds
+  done
+done
+
+# Per command: best and median time, packets/s at the best, the largest
+# peak RSS; then the issue's targets, each ratio the median over rounds of
+# the two commands' times in the same round (and the ratio of the bests).
+LABELS=$(printf '%s\n' "${COMMANDS[@]%%|*}") N=$N python3 - <<'PY'
+import os, statistics
+labels = os.environ["LABELS"].split("\n")
+n = int(os.environ["N"])
+rounds = {}
+for line in open("bench-data/rounds"):
+    r, i, t, m = line.split()
+    rounds.setdefault(int(i), []).append((int(r), float(t), int(m)))
+print("| command | wall s, best | wall s, median | packets/s at best | peak RSS MiB |")
+print("|---|---|---|---|---|")
+for i, label in enumerate(labels):
+    runs = rounds.get(i, [])
+    if not runs:
+        continue
+    times = [t for _, t, _ in runs]
+    best = min(times)
+    rate = f"{n / best:,.0f}" if best > 0 else "-"
+    rss = max(m for _, _, m in runs) / 1024
+    print(f"| {label} | {best:.2f} | {statistics.median(times):.2f} | {rate} | {rss:.1f} |")
+    with open("bench-data/times", "a") as f:
+        f.write(f"{label} {best}\n")
+print()
+def by_label(prefix):
+    for i, label in enumerate(labels):
+        if label == prefix:
+            return {r: t for r, t, _ in rounds.get(i, [])}
+    return {}
+def ratio(a, b, what, target):
+    ta, tb = by_label(a), by_label(b)
+    per = sorted(ta[r] / tb[r] for r in ta if r in tb and tb[r] > 0)
+    if not per:
+        return
+    best = min(ta.values()) / min(tb.values()) if min(tb.values()) > 0 else float("nan")
+    print(f"{what}: {statistics.median(per):.2f}x median of {len(per)} rounds "
+          f"({per[0]:.2f}-{per[-1]:.2f}), {best:.2f}x best against best ({target})")
+tcp = "tcpdump -r FILE -w /dev/null"
+floor = by_label("dd if=FILE of=/dev/null bs=1M (reading the file once)")
+if floor:
+    print(f"floor: the file read once from the page cache: {min(floor.values()):.3f} s")
+ratio("ptpscope decode --format count (decode only)", tcp, "decode-only / tcpdump", "target <= 1.2x")
+ratio("ptpscope analyze", tcp, "analyze / tcpdump, stepping capture", "target <= 1.5x")
+ratio("ptpscope analyze, steady capture", tcp + ", steady capture",
+      "analyze / tcpdump, steady capture", "target <= 1.5x")
+ratio("ptpscope report -o DIR", "ptpscope analyze", "report / analyze", "target < 2x")
+PY
+# One run each: the memory ratio and tshark.
+HEADED=0
+row() { # LABEL CMD...
+  local label=$1; shift
+  if [ "$HEADED" = 0 ]; then
+    HEADED=1
+    echo
+    echo "| command (one run) | wall s | packets/s | peak RSS MiB |"
+    echo "|---|---|---|---|"
+  fi
+  read -r t m < <(timed "$@")
   local rate n=${ROW_N:-$N}
   rate=$(awk "BEGIN{ if ($t > 0) printf \"%.0f\", $n / $t; else print \"-\" }")
   printf '| %s | %s | %s | %.1f |\n' "$label" "$t" "$rate" "$(awk "BEGIN{print $m/1024}")"
   echo "$label $t" >> bench-data/times
   echo "$label $m" >> bench-data/rss
 }
-
-: > bench-data/times
-: > bench-data/rss
-echo "File: $BIG ($N packets, $(du -h "$BIG" | cut -f1)), machine: $(nproc) cores"
-echo
-echo "| command | wall s | packets/s | peak RSS MiB |"
-echo "|---|---|---|---|"
-cat "$BIG" > /dev/null # in the page cache
-row "dd if=FILE of=/dev/null bs=1M (reading the file once)" "$RUNS" dd if="$BIG" of=/dev/null bs=1M status=none
-row "tcpdump -r FILE -w /dev/null" "$RUNS" tcpdump -r "$BIG" -w /dev/null
-row "ptpscope decode --format count (decode only)" "$RUNS" "$BIN" decode --format count "$BIG"
-row "ptpscope decode --format json" "$RUNS" "$BIN" decode --format json "$BIG"
-row "ptpscope decode (text)" "$RUNS" "$BIN" decode "$BIG"
-row "ptpscope analyze" "$RUNS" "$BIN" analyze --no-progress "$BIG"
-row "ptpscope analyze --format json" "$RUNS" "$BIN" analyze --no-progress -f json "$BIG"
-row "ptpscope analyze --no-estimates" "$RUNS" "$BIN" analyze --no-progress --no-estimates "$BIG"
-row "ptpscope analyze, steady capture" "$RUNS" "$BIN" analyze --no-progress "$CONT"
-row "ptpscope report -o DIR" "$RUNS" "$BIN" report --no-progress "$BIG" -o bench-data/report-big
+if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
+  # Where analyze's CPU time goes: perf's samples per thread (the reader is
+  # "ptpscope"), times the run's user + system CPU seconds.
+  echo
+  echo "| analyze, CPU seconds per thread (perf) | $(basename "$BIG") | $(basename "$CONT") |"
+  echo "|---|---|---|"
+  split() { # FILE: "thread seconds" lines: perf's share of samples (at
+    # 999 Hz, little overhead) times the CPU time of a run without perf.
+    perf record -q -F 999 -o bench-data/perf.data "$BIN" analyze --no-progress "$1" \
+      > /dev/null 2> /dev/null
+    /usr/bin/time -o bench-data/time.out -f "%U %S" "$BIN" analyze --no-progress "$1" \
+      > /dev/null 2> /dev/null
+    local cpu
+    cpu=$(awk '{print $1 + $2}' bench-data/time.out)
+    perf report -i bench-data/perf.data --no-children --sort comm -q 2> /dev/null |
+      awk -v cpu="$cpu" '$1 ~ /%$/ {sub("%", "", $1); printf "%s %.2f\n", $2, $1 / 100 * cpu}
+        END {printf "all %.2f\n", cpu}'
+  }
+  split "$BIG" > bench-data/split-big
+  split "$CONT" > bench-data/split-cont
+  for t in ptpscope analysis estimator all; do
+    printf '| %s | %s | %s |\n' "$t" \
+      "$(awk -v t=$t '$1 == t {print $2}' bench-data/split-big)" \
+      "$(awk -v t=$t '$1 == t {print $2}' bench-data/split-cont)"
+  done
+fi
 if [ "${BIG10:-1}" = 1 ]; then
   # Memory must not grow with the capture: the same traffic, ten times longer.
   BIG10F=bench-data/big-$((N * 10)).pcap
   [ -f "$BIG10F" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG10F" "$((N * 10))" >&2
-  row "ptpscope analyze, RSS at 1x" 1 "$BIN" analyze --no-progress "$BIG"
-  ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" 1 "$BIN" analyze --no-progress "$BIG10F"
+  row "ptpscope analyze, RSS at 1x" "$BIN" analyze --no-progress "$BIG"
+  ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" "$BIN" analyze --no-progress "$BIG10F"
 fi
 if [ "${TSHARK:-1}" = 1 ] && command -v tshark > /dev/null; then
-  row "tshark -r FILE -T ek" 1 tshark -n -r "$BIG" -T ek
-  row "tshark -r FILE -T fields (5 PTP fields)" 1 tshark -n -r "$BIG" -T fields \
+  row "tshark -r FILE -T ek" tshark -n -r "$BIG" -T ek
+  row "tshark -r FILE -T fields (5 PTP fields)" tshark -n -r "$BIG" -T fields \
     -e frame.number -e ptp.v2.messagetype -e ptp.v2.sequenceid -e ptp.v2.correction.ns -e ptp.v2.clockidentity
 fi
 echo
+# tshark ran once, after the rounds: against the best of ptpscope's.
 awk '
-  /^dd if=FILE/ {c=$NF} /^ptpscope decode --format count/ {d=$NF} /^tcpdump/ {t=$NF}
-  /^ptpscope decode --format json/ {j=$NF} /^tshark -r FILE -T ek/ {e=$NF}
-  /^ptpscope analyze [0-9.]+$/ {a=$NF} /^ptpscope analyze, steady capture/ {s=$NF}
-  /^ptpscope report -o DIR/ {r=$NF}
+  /^ptpscope decode --format json / {j=$NF} /^tshark -r FILE -T ek/ {e=$NF}
+  /^ptpscope analyze [0-9.]+$/ {a=$NF}
   END {
-    if (c) printf "floor: the file read once from the page cache: %.3f s\n", c;
-    if (t) printf "decode-only / tcpdump: %.2fx (target <= 1.2x)\n", d/t;
-    if (e) printf "tshark -T ek / ptpscope json: %.0fx (target >= 150x)\n", e/j;
-    if (t) printf "analyze / tcpdump, stepping capture: %.2fx (target <= 1.5x)\n", a/t;
-    if (t) printf "analyze / tcpdump, steady capture: %.2fx (target <= 1.5x)\n", s/t;
-    if (a) printf "report / analyze: %.2fx (target < 2x)\n", r/a;
-    if (e) printf "tshark -T ek / ptpscope analyze: %.0fx (target >= 100x)\n", e/a;
+    if (e && j) printf "tshark -T ek / ptpscope decode --format json: %.0fx (target >= 150x)\n", e/j;
+    if (e && a) printf "tshark -T ek / ptpscope analyze: %.0fx (target >= 100x)\n", e/a;
   }' bench-data/times
 if [ "${BIG10:-1}" = 1 ]; then
   printf "peak RSS, 10x the packets / 1x: %s (target <= 1.2x)\n" \

@@ -21,6 +21,15 @@ const BATCH_BYTES: usize = 4 << 20;
 /// Measurements estimated at a time.
 const ESTIMATE_BATCH: usize = 4096;
 
+/// Why a pipeline thread could not start: the system refused one (as
+/// `std::thread::spawn` says, by a panic).
+const SPAWN: &str = "the system refused a pipeline thread";
+
+/// A thread named as `top -H` and `perf report --sort comm` show it.
+fn named(name: &str) -> thread::Builder {
+    thread::Builder::new().name(name.to_owned())
+}
+
 /// Decoded frames of one input, with the point names known so far.
 struct DecodedBatch {
     items: Vec<Decoded>,
@@ -77,7 +86,7 @@ pub(super) fn read_one(
         let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(4);
         let estimating = estimator.enabled;
         if estimating {
-            s.spawn(move || {
+            named("estimator").spawn_scoped(s, move || {
                 let mut names: Vec<String> = Vec::new();
                 for mut b in est_rx {
                     if b.names.len() > names.len() {
@@ -95,11 +104,12 @@ pub(super) fn read_one(
                     b.names.clear();
                     let _ = est_back_tx.try_send(b);
                 }
-            });
+            })
+            .expect(SPAWN);
         } else {
             drop(est_rx);
         }
-        let worker = s.spawn(move || {
+        let worker = named("analysis").spawn_scoped(s, move || {
             let mut names: Vec<String> = Vec::new();
             let mut sent_names = 0;
             let mut measured = Measured::new();
@@ -135,7 +145,8 @@ pub(super) fn read_one(
                 measured.names = names;
                 let _ = est_tx.send(measured);
             }
-        });
+        })
+        .expect(SPAWN);
         let mut batch = DecodedBatch::new();
         let mut gone = false;
         let mut n = 0u64;
