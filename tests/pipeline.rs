@@ -64,6 +64,12 @@ fn one_file_on_threads_equals_frame_by_frame() {
             .collect::<Vec<_>>()
     };
     assert_eq!(frames(threaded), frames(&p));
+    // The profiles ran on the reading thread, the other trackers on the
+    // analysis's: each saw every message once, in order.
+    let profiles = p.analyzer.profiles.domains();
+    assert!(!profiles.is_empty());
+    assert_eq!(threaded.analyzer.profiles.domains(), profiles);
+    assert_eq!(threaded.analyzer.messages, p.analyzer.messages);
     assert!(!p.estimator.tracks.is_empty());
     assert_eq!(threaded.estimator.tracks.len(), p.estimator.tracks.len());
     for ((ka, a), (kb, b)) in threaded.estimator.tracks.iter().zip(&p.estimator.tracks) {

@@ -91,9 +91,9 @@ impl Pipeline {
     /// names the capture points; a mirror session's point is added to it.
     pub fn frame(&mut self, frame: &Frame<'_>, points: &mut Points) -> Option<Estimate> {
         self.arena.clear();
-        let d = owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena);
+        let d = owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena, None);
         self.analyzer.set_point_count(points.len());
-        let m = owned::apply(&mut self.analyzer, &d, &self.arena)?;
+        let m = owned::apply(&mut self.analyzer, &d, &self.arena, true)?;
         if !self.estimator.enabled {
             return None;
         }

@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 
 use super::decode::{Content, Decoder};
+use crate::analysis::profile::Profiles;
 use crate::analysis::security::Detail;
 use crate::analysis::{Analyzer, MalformedRecord, Measurement, Mismatch, Observation};
 use crate::capture::{Frame, Points};
@@ -102,18 +103,32 @@ fn body_static(b: Body<'_>) -> Body<'static> {
 
 /// Peels and decodes a frame into a [`Decoded`], its message octets
 /// appended to `arena`; a mirror session's first frame adds its point to
-/// `points` (`Decoder::point_per_session`).
+/// `points` (`Decoder::point_per_session`). With `profiles`, a v2 message
+/// with a capture time is observed by them here, from the decoder's own
+/// message (not a copy), and [`apply`] is to leave them out.
 pub(crate) fn decode_owned(
     decoder: &mut Decoder,
     frame: &Frame<'_>,
     points: &mut Points,
     arena: &mut Vec<u8>,
+    profiles: Option<&mut Profiles>,
 ) -> Decoded {
     let mut item = Item::Frame;
-    let t = decoder.frame(frame, points, |_, _, link, content| {
+    let t = decoder.frame(frame, points, |timed, _, link, content| {
         item = match content {
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
+                    if let (Some(p), Some(t)) = (profiles, timed.time_ns) {
+                        p.observe(&Observation {
+                            point: timed.point,
+                            frame: frame.number,
+                            time_ns: t,
+                            resolution_ns: timed.resolution_ns,
+                            link,
+                            message: &m,
+                            bytes: &[],
+                        });
+                    }
                     let start = arena.len();
                     let len = usize::from(m.header.message_length).min(link.payload.len());
                     arena.extend_from_slice(&link.payload[..len]);
@@ -161,8 +176,14 @@ pub(crate) fn decode_owned(
 }
 
 /// Feeds one decoded frame to the analyzer; returns the measurement it
-/// completed, for the estimator.
-pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measurement> {
+/// completed, for the estimator. `profiles`: whether to feed the
+/// analyzer's profiles too (not when [`decode_owned`] fed them).
+pub(crate) fn apply(
+    a: &mut Analyzer,
+    d: &Decoded,
+    arena: &[u8],
+    profiles: bool,
+) -> Option<Measurement> {
     a.frame(d.point, d.time_ns);
     match &d.item {
         Item::Frame => None,
@@ -191,7 +212,7 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
                 suffix: arena.get(suffix.0..suffix.1).unwrap_or_default(),
                 trailer: &[],
             };
-            a.observe(&Observation {
+            let o = Observation {
                 point: d.point,
                 frame: d.frame,
                 time_ns: t,
@@ -199,7 +220,12 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
                 link: &link,
                 message: &message,
                 bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
-            })
+            };
+            if profiles {
+                a.observe(&o)
+            } else {
+                a.observe_but_profiles(&o)
+            }
         }
         Item::V1 => {
             a.observe_v1(d.point);
