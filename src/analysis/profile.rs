@@ -131,6 +131,23 @@ pub type Facts = BTreeMap<Fact, Tally>;
 
 /// The facts that carry no value have a slot each; the rest are hashed.
 const SLOTS: usize = 14;
+/// Kinds of valued facts remembered apart ([`memo_slot`]).
+const MEMO: usize = 7;
+
+/// Where [`Tallies::memo`] keeps a valued fact's kind: the interval of
+/// each message type apart (a domain's streams take turns).
+fn memo_slot(f: Fact) -> usize {
+    match f {
+        Fact::Interval(MessageType::SYNC, _) => 0,
+        Fact::Interval(MessageType::ANNOUNCE, _) => 1,
+        Fact::Interval(MessageType::DELAY_RESP, _) => 2,
+        Fact::Interval(..) => 3,
+        Fact::ClockClass(_) => 4,
+        Fact::Priority1(_) => 5,
+        _ => 6,
+    }
+}
+
 /// Facts with a value kept per domain at most (one frame can carry some
 /// 140 ORGANIZATION_EXTENSION TLVs, each with another organizationId).
 const MAX_VALUED: usize = 1024;
@@ -139,7 +156,14 @@ const MAX_VALUED: usize = 1024;
 #[derive(Debug, Default)]
 struct Tallies {
     slots: [Option<Tally>; SLOTS],
-    valued: HashMap<Fact, Option<Tally>>,
+    /// The facts with a value, in the order first seen, and where each is
+    /// in that list.
+    valued: Vec<(Fact, Option<Tally>)>,
+    index: HashMap<Fact, usize>,
+    /// Per kind of valued fact ([`memo_slot`]): where the last one is in
+    /// `valued`. A stream repeats its facts message after message, so most
+    /// lookups end here, without hashing.
+    memo: [usize; MEMO],
     /// Facts beyond [`MAX_VALUED`] are counted here, not kept.
     untallied: u64,
     /// Where such a fact is tallied and forgotten.
@@ -161,12 +185,26 @@ impl Tallies {
             | Fact::ClockClass(_)
             | Fact::Priority1(_)
             | Fact::Organization(_) => {
-                if self.valued.len() >= MAX_VALUED && !self.valued.contains_key(&f) {
-                    self.untallied += 1;
-                    self.spare = None;
-                    return &mut self.spare;
+                let m = memo_slot(f);
+                let last = self.memo[m];
+                if self.valued.get(last).is_some_and(|(g, _)| *g == f) {
+                    return &mut self.valued[last].1;
                 }
-                return self.valued.entry(f).or_insert(None);
+                let i = match self.index.get(&f) {
+                    Some(&i) => i,
+                    None if self.valued.len() >= MAX_VALUED => {
+                        self.untallied += 1;
+                        self.spare = None;
+                        return &mut self.spare;
+                    }
+                    None => {
+                        self.valued.push((f, None));
+                        self.index.insert(f, self.valued.len() - 1);
+                        self.valued.len() - 1
+                    }
+                };
+                self.memo[m] = i;
+                return &mut self.valued[i].1;
             }
         };
         &mut self.slots[slot]
@@ -187,7 +225,7 @@ impl Tallies {
             t.map(|t| (f, t))
         });
         fixed
-            .chain(self.valued.iter().filter_map(|(&f, &t)| Some((f, t?))))
+            .chain(self.valued.iter().filter_map(|&(f, t)| Some((f, t?))))
             .collect()
     }
 }
@@ -1033,6 +1071,28 @@ mod tests {
             id.basis
                 .contains(&Basis::OutsideDefault(MessageType::SYNC, -3))
         );
+    }
+
+    #[test]
+    fn a_valued_fact_keeps_one_tally_whether_remembered_or_looked_up() {
+        let mut t = Tallies::default();
+        let facts = [
+            Fact::Interval(MessageType::SYNC, 0),
+            Fact::Interval(MessageType::ANNOUNCE, 1),
+            Fact::Interval(MessageType::SYNC, -3),
+            Fact::ClockClass(6),
+            Fact::Interval(MessageType::SYNC, 0),
+        ];
+        for round in 1..=3u64 {
+            for f in facts {
+                t.get(f).get_or_insert_default().count += 1;
+            }
+            let tally = |f| t.facts().get(&f).map(|t: &Tally| t.count);
+            assert_eq!(tally(Fact::Interval(MessageType::SYNC, 0)), Some(2 * round));
+            assert_eq!(tally(Fact::Interval(MessageType::SYNC, -3)), Some(round));
+            assert_eq!(tally(Fact::ClockClass(6)), Some(round));
+        }
+        assert_eq!(t.valued.len(), 4);
     }
 
     #[test]
