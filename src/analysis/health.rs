@@ -15,10 +15,9 @@
 //! - flags that change mid-stream;
 //! - for answers, the time since the message they answer.
 
-use super::HashMap;
 use super::correction::PointCorrections;
 use super::stats::{Series, Stats};
-use super::{Config, Observation, PointId, capped_entry, log_interval_ns};
+use super::{Config, Observation, PointId, Table, log_interval_ns};
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
 
 /// A restart rather than a gap: sequenceId jumped this far ahead.
@@ -210,7 +209,7 @@ impl Stream {
 #[derive(Debug)]
 pub struct Health {
     config: Config,
-    pub streams: HashMap<StreamKey, Stream>,
+    pub streams: Table<StreamKey, Stream>,
     /// Messages of streams beyond [`Config::max_streams`].
     pub untracked: u64,
 }
@@ -219,7 +218,7 @@ impl Health {
     pub fn new(config: Config) -> Self {
         Self {
             config,
-            streams: HashMap::default(),
+            streams: Table::default(),
             untracked: 0,
         }
     }
@@ -242,7 +241,8 @@ impl Health {
         };
         let t = o.time_ns;
         let mut created = false;
-        let Some(s) = capped_entry(&mut self.streams, key, self.config.max_streams, || {
+        let hint = usize::from(h.message_type.0 & 0x0f);
+        let Some(s) = self.streams.capped_entry(hint, key, self.config.max_streams, || {
             created = true;
             Stream::new(t, h.sequence_id, h.log_message_interval, h.flags)
         }) else {
@@ -302,7 +302,7 @@ impl Health {
     /// Notes the Announce and Sync streams silent past their timeout at `end_ns`.
     pub fn finish(&mut self, end_ns: i64) {
         let n = self.config.receipt_timeout_intervals;
-        for (k, s) in &mut self.streams {
+        for (k, s) in self.streams.iter_mut() {
             let silence = end_ns - s.last_ns;
             if s.timeout_ns(k.message_type, n).is_some_and(|l| silence > l) {
                 s.silent_at_end_ns = Some(silence);

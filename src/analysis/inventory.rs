@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::ops::Bound;
 
 use super::HashMap;
-use super::{Config, Observation, capped_entry, has_room, log_interval_ns};
+use super::{Config, Observation, Table, has_room, log_interval_ns};
 use crate::wire::link::Mac;
 use crate::wire::tlv::TlvBody;
 use crate::wire::{Body, ClockIdentity, ClockQuality, Flags, MessageType, PortIdentity};
@@ -331,7 +331,7 @@ pub struct Inventory {
     config: Config,
     pub domains: BTreeMap<(u8, u8), Domain>,
     /// Every port, by (majorSdoId, domain, identity): one lookup per message.
-    ports: HashMap<(u8, u8, PortIdentity), Port>,
+    ports: Table<(u8, u8, PortIdentity), Port>,
     pub changes: Vec<GmChange>,
     pub change_count: u64,
     /// Changes from one grandmaster (or none) to another since the caller
@@ -352,7 +352,7 @@ impl Inventory {
         Self {
             config,
             domains: BTreeMap::new(),
-            ports: HashMap::default(),
+            ports: Table::default(),
             changes: Vec::new(),
             change_count: 0,
             recent_changes: Vec::new(),
@@ -370,7 +370,8 @@ impl Inventory {
         let dkey = (h.major_sdo_id, h.domain_number);
         let key = (h.major_sdo_id, h.domain_number, pid);
         let domains = &mut self.domains;
-        let port = capped_entry(&mut self.ports, key, self.config.max_streams, || {
+        let hint = usize::from(h.message_type.0 & 0x0f);
+        let port = self.ports.capped_entry(hint, key, self.config.max_streams, || {
             domains.entry(dkey).or_default();
             Port {
                 first_ns: t,
@@ -477,7 +478,7 @@ impl Inventory {
     /// The clocks of each (majorSdoId, domain), with their ports.
     pub fn clocks(&self) -> BTreeMap<(u8, u8), BTreeMap<ClockIdentity, Clock>> {
         let mut m: BTreeMap<(u8, u8), BTreeMap<ClockIdentity, Clock>> = BTreeMap::new();
-        for (&(sdo, domain, pid), p) in &self.ports {
+        for (&(sdo, domain, pid), p) in self.ports.iter() {
             m.entry((sdo, domain))
                 .or_default()
                 .entry(pid.clock_identity)

@@ -71,6 +71,86 @@ pub(crate) fn capped_entry<K: std::hash::Hash + Eq, V>(
     Some(map.entry(key).or_insert_with(make))
 }
 
+/// Places [`Table`] remembers, by the caller's hint.
+const RECENT: usize = 16;
+
+/// A map of streams for the trackers: capped like [`capped_entry`], its
+/// entries kept in the order made, with a hash index and a small cache of
+/// the latest place per caller's hint (a message type, say). One message
+/// looks up one stream and the streams of a port take turns, so most
+/// lookups end at one key comparison, without hashing.
+#[derive(Debug, Clone)]
+pub struct Table<K, V> {
+    entries: Vec<(K, V)>,
+    index: HashMap<K, usize>,
+    /// Per hint modulo [`RECENT`]: where in `entries` its last key is.
+    recent: [usize; RECENT],
+}
+
+impl<K, V> Default for Table<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+            index: HashMap::default(),
+            recent: [usize::MAX; RECENT],
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy, V> Table<K, V> {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries in the order they were made.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> {
+        self.entries.iter_mut().map(|(k, v)| (&*k, v))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.index.get(key).map(|&i| &self.entries[i].1)
+    }
+
+    /// The entry for `key`, made by `make` when new, unless the table
+    /// holds `cap` entries; `hint` picks the cache place (any number).
+    pub fn capped_entry(
+        &mut self,
+        hint: usize,
+        key: K,
+        cap: usize,
+        make: impl FnOnce() -> V,
+    ) -> Option<&mut V> {
+        let r = hint % RECENT;
+        let last = self.recent[r];
+        if self.entries.get(last).is_some_and(|(k, _)| *k == key) {
+            return Some(&mut self.entries[last].1);
+        }
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None if self.entries.len() >= cap => return None,
+            None => {
+                self.entries.push((key, make()));
+                self.index.insert(key, self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        self.recent[r] = i;
+        Some(&mut self.entries[i].1)
+    }
+}
+
 /// A capture point: an index into the caller's list of point names.
 pub type PointId = usize;
 
@@ -399,6 +479,23 @@ mod tests {
         assert!(has_room(&m, &1, 3) && !has_room(&m, &9, 3));
         *capped_entry(&mut m, 1, 3, || 0).unwrap() += 1;
         assert_eq!(m[&1], 2);
+    }
+
+    #[test]
+    fn a_table_finds_its_entries_by_cache_or_index_and_keeps_its_cap() {
+        let mut t: Table<u32, u32> = Table::default();
+        // Keys taking turns under one hint, and under several.
+        for round in 1..=3u32 {
+            for (hint, k) in [(0, 7), (0, 8), (5, 7), (0, 9), (21, 7)] {
+                *t.capped_entry(hint, k, 3, || 0).unwrap() += 1;
+            }
+            assert_eq!(t.get(&7), Some(&(3 * round)));
+            assert_eq!(t.get(&8), Some(&round));
+            assert_eq!(t.get(&9), Some(&round));
+        }
+        assert!(t.capped_entry(1, 10, 3, || 0).is_none());
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [7, 8, 9]);
     }
 
     #[test]

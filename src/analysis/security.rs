@@ -38,7 +38,7 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use super::exchange::Measurement;
-use super::{HashMap, Observation, PointId, capped_entry, log_interval_ns};
+use super::{HashMap, Observation, PointId, Table, capped_entry, log_interval_ns};
 use crate::wire::link::Mac;
 use crate::wire::{Body, ClockIdentity, Flags, MessageType, PortIdentity, Timestamp};
 
@@ -561,7 +561,7 @@ struct LegsKey {
 #[derive(Debug)]
 pub struct Security {
     max_streams: usize,
-    streams: HashMap<StreamKey, Stream>,
+    streams: Table<StreamKey, Stream>,
     histories: usize,
     announcers: HashMap<(PointId, u8, u8), Vec<Announcer>>,
     legs: HashMap<LegsKey, Legs>,
@@ -589,7 +589,7 @@ impl Security {
     pub fn new(max_streams: usize) -> Self {
         Self {
             max_streams,
-            streams: HashMap::default(),
+            streams: Table::default(),
             histories: 0,
             announcers: HashMap::default(),
             legs: HashMap::default(),
@@ -715,7 +715,8 @@ impl Security {
         };
         let give_history = followed && self.histories < MAX_HISTORIES;
         let mut created = false;
-        let Some(s) = capped_entry(&mut self.streams, key, self.max_streams, || {
+        let hint = usize::from(t_.0 & 0x0f);
+        let Some(s) = self.streams.capped_entry(hint, key, self.max_streams, || {
             created = true;
             Stream {
                 sequence: TwoWay::default(),
@@ -1110,7 +1111,7 @@ impl Security {
     /// End of input: lone foreign messages the streams went on past.
     pub fn finish(&mut self) {
         let mut late = Vec::new();
-        for (k, s) in &mut self.streams {
+        for (k, s) in self.streams.iter_mut() {
             for p in [s.sequence.finish(), s.offset.finish(), s.source.finish()]
                 .into_iter()
                 .flatten()
