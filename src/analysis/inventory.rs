@@ -371,14 +371,16 @@ impl Inventory {
         let key = (h.major_sdo_id, h.domain_number, pid);
         let domains = &mut self.domains;
         let hint = usize::from(h.message_type.0 & 0x0f);
-        let port = self.ports.capped_entry(hint, key, self.config.max_streams, || {
-            domains.entry(dkey).or_default();
-            Port {
-                first_ns: t,
-                last_ns: t,
-                ..Port::default()
-            }
-        });
+        let port = self
+            .ports
+            .capped_entry(hint, key, self.config.max_streams, || {
+                domains.entry(dkey).or_default();
+                Port {
+                    first_ns: t,
+                    last_ns: t,
+                    ..Port::default()
+                }
+            });
         match port {
             None => self.untracked += 1,
             Some(p) => {

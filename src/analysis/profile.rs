@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 
-use super::{HashMap, Observation, PointId};
+use super::{Observation, PointId, Table};
 use crate::wire::link::{Mac, PtpFrame, Transport};
 use crate::wire::tlv::{OrganizationData, TlvBody};
 use crate::wire::{Body, Flags, MessageType};
@@ -131,11 +131,8 @@ pub type Facts = BTreeMap<Fact, Tally>;
 
 /// The facts that carry no value have a slot each; the rest are hashed.
 const SLOTS: usize = 14;
-/// Kinds of valued facts remembered apart ([`memo_slot`]).
-const MEMO: usize = 7;
-
-/// Where [`Tallies::memo`] keeps a valued fact's kind: the interval of
-/// each message type apart (a domain's streams take turns).
+/// The [`Table`] hint of a valued fact's kind: the interval of each
+/// message type apart (a domain's streams take turns).
 fn memo_slot(f: Fact) -> usize {
     match f {
         Fact::Interval(MessageType::SYNC, _) => 0,
@@ -156,14 +153,9 @@ const MAX_VALUED: usize = 1024;
 #[derive(Debug, Default)]
 struct Tallies {
     slots: [Option<Tally>; SLOTS],
-    /// The facts with a value, in the order first seen, and where each is
-    /// in that list.
-    valued: Vec<(Fact, Option<Tally>)>,
-    index: HashMap<Fact, usize>,
-    /// Per kind of valued fact ([`memo_slot`]): where the last one is in
-    /// `valued`. A stream repeats its facts message after message, so most
-    /// lookups end here, without hashing.
-    memo: [usize; MEMO],
+    /// The facts with a value, the latest of each kind ([`memo_slot`])
+    /// found without hashing: a stream repeats its facts.
+    valued: Table<Fact, Option<Tally>>,
     /// Facts beyond [`MAX_VALUED`] are counted here, not kept.
     untallied: u64,
     /// Where such a fact is tallied and forgotten.
@@ -185,26 +177,17 @@ impl Tallies {
             | Fact::ClockClass(_)
             | Fact::Priority1(_)
             | Fact::Organization(_) => {
-                let m = memo_slot(f);
-                let last = self.memo[m];
-                if self.valued.get(last).is_some_and(|(g, _)| *g == f) {
-                    return &mut self.valued[last].1;
-                }
-                let i = match self.index.get(&f) {
-                    Some(&i) => i,
-                    None if self.valued.len() >= MAX_VALUED => {
+                return match self
+                    .valued
+                    .capped_entry(memo_slot(f), f, MAX_VALUED, || None)
+                {
+                    Some(t) => t,
+                    None => {
                         self.untallied += 1;
                         self.spare = None;
-                        return &mut self.spare;
-                    }
-                    None => {
-                        self.valued.push((f, None));
-                        self.index.insert(f, self.valued.len() - 1);
-                        self.valued.len() - 1
+                        &mut self.spare
                     }
                 };
-                self.memo[m] = i;
-                return &mut self.valued[i].1;
             }
         };
         &mut self.slots[slot]
@@ -225,7 +208,7 @@ impl Tallies {
             t.map(|t| (f, t))
         });
         fixed
-            .chain(self.valued.iter().filter_map(|&(f, t)| Some((f, t?))))
+            .chain(self.valued.iter().filter_map(|(&f, &t)| Some((f, t?))))
             .collect()
     }
 }
@@ -235,7 +218,7 @@ impl Tallies {
 pub struct Profiles {
     /// The tallies (every message adds to several): see
     /// [`Profiles::domains`] for them in order.
-    tallies: HashMap<(u8, u8), Tallies>,
+    tallies: Table<(u8, u8), Tallies>,
     /// Messages of domains beyond [`MAX_DOMAINS`].
     pub untracked: u64,
 }
@@ -249,11 +232,13 @@ impl Profiles {
     pub fn observe(&mut self, o: &Observation<'_, '_>) {
         let h = &o.message.header;
         let key = (h.major_sdo_id, h.domain_number);
-        if self.tallies.len() >= MAX_DOMAINS && !self.tallies.contains_key(&key) {
+        let Some(facts) = self
+            .tallies
+            .capped_entry(0, key, MAX_DOMAINS, Tallies::default)
+        else {
             self.untracked += 1;
             return;
-        }
-        let facts = self.tallies.entry(key).or_default();
+        };
         let mut note = |f: Fact| {
             let t = facts.get(f).get_or_insert(Tally {
                 count: 0,
