@@ -65,8 +65,10 @@ pub struct Pipeline {
     named_points: Vec<bool>,
     /// Link layers, encapsulations, reassembly; its summary counts frames.
     pub decoder: Decoder,
-    /// The current frame's message octets, reused from frame to frame.
+    /// The current frame's message octets and decoding, reused from
+    /// frame to frame.
     arena: Vec<u8>,
+    decoded: Vec<owned::Decoded>,
 }
 
 impl Pipeline {
@@ -83,6 +85,7 @@ impl Pipeline {
                 config.point_per_session,
             ),
             arena: Vec::new(),
+            decoded: Vec::with_capacity(1),
         }
     }
 
@@ -91,7 +94,10 @@ impl Pipeline {
     /// names the capture points; a mirror session's point is added to it.
     pub fn frame(&mut self, frame: &Frame<'_>, points: &mut Points) -> Option<Estimate> {
         self.arena.clear();
-        let d = owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena, None);
+        self.decoded.clear();
+        let out = &mut self.decoded;
+        owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena, None, out);
+        let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());
         let m = owned::apply(&mut self.analyzer, &d, &self.arena, true)?;
         if !self.estimator.enabled {

@@ -101,8 +101,8 @@ fn body_static(b: Body<'_>) -> Body<'static> {
     }
 }
 
-/// Peels and decodes a frame into a [`Decoded`], its message octets
-/// appended to `arena`; a mirror session's first frame adds its point to
+/// Peels and decodes a frame into a [`Decoded`] pushed on `out`, its
+/// message octets appended to `arena`; a mirror session's first frame adds its point to
 /// `points` (`Decoder::point_per_session`). With `profiles`, a v2 message
 /// with a capture time is observed by them here, from the decoder's own
 /// message (not a copy), and [`apply`] is to leave them out.
@@ -112,10 +112,11 @@ pub(crate) fn decode_owned(
     points: &mut Points,
     arena: &mut Vec<u8>,
     profiles: Option<&mut Profiles>,
-) -> Decoded {
-    let mut item = Item::Frame;
+    out: &mut Vec<Decoded>,
+) {
+    let known = out.len();
     let t = decoder.frame(frame, points, |timed, _, link, content| {
-        item = match content {
+        let item = match content {
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
                     if let (Some(p), Some(t)) = (profiles, timed.time_ns) {
@@ -164,14 +165,24 @@ pub(crate) fn decode_owned(
                 message: e.to_string(),
                 mismatch: None,
             },
-        }
+        };
+        // Made in place: a frame's 200-odd octets are moved once.
+        out.push(Decoded {
+            point: timed.point,
+            frame: frame.number,
+            time_ns: timed.time_ns,
+            resolution_ns: timed.resolution_ns,
+            item,
+        });
     });
-    Decoded {
-        point: t.point,
-        frame: frame.number,
-        time_ns: t.time_ns,
-        resolution_ns: t.resolution_ns,
-        item,
+    if out.len() == known {
+        out.push(Decoded {
+            point: t.point,
+            frame: frame.number,
+            time_ns: t.time_ns,
+            resolution_ns: t.resolution_ns,
+            item: Item::Frame,
+        });
     }
 }
 

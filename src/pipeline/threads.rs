@@ -164,8 +164,8 @@ pub(super) fn read_one(
             if gone {
                 return;
             }
-            let d = decode_owned(decoder, f, pts, &mut batch.arena, Some(&mut profiles));
-            batch.items.push(d);
+            let (arena, items) = (&mut batch.arena, &mut batch.items);
+            decode_owned(decoder, f, pts, arena, Some(&mut profiles), items);
             if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
                 let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());
                 let mut full = std::mem::replace(&mut batch, next);
