@@ -10,6 +10,8 @@
 #   TSHARK=0 ...                 # skip tshark (minutes on the 1M capture)
 #   BIN=target/dist/ptpscope ... # another build (default: cargo build --release)
 #   PERF=0 ...                   # skip the CPU time per thread (perf record)
+#   BASE=/path/to/ptpscope ...   # also time another build's analyze, in the
+#                                # same rounds (before against after)
 #
 # Two inputs of N packets: plain repetitions of the lab capture (each one a
 # step of the offset, sequenceIds start over) and one steady run
@@ -29,29 +31,45 @@ if [ -z "${BIN:-}" ]; then
   cargo build --release -q
   BIN=target/release/ptpscope
 fi
+for tool in tcpdump python3 /usr/bin/time; do
+  command -v "$tool" > /dev/null || { echo "bench.sh: needs $tool" >&2; exit 1; }
+done
+# The programs and files as shell words (eval below), spaces and all.
+Q_BIN=$(printf %q "$BIN") Q_BIG=$(printf %q "$BIG") Q_CONT=$(printf %q "$CONT")
 
 # The commands timed in rounds: each round runs every one of them once, in
 # this order, so that a change in the machine's speed (on this VM a
 # command's time moves by up to 50 % from one minute to the next) falls on
-# all of them alike. LABEL|COMMAND, the file as $BIG or $CONT.
+# all of them alike. LABEL|COMMAND (shell words).
 COMMANDS=(
-  "dd if=FILE of=/dev/null bs=1M (reading the file once)|dd if=$BIG of=/dev/null bs=1M status=none"
-  "tcpdump -r FILE -w /dev/null|tcpdump -r $BIG -w /dev/null"
-  "ptpscope decode --format count (decode only)|$BIN decode --format count $BIG"
-  "ptpscope decode --format json|$BIN decode --format json $BIG"
-  "ptpscope decode (text)|$BIN decode $BIG"
-  "ptpscope analyze|$BIN analyze --no-progress $BIG"
-  "ptpscope analyze --format json|$BIN analyze --no-progress -f json $BIG"
-  "ptpscope analyze --no-estimates|$BIN analyze --no-progress --no-estimates $BIG"
-  "ptpscope analyze, steady capture|$BIN analyze --no-progress $CONT"
-  "tcpdump -r FILE -w /dev/null, steady capture|tcpdump -r $CONT -w /dev/null"
-  "ptpscope report -o DIR|$BIN report --no-progress $BIG -o bench-data/report-big"
+  "dd if=FILE of=/dev/null bs=1M (reading the file once)|dd if=$Q_BIG of=/dev/null bs=1M status=none"
+  "tcpdump -r FILE -w /dev/null|tcpdump -r $Q_BIG -w /dev/null"
+  "ptpscope decode --format count (decode only)|$Q_BIN decode --format count $Q_BIG"
+  "ptpscope decode --format json|$Q_BIN decode --format json $Q_BIG"
+  "ptpscope decode (text)|$Q_BIN decode $Q_BIG"
+  "ptpscope analyze|$Q_BIN analyze --no-progress $Q_BIG"
+  "ptpscope analyze --format json|$Q_BIN analyze --no-progress -f json $Q_BIG"
+  "ptpscope analyze --no-estimates|$Q_BIN analyze --no-progress --no-estimates $Q_BIG"
+  "ptpscope analyze, steady capture|$Q_BIN analyze --no-progress $Q_CONT"
+  "tcpdump -r FILE -w /dev/null, steady capture|tcpdump -r $Q_CONT -w /dev/null"
+  "ptpscope report -o DIR|$Q_BIN report --no-progress $Q_BIG -o bench-data/report-big"
 )
+if [ -n "${BASE:-}" ]; then
+  Q_BASE=$(printf %q "$BASE")
+  COMMANDS+=(
+    "BASE analyze|$Q_BASE analyze --no-progress $Q_BIG"
+    "BASE analyze, steady capture|$Q_BASE analyze --no-progress $Q_CONT"
+  )
+fi
 
-# timed CMD...: prints "seconds max_rss_kib" of one run.
+# timed CMD...: one run into bench-data/time.out ("seconds max_rss_kib");
+# a command that fails stops the bench.
 timed() {
-  /usr/bin/time -o bench-data/time.out -f "%e %M" "$@" > /dev/null 2> /dev/null
-  tail -n 1 bench-data/time.out
+  if ! /usr/bin/time -o bench-data/time.out -f "%e %M" "$@" > /dev/null 2> bench-data/stderr.out; then
+    echo "bench.sh: failed: $*" >&2
+    tail -n 5 bench-data/stderr.out >&2
+    exit 1
+  fi
 }
 
 # bench-data/rounds holds "round label-index seconds rss" lines.
@@ -63,9 +81,8 @@ echo
 cat "$BIG" "$CONT" > /dev/null # in the page cache
 for r in $(seq "$RUNS"); do
   for i in "${!COMMANDS[@]}"; do
-    # shellcheck disable=SC2086 # the command's words
-    read -r t m < <(timed ${COMMANDS[$i]#*|})
-    echo "$r $i $t $m" >> bench-data/rounds
+    eval "timed ${COMMANDS[$i]#*|}"
+    echo "$r $i $(tail -n 1 bench-data/time.out)" >> bench-data/rounds
   done
 done
 
@@ -116,7 +133,36 @@ ratio("ptpscope analyze", tcp, "analyze / tcpdump, stepping capture", "target <=
 ratio("ptpscope analyze, steady capture", tcp + ", steady capture",
       "analyze / tcpdump, steady capture", "target <= 1.5x")
 ratio("ptpscope report -o DIR", "ptpscope analyze", "report / analyze", "target < 2x")
+ratio("BASE analyze", tcp, "BASE analyze / tcpdump, stepping capture", "the other build")
+ratio("BASE analyze, steady capture", tcp + ", steady capture",
+      "BASE analyze / tcpdump, steady capture", "the other build")
 PY
+if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
+  # Where analyze's CPU time goes: the share of perf's samples (at 999 Hz,
+  # little overhead) per thread. The reading thread bears the program's
+  # name (15 characters at most).
+  reader=$(basename "$BIN" | cut -c1-15)
+  cpu_split() { # FILE: "thread percent" lines, or nothing when perf fails
+    perf record -q -F 999 -o bench-data/perf.data "$BIN" analyze --no-progress "$1" \
+      > /dev/null 2> bench-data/stderr.out || return 0
+    perf report -i bench-data/perf.data --no-children --sort comm -q 2> /dev/null |
+      awk '$1 ~ /%$/ {sub("%", "", $1); print $2, $1}' || true
+  }
+  cpu_split "$BIG" > bench-data/split-big
+  cpu_split "$CONT" > bench-data/split-cont
+  if [ -s bench-data/split-big ]; then
+    echo
+    echo "| analyze, share of CPU samples per thread (perf) | $(basename "$BIG") | $(basename "$CONT") |"
+    echo "|---|---|---|"
+    for t in "$reader" analysis estimator; do
+      printf '| %s | %s %% | %s %% |\n' "$t" \
+        "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-big)" \
+        "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-cont)"
+    done
+  else
+    echo "perf record failed (perf_event_paranoid? linux-tools?): no CPU split" >&2
+  fi
+fi
 # One run each: the memory ratio and tshark.
 HEADED=0
 row() { # LABEL CMD...
@@ -127,43 +173,19 @@ row() { # LABEL CMD...
     echo "| command (one run) | wall s | packets/s | peak RSS MiB |"
     echo "|---|---|---|---|"
   fi
-  read -r t m < <(timed "$@")
-  local rate n=${ROW_N:-$N}
+  timed "$@"
+  local t m rate n=${ROW_N:-$N}
+  read -r t m < bench-data/time.out
   rate=$(awk "BEGIN{ if ($t > 0) printf \"%.0f\", $n / $t; else print \"-\" }")
   printf '| %s | %s | %s | %.1f |\n' "$label" "$t" "$rate" "$(awk "BEGIN{print $m/1024}")"
   echo "$label $t" >> bench-data/times
   echo "$label $m" >> bench-data/rss
 }
-if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
-  # Where analyze's CPU time goes: perf's samples per thread (the reader is
-  # "ptpscope"), times the run's user + system CPU seconds.
-  echo
-  echo "| analyze, CPU seconds per thread (perf) | $(basename "$BIG") | $(basename "$CONT") |"
-  echo "|---|---|---|"
-  split() { # FILE: "thread seconds" lines: perf's share of samples (at
-    # 999 Hz, little overhead) times the CPU time of a run without perf.
-    perf record -q -F 999 -o bench-data/perf.data "$BIN" analyze --no-progress "$1" \
-      > /dev/null 2> /dev/null
-    /usr/bin/time -o bench-data/time.out -f "%U %S" "$BIN" analyze --no-progress "$1" \
-      > /dev/null 2> /dev/null
-    local cpu
-    cpu=$(awk '{print $1 + $2}' bench-data/time.out)
-    perf report -i bench-data/perf.data --no-children --sort comm -q 2> /dev/null |
-      awk -v cpu="$cpu" '$1 ~ /%$/ {sub("%", "", $1); printf "%s %.2f\n", $2, $1 / 100 * cpu}
-        END {printf "all %.2f\n", cpu}'
-  }
-  split "$BIG" > bench-data/split-big
-  split "$CONT" > bench-data/split-cont
-  for t in ptpscope analysis estimator all; do
-    printf '| %s | %s | %s |\n' "$t" \
-      "$(awk -v t=$t '$1 == t {print $2}' bench-data/split-big)" \
-      "$(awk -v t=$t '$1 == t {print $2}' bench-data/split-cont)"
-  done
-fi
 if [ "${BIG10:-1}" = 1 ]; then
   # Memory must not grow with the capture: the same traffic, ten times longer.
   BIG10F=bench-data/big-$((N * 10)).pcap
   [ -f "$BIG10F" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG10F" "$((N * 10))" >&2
+  cat "$BIG" "$BIG10F" > /dev/null # both in the page cache, as the 1x one is
   row "ptpscope analyze, RSS at 1x" "$BIN" analyze --no-progress "$BIG"
   ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" "$BIN" analyze --no-progress "$BIG10F"
 fi

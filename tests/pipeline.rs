@@ -82,3 +82,29 @@ fn one_file_on_threads_equals_frame_by_frame() {
         );
     }
 }
+
+#[test]
+fn a_file_cut_short_keeps_what_the_reading_thread_tallied() {
+    // The profiles run on the reading thread and go back to the analyzer
+    // when it ends, an error included.
+    let whole = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/lab-udp4-e2e.pcap"),
+    )
+    .unwrap();
+    let cut = tmp("pipeline-cut.pcap", &whole[..whole.len() - 7]);
+    let input = Input {
+        path: cut,
+        name: None,
+    };
+    let run = pipeline::run_files(&Config::default(), &[input], &mut |_| {}).unwrap();
+    assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
+    let domains = run.pipeline.analyzer.profiles.domains();
+    let messages: u64 = run.pipeline.analyzer.messages.iter().sum();
+    assert!(messages > 50, "{messages}");
+    let tallied: u64 = domains
+        .values()
+        .filter_map(|f| f.get(&ptpscope::analysis::profile::Fact::Message))
+        .map(|t| t.count)
+        .sum();
+    assert_eq!(tallied, messages);
+}

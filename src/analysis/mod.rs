@@ -75,10 +75,11 @@ pub(crate) fn capped_entry<K: std::hash::Hash + Eq, V>(
 const RECENT: usize = 16;
 
 /// A map of streams for the trackers: capped like [`capped_entry`], its
-/// entries kept in the order made, with a hash index and a small cache of
-/// the latest place per caller's hint (a message type, say). One message
-/// looks up one stream and the streams of a port take turns, so most
-/// lookups end at one key comparison, without hashing.
+/// entries kept in the order made (never removed, so a remembered place
+/// stays right), with a hash index and a small cache of the latest place
+/// per caller's hint (a message type, say). One message looks up one
+/// stream and the streams of a port take turns, so most lookups end at one
+/// key comparison, without hashing.
 #[derive(Debug, Clone)]
 pub struct Table<K, V> {
     entries: Vec<(K, V)>,
@@ -98,6 +99,7 @@ impl<K, V> Default for Table<K, V> {
 }
 
 impl<K: std::hash::Hash + Eq + Copy, V> Table<K, V> {
+    /// Entries made (at most the cap given to `capped_entry`).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -119,6 +121,7 @@ impl<K: std::hash::Hash + Eq + Copy, V> Table<K, V> {
         self.entries.iter().map(|(_, v)| v)
     }
 
+    /// The entry for `key`, if made.
     pub fn get(&self, key: &K) -> Option<&V> {
         self.index.get(key).map(|&i| &self.entries[i].1)
     }

