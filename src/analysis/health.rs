@@ -241,13 +241,12 @@ impl Health {
         };
         let t = o.time_ns;
         let mut created = false;
-        let hint = usize::from(h.message_type.0 & 0x0f);
-        let Some(s) = self
-            .streams
-            .capped_entry(hint, key, self.config.max_streams, || {
-                created = true;
-                Stream::new(t, h.sequence_id, h.log_message_interval, h.flags)
-            })
+        let Some(s) =
+            self.streams
+                .capped_entry(h.message_type.index(), key, self.config.max_streams, || {
+                    created = true;
+                    Stream::new(t, h.sequence_id, h.log_message_interval, h.flags)
+                })
         else {
             self.untracked += 1;
             return;

@@ -370,21 +370,20 @@ impl Inventory {
         let dkey = (h.major_sdo_id, h.domain_number);
         let key = (h.major_sdo_id, h.domain_number, pid);
         let domains = &mut self.domains;
-        let hint = usize::from(h.message_type.0 & 0x0f);
-        let port = self
-            .ports
-            .capped_entry(hint, key, self.config.max_streams, || {
-                domains.entry(dkey).or_default();
-                Port {
-                    first_ns: t,
-                    last_ns: t,
-                    ..Port::default()
-                }
-            });
+        let port =
+            self.ports
+                .capped_entry(h.message_type.index(), key, self.config.max_streams, || {
+                    domains.entry(dkey).or_default();
+                    Port {
+                        first_ns: t,
+                        last_ns: t,
+                        ..Port::default()
+                    }
+                });
         match port {
             None => self.untracked += 1,
             Some(p) => {
-                p.sent[usize::from(h.message_type.0 & 0x0f)] += 1;
+                p.sent[h.message_type.index()] += 1;
                 p.first_ns = p.first_ns.min(t);
                 p.last_ns = p.last_ns.max(t);
                 if o.point < 64 {

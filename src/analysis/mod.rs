@@ -309,7 +309,7 @@ impl Analyzer {
     pub fn observe_but_profiles(&mut self, o: &Observation<'_, '_>) -> Option<Measurement> {
         self.point(o.point).ptp_messages += 1;
         let h = &o.message.header;
-        self.messages[usize::from(h.message_type.0 & 0x0f)] += 1;
+        self.messages[h.message_type.index()] += 1;
         let now = self.now_ns.map_or(o.time_ns, |n| n.max(o.time_ns));
         let verdict = self.security.observe(o);
         self.inventory.observe(o, now);

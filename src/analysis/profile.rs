@@ -134,7 +134,7 @@ pub type Facts = BTreeMap<Fact, Tally>;
 const SLOTS: usize = 14;
 /// The [`Table`] hint of a valued fact's kind: the interval of each
 /// message type apart (a domain's streams take turns).
-fn memo_slot(f: Fact) -> usize {
+fn hint(f: Fact) -> usize {
     match f {
         Fact::Interval(MessageType::SYNC, _) => 0,
         Fact::Interval(MessageType::ANNOUNCE, _) => 1,
@@ -154,7 +154,7 @@ const MAX_VALUED: usize = 1024;
 #[derive(Debug, Default)]
 struct Tallies {
     slots: [Option<Tally>; SLOTS],
-    /// The facts with a value, the latest of each kind ([`memo_slot`])
+    /// The facts with a value, the latest of each kind ([`hint`])
     /// found without hashing: a stream repeats its facts.
     valued: Table<Fact, Option<Tally>>,
     /// Facts beyond [`MAX_VALUED`] are counted here, not kept.
@@ -178,10 +178,7 @@ impl Tallies {
             | Fact::ClockClass(_)
             | Fact::Priority1(_)
             | Fact::Organization(_) => {
-                return match self
-                    .valued
-                    .capped_entry(memo_slot(f), f, MAX_VALUED, || None)
-                {
+                return match self.valued.capped_entry(hint(f), f, MAX_VALUED, || None) {
                     Some(t) => t,
                     None => {
                         self.untallied += 1;
@@ -230,10 +227,8 @@ impl Profiles {
         self.tallies.iter().map(|(&k, t)| (k, t.facts())).collect()
     }
 
-    /// Tallies one message's facts. Reads the header, the body, the TLVs,
-    /// and of the link the transport and destination addresses, nothing
-    /// else: the pipeline feeds it the decoder's own message on the reading
-    /// thread and the analyzer an owned copy, and both must tally alike.
+    /// Tallies one message's facts: the header, the body, the TLVs, and of
+    /// the link the transport and destination addresses.
     pub fn observe(&mut self, o: &Observation<'_, '_>) {
         let h = &o.message.header;
         let key = (h.major_sdo_id, h.domain_number);

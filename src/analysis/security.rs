@@ -715,19 +715,22 @@ impl Security {
         };
         let give_history = followed && self.histories < MAX_HISTORIES;
         let mut created = false;
-        let hint = usize::from(t_.0 & 0x0f);
-        let Some(s) = self.streams.capped_entry(hint, key, self.max_streams, || {
-            created = true;
-            Stream {
-                sequence: TwoWay::default(),
-                offset: TwoWay::default(),
-                source: TwoWay::default(),
-                origin_span: None,
-                last_origin_ns: None,
-                history: give_history.then(|| vec![Slot::default(); HISTORY].into_boxed_slice()),
-                rate: Rate::default(),
-            }
-        }) else {
+        let Some(s) = self
+            .streams
+            .capped_entry(t_.index(), key, self.max_streams, || {
+                created = true;
+                Stream {
+                    sequence: TwoWay::default(),
+                    offset: TwoWay::default(),
+                    source: TwoWay::default(),
+                    origin_span: None,
+                    last_origin_ns: None,
+                    history: give_history
+                        .then(|| vec![Slot::default(); HISTORY].into_boxed_slice()),
+                    rate: Rate::default(),
+                }
+            })
+        else {
             return Verdict::Genuine;
         };
         if created && give_history {

@@ -66,8 +66,7 @@ pub struct Pipeline {
     named_points: Vec<bool>,
     /// Link layers, encapsulations, reassembly; its summary counts frames.
     pub decoder: Decoder,
-    /// The current frame's message octets and decoding, reused from
-    /// frame to frame.
+    /// The current frame's message octets, reused from frame to frame.
     arena: Vec<u8>,
     /// Where `frame` decodes its frame to: one at a time.
     decoded: Vec<owned::Decoded>,
@@ -97,12 +96,20 @@ impl Pipeline {
     pub fn frame(&mut self, frame: &Frame<'_>, points: &mut Points) -> Option<Estimate> {
         self.arena.clear();
         self.decoded.clear();
+        let profiles = &mut self.analyzer.profiles;
         let out = &mut self.decoded;
-        owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena, None, out);
+        owned::decode_owned(
+            &mut self.decoder,
+            frame,
+            points,
+            &mut self.arena,
+            profiles,
+            out,
+        );
         // decode_owned pushes exactly one.
         let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());
-        let m = owned::apply(&mut self.analyzer, &d, &self.arena, true)?;
+        let m = owned::apply(&mut self.analyzer, &d, &self.arena)?;
         if !self.estimator.enabled {
             return None;
         }

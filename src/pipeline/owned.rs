@@ -102,16 +102,16 @@ fn body_static(b: Body<'_>) -> Body<'static> {
 }
 
 /// Peels and decodes a frame into a [`Decoded`] pushed on `out`, its
-/// message octets appended to `arena`; a mirror session's first frame adds its point to
-/// `points` (`Decoder::point_per_session`). With `profiles`, a v2 message
-/// with a capture time is observed by them here, from the decoder's own
-/// message (not a copy), and [`apply`] is to leave them out.
+/// message octets appended to `arena`; a mirror session's first frame adds
+/// its point to `points` (`Decoder::point_per_session`). A v2 message with
+/// a capture time is observed by `profiles` here, from the decoder's own
+/// message (not a copy); [`apply`] feeds the other trackers.
 pub(crate) fn decode_owned(
     decoder: &mut Decoder,
     frame: &Frame<'_>,
     points: &mut Points,
     arena: &mut Vec<u8>,
-    profiles: Option<&mut Profiles>,
+    profiles: &mut Profiles,
     out: &mut Vec<Decoded>,
 ) {
     let known = out.len();
@@ -119,8 +119,8 @@ pub(crate) fn decode_owned(
         let item = match content {
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
-                    if let (Some(p), Some(t)) = (profiles, timed.time_ns) {
-                        p.observe(&Observation {
+                    if let Some(t) = timed.time_ns {
+                        profiles.observe(&Observation {
                             point: timed.point,
                             frame: frame.number,
                             time_ns: t,
@@ -187,15 +187,10 @@ pub(crate) fn decode_owned(
     }
 }
 
-/// Feeds one decoded frame to the analyzer; returns the measurement it
-/// completed, for the estimator. `profiles`: whether to feed the
-/// analyzer's profiles too (not when [`decode_owned`] fed them).
-pub(crate) fn apply(
-    a: &mut Analyzer,
-    d: &Decoded,
-    arena: &[u8],
-    profiles: bool,
-) -> Option<Measurement> {
+/// Feeds one decoded frame to the analyzer's trackers but the profiles
+/// ([`decode_owned`] fed them); returns the measurement it completed, for
+/// the estimator.
+pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measurement> {
     a.frame(d.point, d.time_ns);
     match &d.item {
         Item::Frame => None,
@@ -224,7 +219,7 @@ pub(crate) fn apply(
                 suffix: arena.get(suffix.0..suffix.1).unwrap_or_default(),
                 trailer: &[],
             };
-            let o = Observation {
+            a.observe_but_profiles(&Observation {
                 point: d.point,
                 frame: d.frame,
                 time_ns: t,
@@ -232,12 +227,7 @@ pub(crate) fn apply(
                 link: &link,
                 message: &message,
                 bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
-            };
-            if profiles {
-                a.observe(&o)
-            } else {
-                a.observe_but_profiles(&o)
-            }
+            })
         }
         Item::V1 => {
             a.observe_v1(d.point);

@@ -128,7 +128,7 @@ pub(super) fn read_one(
                         analyzer.set_point_count(names.len());
                     }
                     for d in &b.items {
-                        if let Some(m) = apply(analyzer, d, &b.arena, false)
+                        if let Some(m) = apply(analyzer, d, &b.arena)
                             && estimating
                             && relevant.keep(&m)
                         {
@@ -164,7 +164,7 @@ pub(super) fn read_one(
                 return;
             }
             let (arena, items) = (&mut batch.arena, &mut batch.items);
-            decode_owned(decoder, f, pts, arena, Some(&mut profiles), items);
+            decode_owned(decoder, f, pts, arena, &mut profiles, items);
             if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
                 let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());
                 let mut full = std::mem::replace(&mut batch, next);

@@ -41,6 +41,11 @@ impl MessageType {
         })
     }
 
+    /// The messageType nibble (§13.3.2.2) as an index into 16 slots.
+    pub fn index(self) -> usize {
+        usize::from(self.0 & 0x0f)
+    }
+
     /// Event messages are timestamped on the wire (§7.4.1).
     pub fn is_event(self) -> bool {
         self.0 < 0x8
