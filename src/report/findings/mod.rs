@@ -526,8 +526,9 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                 .span(span.0, span.1, None)
         };
         if e.conflicts > 0 {
-            let step = e.conflict_steps_ns.first().map_or(String::new(), |&d| {
-                format!(" (the first moved the offset by {})", fmt_ns(d as f64))
+            let first_step = e.conflict_steps_ns.first().map(|&d| d as f64);
+            let step = first_step.map_or(String::new(), |d| {
+                format!(" (the first moved the offset by {})", fmt_ns(d))
             });
             let mut f = est(
                 "causality_conflicts",
@@ -538,8 +539,8 @@ pub fn findings(s: &Summary, estimates: &[EstimateJson]) -> Vec<Finding> {
                 ),
                 e.conflicts,
             );
-            if let Some(&d) = e.conflict_steps_ns.first() {
-                f = f.figure("first_step_ns", d as f64);
+            if let Some(d) = first_step {
+                f = f.figure("first_step_ns", d);
             }
             add(f
                 .span(e.conflicts_at.first_ns, e.conflicts_at.last_ns, None)
