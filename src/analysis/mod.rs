@@ -126,6 +126,19 @@ impl<K: std::hash::Hash + Eq + Copy, V> Table<K, V> {
         self.index.get(key).map(|&i| &self.entries[i].1)
     }
 
+    /// The entry for `key`, if made, looked up first at `hint`'s cache
+    /// place (which it then takes).
+    pub fn find(&mut self, hint: usize, key: &K) -> Option<&mut V> {
+        let r = hint % RECENT;
+        let last = self.recent[r];
+        if self.entries.get(last).is_some_and(|(k, _)| k == key) {
+            return Some(&mut self.entries[last].1);
+        }
+        let i = *self.index.get(key)?;
+        self.recent[r] = i;
+        Some(&mut self.entries[i].1)
+    }
+
     /// The entry for `key`, made by `make` when new, unless the table
     /// holds `cap` entries; `hint` picks the cache place (any number).
     pub fn capped_entry(
@@ -498,6 +511,12 @@ mod tests {
         }
         assert!(t.capped_entry(1, 10, 3, || 0).is_none());
         assert_eq!(t.len(), 3);
+        // find: by the cache (hint 0 last held 9), by the index, or none.
+        assert_eq!(t.find(0, &9).copied(), Some(3));
+        assert_eq!(t.find(0, &8).copied(), Some(3));
+        assert_eq!(t.find(0, &8).copied(), Some(3));
+        assert!(t.find(0, &10).is_none());
+        assert_eq!(t.find(0, &8).copied(), Some(3));
         assert_eq!(t.iter().map(|(k, _)| *k).collect::<Vec<_>>(), [7, 8, 9]);
     }
 

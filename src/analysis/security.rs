@@ -564,11 +564,11 @@ pub struct Security {
     streams: Table<StreamKey, Stream>,
     histories: usize,
     announcers: HashMap<(PointId, u8, u8), Vec<Announcer>>,
-    legs: HashMap<LegsKey, Legs>,
+    legs: Table<LegsKey, Legs>,
     /// Masters whose Syncs made Delay exchange measurements, per point.
-    measured: HashMap<(PointId, u8, u8, PortIdentity), ()>,
+    measured: Table<(PointId, u8, u8, PortIdentity), ()>,
     /// Per requester: the logMessageInterval its Delay_Resps ask for.
-    delay_req_interval: HashMap<(PointId, u8, u8, PortIdentity), i8>,
+    delay_req_interval: Table<(PointId, u8, u8, PortIdentity), i8>,
     /// Grandmaster change times per domain within the flapping window, and
     /// the latest one already counted as flapping.
     changes: HashMap<(u8, u8), (VecDeque<i64>, i64)>,
@@ -592,9 +592,9 @@ impl Security {
             streams: Table::default(),
             histories: 0,
             announcers: HashMap::default(),
-            legs: HashMap::default(),
-            measured: HashMap::default(),
-            delay_req_interval: HashMap::default(),
+            legs: Table::default(),
+            measured: Table::default(),
+            delay_req_interval: Table::default(),
             changes: HashMap::default(),
             alerts: Vec::new(),
             more_alerts: 0,
@@ -685,10 +685,12 @@ impl Security {
                 h.domain_number,
                 r.requesting_port_identity,
             );
-            if self.delay_req_interval.len() < self.max_streams
-                || self.delay_req_interval.contains_key(&k)
+            let log = h.log_message_interval;
+            if let Some(v) = self
+                .delay_req_interval
+                .capped_entry(0, k, self.max_streams, || log)
             {
-                self.delay_req_interval.insert(k, h.log_message_interval);
+                *v = log;
             }
         }
         let followed = matches!(
@@ -738,14 +740,15 @@ impl Security {
         }
         // The flood check counts every message.
         let interval = if t_ == MessageType::DELAY_REQ {
+            let k = (
+                o.point,
+                h.major_sdo_id,
+                h.domain_number,
+                h.source_port_identity,
+            );
             self.delay_req_interval
-                .get(&(
-                    o.point,
-                    h.major_sdo_id,
-                    h.domain_number,
-                    h.source_port_identity,
-                ))
-                .copied()
+                .find(0, &k)
+                .map(|v| *v)
                 .and_then(log_interval_ns)
         } else {
             log_interval_ns(h.log_message_interval)
@@ -793,12 +796,13 @@ impl Security {
             self.alert(at, Kind::ReplayedMessages, d, t, o.frame, 1, 1);
         }
         if let Some(step) = verdict.step {
-            let measured = self.measured.contains_key(&(
+            let k = (
                 o.point,
                 h.major_sdo_id,
                 h.domain_number,
                 h.source_port_identity,
-            ));
+            );
+            let measured = self.measured.find(0, &k).is_some();
             if !measured {
                 let d = Detail::StreamStep { step_ns: step };
                 self.alert(at, Kind::TimestampStep, d, t, o.frame, 1, 0);
@@ -818,6 +822,29 @@ impl Security {
     fn invalid_fields(&mut self, o: &Observation<'_, '_>, at: At) -> bool {
         let h = &o.message.header;
         let t = o.time_ns;
+        // Nearly every message is valid: tell that before building the
+        // details.
+        let bad_timestamp = o
+            .message
+            .body
+            .timestamp()
+            .is_some_and(|ts| ts.nanoseconds >= 1_000_000_000);
+        let bad_dataset = match &o.message.body {
+            Body::Announce(a) => {
+                let q = a.grandmaster_clock_quality;
+                reserved_clock_class(q.clock_class)
+                    || reserved_clock_accuracy(q.clock_accuracy)
+                    || reserved_time_source(a.time_source)
+            }
+            _ => false,
+        };
+        if !bad_timestamp
+            && !bad_dataset
+            && h.message_type.name().is_some()
+            && h.minor_version_ptp <= 1
+        {
+            return false;
+        }
         let mut found: [Option<Detail>; 4] = [None; 4];
         if let Some(ts) = o.message.body.timestamp()
             && ts.nanoseconds >= 1_000_000_000
@@ -995,9 +1022,7 @@ impl Security {
             return;
         }
         let mk = (sync.point, sync.major_sdo_id, sync.domain, sync.master);
-        if self.measured.len() < self.max_streams {
-            self.measured.insert(mk, ());
-        }
+        self.measured.capped_entry(0, mk, self.max_streams, || ());
         let key = LegsKey {
             point: sync.point,
             major_sdo_id: sync.major_sdo_id,
@@ -1016,7 +1041,10 @@ impl Security {
             (sync.major_sdo_id, sync.domain, sync.master),
             [sync.t2_capture_ns, delay.t3_capture_ns],
         );
-        let Some(l) = capped_entry(&mut self.legs, key, self.max_streams, Legs::default) else {
+        let Some(l) = self
+            .legs
+            .capped_entry(0, key, self.max_streams, Legs::default)
+        else {
             return;
         };
         if near_leap {
