@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ptpscope::analysis::{Analyzer, Config, Measurement, Observation};
+use ptpscope::analysis::{Analyzer, Config, Measurement, Observation, content_hash};
 use ptpscope::estimate::{self, Estimator};
 use ptpscope::simulate::{self, Captured, Scenario};
 use ptpscope::wire::link::{LinkType, Peeled, PtpPorts, peel};
@@ -37,7 +37,7 @@ fn measurements() -> Vec<Measurement> {
             resolution_ns: 1,
             link: &link,
             message: &message,
-            bytes: &link.payload[..len],
+            content: Some(content_hash(&link.payload[..len])),
         }) {
             out.push(m);
         }

@@ -371,7 +371,7 @@ impl Scorer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{Analyzer, Measurement, Observation, PointId};
+    use crate::analysis::{Analyzer, Measurement, Observation, PointId, content_hash};
     use crate::estimate::{Config, Estimator, Relevant};
     use crate::simulate::{self, Captured, Scenario};
     use crate::wire::link::{LinkType, Peeled, PtpPorts, peel};
@@ -406,7 +406,7 @@ mod tests {
                 resolution_ns: 1,
                 link: &link,
                 message: &message,
-                bytes: &link.payload[..len],
+                content: Some(content_hash(&link.payload[..len])),
             }));
         }
         (out, truth)

@@ -341,7 +341,7 @@ mod tests {
                 resolution_ns: 1,
                 link: &f,
                 message: &m,
-                bytes: &[],
+                content: None,
             });
         }
     }

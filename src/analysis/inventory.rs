@@ -581,7 +581,7 @@ mod tests {
             resolution_ns: 1,
             link: &f,
             message: m,
-            bytes: &[],
+            content: None,
         });
     }
 

@@ -43,6 +43,7 @@ use crate::wire::Message;
 use crate::wire::link::PtpFrame;
 
 pub use exchange::{DelayExchange, Measurement, PdelayExchange, SyncExchange};
+pub use ledger::content_hash;
 
 /// The trackers' hash map: foldhash, seeded per process. Keys come off the
 /// wire; std's SipHash cost a quarter of the analysis time.
@@ -208,9 +209,11 @@ pub struct Observation<'m, 'a> {
     pub resolution_ns: u32,
     pub link: &'m PtpFrame<'a>,
     pub message: &'m Message<'a>,
-    /// The message's octets (messageLength of them), for the ledger's
-    /// comparison across points.
-    pub bytes: &'m [u8],
+    /// [`content_hash`] of the message's octets (messageLength of them),
+    /// for the ledger's comparison across points; `None` when a single
+    /// capture point was known as the message was decoded (the ledger
+    /// matches from the second point on).
+    pub content: Option<u64>,
 }
 
 /// A malformed frame or message, kept for the report.
@@ -475,7 +478,7 @@ pub(crate) mod testing {
             resolution_ns: 1,
             link: f,
             message: m,
-            bytes: &[],
+            content: None,
         })
     }
 }
@@ -537,7 +540,7 @@ mod tests {
                 resolution_ns: 1,
                 link: &f,
                 message: &m,
-                bytes: &[],
+                content: None,
             });
         }
         assert_eq!(a.health.streams.len(), 4);

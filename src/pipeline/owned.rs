@@ -1,15 +1,20 @@
 //! A decoded frame that owns its bytes, so that reading and decoding run
-//! on one thread and analysis on another: [`decode_owned`] copies the PTP
-//! message's octets into a batch's arena and keeps the decoded header and
-//! body (which borrow nothing but the arena's TLV octets), [`apply`] feeds
-//! it to the analyzer on the other side.
+//! on one thread and analysis on another: [`decode_owned`] keeps the
+//! decoded header and body, copies the message's TLVs (if any) into a
+//! batch's arena and hashes its octets for the ledger (when there are
+//! points to compare); [`apply`] feeds it to the analyzer on the other
+//! side. The message's octets themselves do not cross: on a steady
+//! capture, reading them back made most of the analysis thread's cache
+//! misses.
 
 use std::net::IpAddr;
 
 use super::decode::{Content, Decoder};
 use crate::analysis::profile::Profiles;
 use crate::analysis::security::Detail;
-use crate::analysis::{Analyzer, MalformedRecord, Measurement, Mismatch, Observation};
+use crate::analysis::{
+    Analyzer, MalformedRecord, Measurement, Mismatch, Observation, content_hash,
+};
 use crate::capture::{Frame, Points};
 use crate::wire::link::{Mac, PtpFrame, Transport};
 use crate::wire::{Body, ClockIdentity, ErrorKind, Header, Message, PortIdentity, Ptp};
@@ -35,10 +40,10 @@ pub(crate) enum Item {
         transport: Transport,
         header: Header,
         body: Body<'static>,
-        /// The message octets and, within them, the TLVs: ranges of the
-        /// batch's arena.
-        bytes: (usize, usize),
-        suffix: (usize, usize),
+        /// The message's [`content_hash`], as [`Observation::content`].
+        content: Option<u64>,
+        /// The TLVs: a range of the batch's arena.
+        suffix: (u32, u32),
     },
     V1,
     Malformed {
@@ -101,8 +106,8 @@ fn body_static(b: Body<'_>) -> Body<'static> {
     }
 }
 
-/// Peels and decodes a frame into a [`Decoded`] pushed on `out`, its
-/// message octets appended to `arena`; a mirror session's first frame adds
+/// Peels and decodes a frame into a [`Decoded`] pushed on `out`, its TLVs'
+/// octets appended to `arena`; a mirror session's first frame adds
 /// its point to `points` (`Decoder::point_per_session`). A v2 message with
 /// a capture time is observed by `profiles` here, from the decoder's own
 /// message (not a copy); [`apply`] feeds the other trackers.
@@ -115,10 +120,13 @@ pub(crate) fn decode_owned(
     out: &mut Vec<Decoded>,
 ) {
     let known = out.len();
-    let t = decoder.frame(frame, points, |timed, _, link, content| {
+    let t = decoder.frame(frame, points, |timed, points, link, content| {
         let item = match content {
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
+                    let len = usize::from(m.header.message_length).min(link.payload.len());
+                    // The ledger compares from the second point on.
+                    let content = (points.len() > 1).then(|| content_hash(&link.payload[..len]));
                     if let Some(t) = timed.time_ns {
                         profiles.observe(&Observation {
                             point: timed.point,
@@ -127,15 +135,16 @@ pub(crate) fn decode_owned(
                             resolution_ns: timed.resolution_ns,
                             link,
                             message: &m,
-                            bytes: &[],
+                            content,
                         });
                     }
-                    let start = arena.len();
-                    let len = usize::from(m.header.message_length).min(link.payload.len());
-                    arena.extend_from_slice(&link.payload[..len]);
-                    let tlvs = start + m.suffix_offset().min(len);
+                    // Offsets within a batch's arena (at most BATCH_BYTES
+                    // and a message) fit a u32.
+                    let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+                    let start = at(arena.len());
+                    arena.extend_from_slice(m.suffix);
                     Item::V2 {
-                        bytes: (start, arena.len()),
+                        content,
                         src_mac: link.src_mac,
                         src_ip: link.src_ip,
                         dst_mac: link.dst_mac,
@@ -143,7 +152,7 @@ pub(crate) fn decode_owned(
                         transport: link.transport,
                         header: m.header,
                         body: body_static(m.body),
-                        suffix: (tlvs, (tlvs + m.suffix.len()).min(arena.len())),
+                        suffix: (start, at(arena.len())),
                     }
                 }
                 None => Item::Frame,
@@ -202,7 +211,7 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
             transport,
             header,
             body,
-            bytes,
+            content,
             suffix,
         } => {
             let t = d.time_ns?;
@@ -216,7 +225,9 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
             let message = Message {
                 header: *header,
                 body: *body,
-                suffix: arena.get(suffix.0..suffix.1).unwrap_or_default(),
+                suffix: arena
+                    .get(suffix.0 as usize..suffix.1 as usize)
+                    .unwrap_or_default(),
                 trailer: &[],
             };
             a.observe_but_profiles(&Observation {
@@ -226,7 +237,7 @@ pub(crate) fn apply(a: &mut Analyzer, d: &Decoded, arena: &[u8]) -> Option<Measu
                 resolution_ns: d.resolution_ns,
                 link: &link,
                 message: &message,
-                bytes: arena.get(bytes.0..bytes.1).unwrap_or_default(),
+                content: *content,
             })
         }
         Item::V1 => {

@@ -133,7 +133,10 @@ pub struct Ledger {
     last_sweep_ns: i64,
 }
 
-fn content_hash(bytes: &[u8]) -> u64 {
+/// A hash of a message's octets but its correctionField (octets 8..16),
+/// which transparent clocks change: equal for the same message seen at two
+/// points, different when anything else was altered.
+pub fn content_hash(bytes: &[u8]) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     // Fixed seed: equal octets hash equal across the whole run.
     let mut h = foldhash::fast::FixedState::with_seed(0x5054_5053).build_hasher();
@@ -165,9 +168,9 @@ impl Ledger {
             return;
         }
         // Across points, once there are several.
-        if self.point_count < 2 {
+        let Some(content) = o.content.filter(|_| self.point_count >= 2) else {
             return;
-        }
+        };
         if now_ns.saturating_sub(self.last_sweep_ns) >= WINDOW_NS / 2 {
             self.last_sweep_ns = now_ns;
             self.pending.retain(|_, p| now_ns - p.first_ns <= WINDOW_NS);
@@ -190,7 +193,7 @@ impl Ledger {
             correction_field: h.correction_field.0,
             source_mac: o.link.src_mac,
             source_ip: o.link.src_ip,
-            content: content_hash(o.bytes),
+            content,
         };
         let Some(prev) = self.sight(key, s) else {
             return;
@@ -349,8 +352,33 @@ mod tests {
             resolution_ns: 1,
             link: &f,
             message: &m,
-            bytes: &bytes,
+            content: Some(content_hash(&bytes)),
         });
+    }
+
+    #[test]
+    fn messages_decoded_while_one_point_was_known_are_not_matched() {
+        let mut a = Analyzer::default();
+        a.set_point_count(2);
+        let f = frame();
+        let early = message(0x0, port(1, 1), 1, 0, -3, &ts(100, 0));
+        for point in 0..2 {
+            a.frame(point, Some(1));
+            a.observe(&Observation {
+                point,
+                frame: 1,
+                time_ns: 1 + point as i64,
+                resolution_ns: 1,
+                link: &f,
+                message: &early,
+                content: None,
+            });
+        }
+        assert!(a.ledger.hops().is_empty());
+        let later = message(0x0, port(1, 1), 2, 0, -3, &ts(101, 0));
+        see(&mut a, 0, 10, 1, &later, 0);
+        see(&mut a, 1, 20, 1, &later, 0);
+        assert_eq!(a.ledger.hops().len(), 1);
     }
 
     #[test]
