@@ -120,11 +120,11 @@ impl Stats {
         self.sumsq += d * d;
         self.min = self.min.min(v);
         self.max = self.max.max(v);
-        let dev = i128::from(v) - i128::from(self.reference);
-        let (side, mag) = if dev >= 0 {
-            (&mut self.above, dev as u64)
+        // |v - reference| fits a u64 whatever the two i64s.
+        let (side, mag) = if v >= self.reference {
+            (&mut self.above, v.abs_diff(self.reference))
         } else {
-            (&mut self.below, dev.unsigned_abs() as u64)
+            (&mut self.below, v.abs_diff(self.reference))
         };
         if let Some(b) = side.get_mut(bucket(mag)) {
             *b = b.saturating_add(1);
