@@ -14,7 +14,7 @@ use crate::capture::{self, CaptureError, Input, Points};
 use crate::estimate::Relevant;
 
 /// Frames per batch from the reader to the analysis, and the octets of
-/// messages a batch holds at most (a batch closes at either): memory in
+/// TLVs a batch holds at most (a batch closes at either): memory in
 /// flight is bounded in bytes, not only in frames.
 const BATCH: usize = 1024;
 const BATCH_BYTES: usize = 4 << 20;
