@@ -323,6 +323,9 @@ pub struct Domain {
     pub current: Option<ClockIdentity>,
     /// Whether the domain ever had a grandmaster.
     had_grandmaster: bool,
+    /// When the first of its announcers times out (none: no announcer),
+    /// as of the last choice.
+    expiry_ns: Option<i64>,
 }
 
 /// The inventory.
@@ -345,6 +348,9 @@ pub struct Inventory {
     /// Messages from ports beyond [`Config::max_streams`].
     pub untracked: u64,
     last_check_ns: i64,
+    /// At most the earliest [`Domain::expiry_ns`]: until then no
+    /// announcer times out, and a choice made again would be the same.
+    next_expiry_ns: Option<i64>,
 }
 
 impl Inventory {
@@ -360,6 +366,7 @@ impl Inventory {
             dataset_change_count: 0,
             untracked: 0,
             last_check_ns: i64::MIN,
+            next_expiry_ns: None,
         }
     }
 
@@ -460,10 +467,19 @@ impl Inventory {
             }
             let key = (h.major_sdo_id, h.domain_number);
             self.choose(key, now_ns);
+            if let Some(e) = self.domains.get(&key).and_then(|d| d.expiry_ns) {
+                self.next_expiry_ns = Some(self.next_expiry_ns.map_or(e, |n| n.min(e)));
+            }
         }
-        // Timeouts are noticed as time passes, four times a second at most.
+        // Timeouts are noticed as time passes, four times a second at most;
+        // a domain's choice changes between its Announces only when an
+        // announcer times out, so the domains are gone through only once
+        // one may have.
         if now_ns.saturating_sub(self.last_check_ns) >= 250_000_000 {
             self.last_check_ns = now_ns;
+            if self.next_expiry_ns.is_none_or(|e| now_ns <= e) {
+                return;
+            }
             let mut next = self.domains.keys().next().copied();
             while let Some(k) = next {
                 self.choose(k, now_ns);
@@ -473,6 +489,7 @@ impl Inventory {
                     .next()
                     .map(|(&k, _)| k);
             }
+            self.next_expiry_ns = self.domains.values().filter_map(|d| d.expiry_ns).min();
         }
     }
 
@@ -496,9 +513,15 @@ impl Inventory {
             return;
         };
         if d.announcers.is_empty() {
+            d.expiry_ns = None;
             return;
         }
         d.announcers.retain(|_, a| now - a.last_ns <= a.timeout_ns);
+        d.expiry_ns = d
+            .announcers
+            .values()
+            .map(|a| a.last_ns.saturating_add(a.timeout_ns))
+            .min();
         let best = d.announcers.values().min_by_key(|a| a.dataset.rank());
         let best_id = best.map(|a| a.dataset.grandmaster_identity);
         if best_id == d.current {
@@ -629,6 +652,41 @@ mod tests {
             "{}",
             c[2].time_ns
         );
+    }
+
+    #[test]
+    fn a_domain_times_out_while_another_goes_on_announcing() {
+        // Domain 1's grandmaster announces once, at 0 s; domain 0's every
+        // second: domain 1's timeout (3 s) is noticed by the periodic
+        // check between domain 0's Announces, within its 250 ms.
+        let mut a = Analyzer::default();
+        let mut once = announce(port(2, 1), 0, 128, 2);
+        once.header.domain_number = 1;
+        see(&mut a, &once, 0);
+        for i in 0..10u16 {
+            let t = i64::from(i) * S / 2 + 1;
+            see(&mut a, &announce(port(1, 1), i, 128, 1), t);
+            see(
+                &mut a,
+                &message(0x0, port(1, 1), i, 0, -1, &ts(0, 0)),
+                t + S / 4,
+            );
+        }
+        let c: Vec<_> = a
+            .inventory
+            .changes
+            .iter()
+            .filter(|c| c.domain == 1)
+            .collect();
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!((c[1].to, c[1].reason), (None, GmChangeReason::Timeout));
+        assert!(
+            c[1].time_ns > 3 * S && c[1].time_ns <= 3 * S + S / 4 + 1,
+            "{}",
+            c[1].time_ns
+        );
+        let d0 = a.inventory.changes.iter().filter(|c| c.domain == 0).count();
+        assert_eq!(d0, 1, "domain 0 keeps its grandmaster");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub struct Pipeline {
     named_points: Vec<bool>,
     /// Link layers, encapsulations, reassembly; its summary counts frames.
     pub decoder: Decoder,
-    /// The current frame's message octets, reused from frame to frame.
+    /// The current frame's TLV octets, reused from frame to frame.
     arena: Vec<u8>,
     /// Where `frame` decodes its frame to: one at a time.
     decoded: Vec<owned::Decoded>,

@@ -5,8 +5,8 @@
 //! exchange, is an E2E measurement.
 
 use super::{DelayExchange, Exchanges, Key, MasterKey, Measurement, Outcome, file};
+use crate::analysis::Observation;
 use crate::analysis::stats::Stats;
-use crate::analysis::{Observation, capped_entry};
 use crate::wire::message::{DelayReq, DelayResp};
 use crate::wire::{Correction, Duration, Timestamp};
 
@@ -51,8 +51,8 @@ impl Exchanges {
         out.response_ns = Some(t - d.capture_ns);
         let diff =
             (Duration::from(h.correction_field) - Duration::from(d.correction_field)).floor_ns();
-        if let Some(s) = capped_entry(
-            &mut self.delay_resp_minus_req_correction,
+        if let Some(s) = self.delay_resp_minus_req_correction.capped_entry(
+            0,
             o.point,
             MAX_CORRECTION_POINTS,
             Stats::default,

@@ -28,7 +28,7 @@ mod unicast;
 
 use super::HashMap;
 use super::stats::{Span, Stats};
-use super::{Config, Observation, PointId};
+use super::{Config, Observation, PointId, Table};
 use crate::wire::{Body, Correction, PortIdentity, Timestamp};
 
 /// A Sync and, for a two-step master, its Follow_Up.
@@ -222,7 +222,9 @@ impl<K: std::hash::Hash + Eq> Evicted<K> {
         self.current.clear();
     }
     fn take(&mut self, k: &K) -> Option<i64> {
-        self.current.remove(k).or_else(|| self.previous.remove(k))
+        // Both empty, as a rule: no hashing then.
+        let take = |m: &mut HashMap<K, i64>| (!m.is_empty()).then(|| m.remove(k)).flatten();
+        take(&mut self.current).or_else(|| take(&mut self.previous))
     }
 }
 
@@ -242,7 +244,7 @@ pub struct Exchanges {
     pub dropped: u64,
     /// Per point: Delay_Resp correctionField minus its Delay_Req's, ns.
     /// Equal at the master; downstream of a two-step E2E TC, its residence.
-    pub delay_resp_minus_req_correction: HashMap<PointId, Stats>,
+    pub delay_resp_minus_req_correction: Table<PointId, Stats>,
     syncs: HashMap<Key, sync::PendingSync>,
     early_follow_ups: HashMap<Key, sync::PendingFollowUp>,
     delay_reqs: HashMap<Key, delay::PendingDelayReq>,
@@ -309,7 +311,7 @@ impl Exchanges {
             unicast_cancel: Counts::default(),
             e2e_measurements: 0,
             dropped: 0,
-            delay_resp_minus_req_correction: HashMap::default(),
+            delay_resp_minus_req_correction: Table::default(),
             syncs: HashMap::default(),
             early_follow_ups: HashMap::default(),
             delay_reqs: HashMap::default(),

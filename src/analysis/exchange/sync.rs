@@ -50,7 +50,10 @@ impl Exchanges {
         if !h.flags.contains(Flags::TWO_STEP) {
             self.sync_follow_up.one_step += 1;
             out.measurement = Some(self.sync_done(k, sync, Origin::OneStep(s.origin_timestamp)));
-        } else if let Some(fu) = self.early_follow_ups.remove(&k) {
+        } else if let Some(fu) = (!self.early_follow_ups.is_empty())
+            .then(|| self.early_follow_ups.remove(&k))
+            .flatten()
+        {
             self.sync_follow_up.matched += 1;
             out.measurement = Some(self.sync_done(k, sync, Origin::TwoStep(fu)));
         } else {
