@@ -6,7 +6,8 @@
 #
 #   scripts/bench.sh            # 1,000,000 packets, 5 rounds (tshark: 1 run)
 #   N=100000 RUNS=1 scripts/bench.sh
-#   BIG10=0 ...                  # skip the 10x-length memory run
+#   BIG10=0 ...                  # skip the 10x-length memory runs
+#   RSS_RUNS=3 ...               # runs of each length, taken in turn
 #   TSHARK=0 ...                 # skip tshark (minutes on the 1M capture)
 #   BIN=target/dist/ptpscope ... # another build (default: cargo build --release)
 #   PERF=0 ...                   # skip the CPU time per thread (perf record)
@@ -163,14 +164,16 @@ if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
     echo "perf record failed (perf_event_paranoid? linux-tools?): no CPU split" >&2
   fi
 fi
-# One run each: the memory ratio and tshark.
+# The memory ratio (RSS_RUNS runs of each length, in turn: a run's peak
+# moves with how many batches wait between the threads) and tshark (one
+# run each).
 HEADED=0
 row() { # LABEL CMD...
   local label=$1; shift
   if [ "$HEADED" = 0 ]; then
     HEADED=1
     echo
-    echo "| command (one run) | wall s | packets/s | peak RSS MiB |"
+    echo "| command (one run a row) | wall s | packets/s | peak RSS MiB |"
     echo "|---|---|---|---|"
   fi
   timed "$@"
@@ -186,8 +189,10 @@ if [ "${BIG10:-1}" = 1 ]; then
   BIG10F=bench-data/big-$((N * 10)).pcap
   [ -f "$BIG10F" ] || python3 scripts/make-big-capture.py "$SRC" "$BIG10F" "$((N * 10))" >&2
   cat "$BIG" "$BIG10F" > /dev/null # both in the page cache, as the 1x one is
-  row "ptpscope analyze, RSS at 1x" "$BIN" analyze --no-progress "$BIG"
-  ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" "$BIN" analyze --no-progress "$BIG10F"
+  for _ in $(seq "${RSS_RUNS:-3}"); do
+    row "ptpscope analyze, RSS at 1x" "$BIN" analyze --no-progress "$BIG"
+    ROW_N=$((N * 10)) row "ptpscope analyze, 10x the capture" "$BIN" analyze --no-progress "$BIG10F"
+  done
 fi
 if [ "${TSHARK:-1}" = 1 ] && command -v tshark > /dev/null; then
   row "tshark -r FILE -T ek" tshark -n -r "$BIG" -T ek
@@ -204,6 +209,18 @@ awk '
     if (e && a) printf "tshark -T ek / ptpscope analyze: %.0fx (target >= 100x)\n", e/a;
   }' bench-data/times
 if [ "${BIG10:-1}" = 1 ]; then
-  printf "peak RSS, 10x the packets / 1x: %s (target <= 1.2x)\n" \
-    "$(awk '/RSS at 1x/ {a=$NF} /10x the capture/ {b=$NF} END {if (a) printf "%.2fx", b/a}' bench-data/rss)"
+  printf "peak RSS, 10x the packets / 1x: %s (target <= 1.2x)\n" "$(python3 - <<'PY'
+import statistics
+a, b = [], []
+for line in open("bench-data/rss"):
+    v = float(line.split()[-1])
+    if "RSS at 1x" in line:
+        a.append(v)
+    elif "10x the capture" in line:
+        b.append(v)
+if a and b:
+    m, n = statistics.median(a), statistics.median(b)
+    print(f"{n / m:.2f}x median of {len(b)} runs each ({min(b) / max(a):.2f}-{max(b) / min(a):.2f})")
+PY
+)"
 fi

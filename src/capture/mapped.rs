@@ -21,7 +21,7 @@ use pcap_parser::{LegacyPcapBlock, PcapBlockOwned, PcapError};
 use super::CaptureErrorKind;
 
 /// Octets read between two releases of the pages behind them.
-const RELEASE_EVERY: usize = 2 << 20;
+const RELEASE_EVERY: usize = 256 << 10;
 
 /// A regular file, mapped read-only.
 pub struct Mapped {
@@ -51,6 +51,10 @@ impl Mapped {
         let map = unsafe { Mmap::map(file) }.ok()?;
         // Read once, front to back: read-ahead, no keeping behind.
         let _ = map.advise(Advice::Sequential);
+        // No 2 MiB page-cache folio mapped at once: peak RSS would move
+        // by whole folios with the page cache's state, not the reading.
+        #[cfg(target_os = "linux")]
+        let _ = map.advise(Advice::NoHugePage);
         Some(Mapped {
             map,
             released: Cell::new(0),

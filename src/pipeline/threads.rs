@@ -2,7 +2,10 @@
 //! (into batches that own their bytes) and feeds the profiles, a second
 //! runs the other trackers, a third estimates. Bounded channels join
 //! them, and emptied batches go back to their sender so their memory is
-//! reused: memory stays flat in the capture's length.
+//! reused. Each channel has a fixed set of batches, made before the first
+//! frame: a sender that has none free waits for one to come back, so the
+//! memory in flight is the same for any capture's length and any timing
+//! of the threads.
 
 use std::sync::mpsc;
 use std::thread;
@@ -20,6 +23,11 @@ const BATCH: usize = 1024;
 const BATCH_BYTES: usize = 4 << 20;
 /// Measurements estimated at a time.
 const ESTIMATE_BATCH: usize = 4096;
+/// Batches of decoded frames: one being filled, one analyzed, the rest
+/// queued.
+const BATCHES: usize = 8;
+/// Batches of measurements, the same way.
+const ESTIMATE_BATCHES: usize = 4;
 
 /// Why a pipeline thread could not start: the system refused one (as
 /// `std::thread::spawn` says, by a panic).
@@ -71,8 +79,11 @@ pub(super) fn read_one(
     points: &mut Points,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), CaptureError> {
-    let (tx, rx) = mpsc::sync_channel::<DecodedBatch>(8);
-    let (back_tx, back_rx) = mpsc::sync_channel::<DecodedBatch>(16);
+    let (tx, rx) = mpsc::sync_channel::<DecodedBatch>(BATCHES);
+    let (back_tx, back_rx) = mpsc::sync_channel::<DecodedBatch>(BATCHES);
+    for _ in 1..BATCHES {
+        let _ = back_tx.send(DecodedBatch::new());
+    }
     let decoder = &mut p.decoder;
     // The profiles read nothing of the other trackers': they run here, on
     // the decoder's own messages (`apply` leaves them out). With them on
@@ -88,9 +99,14 @@ pub(super) fn read_one(
         // The estimator has a thread of its own, fed batches of
         // measurements: on two cores the three threads share what the
         // analysis alone left idle.
-        let (est_tx, est_rx) = mpsc::sync_channel::<Measured>(2);
-        let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(4);
+        let (est_tx, est_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
+        let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
         let estimating = estimator.enabled;
+        if estimating {
+            for _ in 1..ESTIMATE_BATCHES {
+                let _ = est_back_tx.send(Measured::new());
+            }
+        }
         if estimating {
             named("estimator")
                 .spawn_scoped(s, move || {
@@ -136,7 +152,9 @@ pub(super) fn read_one(
                         }
                     }
                     if measured.items.len() >= ESTIMATE_BATCH {
-                        let next = est_back_rx.try_recv().unwrap_or_else(|_| Measured::new());
+                        // Waits for a free batch; a new one only if the
+                        // estimator is gone (its panic is then resumed).
+                        let next = est_back_rx.recv().unwrap_or_else(|_| Measured::new());
                         let mut full = std::mem::replace(&mut measured, next);
                         if names.len() != sent_names {
                             sent_names = names.len();
@@ -166,7 +184,9 @@ pub(super) fn read_one(
             let (arena, items) = (&mut batch.arena, &mut batch.items);
             decode_owned(decoder, f, pts, arena, &mut profiles, items);
             if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
-                let next = back_rx.try_recv().unwrap_or_else(|_| DecodedBatch::new());
+                // Waits for a free batch; a new one only if the analysis
+                // is gone (the send below then says so).
+                let next = back_rx.recv().unwrap_or_else(|_| DecodedBatch::new());
                 let mut full = std::mem::replace(&mut batch, next);
                 if pts.len() != sent_names {
                     sent_names = pts.len();
