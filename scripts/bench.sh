@@ -196,6 +196,7 @@ if [ "${BIG10:-1}" = 1 ]; then
 import os, sys
 for path in sys.argv[1:]:
     fd = os.open(path, os.O_RDONLY)
+    os.fsync(fd)  # a file just written: dirty pages are not dropped
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     os.close(fd)
 PY
@@ -232,6 +233,8 @@ for line in open("bench-data/rss"):
 if a and b:
     m, n = statistics.median(a), statistics.median(b)
     print(f"{n / m:.2f}x median of {len(b)} runs each ({min(b) / max(a):.2f}-{max(b) / min(a):.2f})")
+else:
+    print("no runs (RSS_RUNS=0)")
 PY
 )"
 fi

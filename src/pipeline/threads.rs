@@ -153,7 +153,7 @@ pub(super) fn read_one(
                     }
                     if measured.items.len() >= ESTIMATE_BATCH {
                         // Waits for a free batch; a new one only if the
-                        // estimator is gone (its panic is then resumed).
+                        // estimator is gone (the scope then panics).
                         let next = est_back_rx.recv().unwrap_or_else(|_| Measured::new());
                         let mut full = std::mem::replace(&mut measured, next);
                         if names.len() != sent_names {
