@@ -822,65 +822,50 @@ impl Security {
     fn invalid_fields(&mut self, o: &Observation<'_, '_>, at: At) -> bool {
         let h = &o.message.header;
         let t = o.time_ns;
-        // Nearly every message is valid: tell that before building the
-        // details.
-        let bad_timestamp = o
+        // Each test once; nearly every message passes them all, and then
+        // no detail is built.
+        let nanoseconds = o
             .message
             .body
             .timestamp()
-            .is_some_and(|ts| ts.nanoseconds >= 1_000_000_000);
-        let bad_dataset = match &o.message.body {
+            .map(|ts| ts.nanoseconds)
+            .filter(|&n| n >= 1_000_000_000);
+        let reserved_type = h.message_type.name().is_none();
+        let reserved_minor = h.minor_version_ptp > 1;
+        let dataset = match &o.message.body {
             Body::Announce(a) => {
                 let q = a.grandmaster_clock_quality;
-                reserved_clock_class(q.clock_class)
-                    || reserved_clock_accuracy(q.clock_accuracy)
-                    || reserved_time_source(a.time_source)
+                if reserved_clock_class(q.clock_class) {
+                    Some(Detail::ReservedClockClass {
+                        value: q.clock_class,
+                    })
+                } else if reserved_clock_accuracy(q.clock_accuracy) {
+                    Some(Detail::ReservedClockAccuracy {
+                        value: q.clock_accuracy,
+                    })
+                } else if reserved_time_source(a.time_source) {
+                    Some(Detail::ReservedTimeSource {
+                        value: a.time_source,
+                    })
+                } else {
+                    None
+                }
             }
-            _ => false,
+            _ => None,
         };
-        if !bad_timestamp
-            && !bad_dataset
-            && h.message_type.name().is_some()
-            && h.minor_version_ptp <= 1
-        {
+        if nanoseconds.is_none() && !reserved_type && !reserved_minor && dataset.is_none() {
             return false;
         }
-        let mut found: [Option<Detail>; 4] = [None; 4];
-        if let Some(ts) = o.message.body.timestamp()
-            && ts.nanoseconds >= 1_000_000_000
-        {
-            found[0] = Some(Detail::Nanoseconds {
-                value: ts.nanoseconds,
-            });
-        }
-        if h.message_type.name().is_none() {
-            found[1] = Some(Detail::ReservedMessageType {
+        let found = [
+            nanoseconds.map(|value| Detail::Nanoseconds { value }),
+            reserved_type.then_some(Detail::ReservedMessageType {
                 value: h.message_type.0,
-            });
-        }
-        if h.minor_version_ptp > 1 {
-            found[2] = Some(Detail::ReservedMinorVersion {
+            }),
+            reserved_minor.then_some(Detail::ReservedMinorVersion {
                 value: h.minor_version_ptp,
-            });
-        }
-        if let Body::Announce(a) = &o.message.body {
-            let q = a.grandmaster_clock_quality;
-            found[3] = if reserved_clock_class(q.clock_class) {
-                Some(Detail::ReservedClockClass {
-                    value: q.clock_class,
-                })
-            } else if reserved_clock_accuracy(q.clock_accuracy) {
-                Some(Detail::ReservedClockAccuracy {
-                    value: q.clock_accuracy,
-                })
-            } else if reserved_time_source(a.time_source) {
-                Some(Detail::ReservedTimeSource {
-                    value: a.time_source,
-                })
-            } else {
-                None
-            };
-        }
+            }),
+            dataset,
+        ];
         let invalid_timestamp = found[0].is_some();
         for d in found.into_iter().flatten() {
             let set_aside = u64::from(matches!(d, Detail::Nanoseconds { .. }));

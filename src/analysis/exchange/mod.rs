@@ -198,6 +198,15 @@ struct MasterKey {
     master: PortIdentity,
 }
 
+/// Removes `k`'s entry from `map`: without hashing when `map` is empty,
+/// as the maps of early and evicted messages are as a rule.
+fn take<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: &K) -> Option<V> {
+    if map.is_empty() {
+        return None;
+    }
+    map.remove(k)
+}
+
 /// Keys evicted in the last two sweeps, to tell late answers from orphans.
 #[derive(Debug)]
 struct Evicted<K> {
@@ -222,9 +231,7 @@ impl<K: std::hash::Hash + Eq> Evicted<K> {
         self.current.clear();
     }
     fn take(&mut self, k: &K) -> Option<i64> {
-        // Both empty, as a rule: no hashing then.
-        let take = |m: &mut HashMap<K, i64>| (!m.is_empty()).then(|| m.remove(k)).flatten();
-        take(&mut self.current).or_else(|| take(&mut self.previous))
+        take(&mut self.current, k).or_else(|| take(&mut self.previous, k))
     }
 }
 

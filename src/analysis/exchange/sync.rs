@@ -3,7 +3,7 @@
 //! the Follow_Up with its sourcePortIdentity and sequenceId, which carries
 //! the preciseOriginTimestamp (§11.3). Either may come first.
 
-use super::{Exchanges, Key, MasterKey, Measurement, Outcome, SyncExchange, file};
+use super::{Exchanges, Key, MasterKey, Measurement, Outcome, SyncExchange, file, take};
 use crate::analysis::{Observation, capped_entry};
 use crate::wire::message::{FollowUp, Sync};
 use crate::wire::{Correction, Flags, Timestamp};
@@ -50,10 +50,7 @@ impl Exchanges {
         if !h.flags.contains(Flags::TWO_STEP) {
             self.sync_follow_up.one_step += 1;
             out.measurement = Some(self.sync_done(k, sync, Origin::OneStep(s.origin_timestamp)));
-        } else if let Some(fu) = (!self.early_follow_ups.is_empty())
-            .then(|| self.early_follow_ups.remove(&k))
-            .flatten()
-        {
+        } else if let Some(fu) = take(&mut self.early_follow_ups, &k) {
             self.sync_follow_up.matched += 1;
             out.measurement = Some(self.sync_done(k, sync, Origin::TwoStep(fu)));
         } else {
