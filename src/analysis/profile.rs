@@ -159,12 +159,49 @@ struct Tallies {
     valued: Table<Fact, Option<Tally>>,
     /// Facts beyond [`MAX_VALUED`] are counted here, not kept.
     untallied: u64,
-    /// Where such a fact is tallied and forgotten.
-    spare: Option<Tally>,
+    /// Per messageType, the messages that showed the facts of the one
+    /// before them, counted here until the facts change or are read.
+    runs: [Run; 16],
+}
+
+/// Messages of one type, without TLVs, whose facts are those of the
+/// message that opened the run: a stream repeats its facts, and they are
+/// added to their tallies at once ([`Tallies::close`], [`Tallies::facts`]).
+#[derive(Debug, Default, Clone, Copy)]
+struct Run {
+    /// What the facts were made of ([`run_key`]); 0 while none is open.
+    key: u64,
+    facts: [Option<Fact>; RUN_FACTS],
+    /// The messages after the first, and the latest capture time of them.
+    count: u64,
+    last_ns: i64,
+}
+
+/// The facts a message without TLVs shows at most: the domain, the path,
+/// the interval, and the Announce's two or the Sync's, delay mechanism's
+/// or Follow_Up's one.
+const RUN_FACTS: usize = 5;
+
+/// What the facts of a message without TLVs are made of, besides its
+/// messageType and domain: the path, the logMessageInterval, the
+/// twoStepFlag, an Announce's clockClass and priority1. Never 0.
+fn run_key(path: Option<Path>, h: &crate::wire::Header, body: &Body<'_>) -> u64 {
+    let path = path.map_or(7, |p| p as u64);
+    let two_step = u64::from(h.flags.contains(Flags::TWO_STEP));
+    let announced = match body {
+        Body::Announce(a) => {
+            u64::from(a.grandmaster_clock_quality.clock_class)
+                | u64::from(a.grandmaster_priority1) << 8
+        }
+        _ => 0,
+    };
+    1 << 63 | u64::from(h.log_message_interval as u8) | path << 8 | two_step << 11 | announced << 16
 }
 
 impl Tallies {
-    fn get(&mut self, f: Fact) -> &mut Option<Tally> {
+    /// The tally of `f`; `None` (counted as untallied) when `f` is beyond
+    /// [`MAX_VALUED`].
+    fn tally(&mut self, f: Fact) -> Option<&mut Option<Tally>> {
         let slot = match f {
             Fact::Message => 0,
             Fact::Path(p) => 1 + p as usize,
@@ -178,17 +215,14 @@ impl Tallies {
             | Fact::ClockClass(_)
             | Fact::Priority1(_)
             | Fact::Organization(_) => {
-                return match self.valued.capped_entry(hint(f), f, MAX_VALUED, || None) {
-                    Some(t) => t,
-                    None => {
-                        self.untallied += 1;
-                        self.spare = None;
-                        &mut self.spare
-                    }
-                };
+                let t = self.valued.capped_entry(hint(f), f, MAX_VALUED, || None);
+                if t.is_none() {
+                    self.untallied += 1;
+                }
+                return t;
             }
         };
-        &mut self.slots[slot]
+        Some(&mut self.slots[slot])
     }
 
     fn facts(&self) -> Facts {
@@ -205,9 +239,33 @@ impl Tallies {
             };
             t.map(|t| (f, t))
         });
-        fixed
+        let mut facts: Facts = fixed
             .chain(self.valued.iter().filter_map(|(&f, &t)| Some((f, t?))))
-            .collect()
+            .collect();
+        for run in self.runs.iter().filter(|r| r.count > 0) {
+            for f in run.facts.iter().flatten() {
+                if let Some(t) = facts.get_mut(f) {
+                    t.count += run.count;
+                    t.last_ns = t.last_ns.max(run.last_ns);
+                }
+            }
+        }
+        facts
+    }
+
+    /// Adds the messages of the run of messageType `i` to their facts'
+    /// tallies, and ends it.
+    fn close(&mut self, i: usize) {
+        let run = std::mem::take(&mut self.runs[i]);
+        if run.count == 0 {
+            return;
+        }
+        for f in run.facts.into_iter().flatten() {
+            if let Some(Some(t)) = self.tally(f) {
+                t.count += run.count;
+                t.last_ns = t.last_ns.max(run.last_ns);
+            }
+        }
     }
 }
 
@@ -239,8 +297,29 @@ impl Profiles {
             self.untracked += 1;
             return;
         };
+        let t = h.message_type;
+        // Management messages go where a management node sends them, not
+        // where the profile sends its own.
+        let path = (t != MessageType::MANAGEMENT).then(|| Path::of(o.link));
+        let bare = o.message.suffix.is_empty();
+        let key = if bare {
+            run_key(path, h, &o.message.body)
+        } else {
+            0
+        };
+        let run = &mut facts.runs[t.index()];
+        if key != 0 && run.key == key {
+            run.count += 1;
+            run.last_ns = run.last_ns.max(o.time_ns);
+            return;
+        }
+        facts.close(t.index());
+        // Whether each fact found a tally (a run is opened only then).
         let mut note = |f: Fact| {
-            let t = facts.get(f).get_or_insert(Tally {
+            let Some(t) = facts.tally(f) else {
+                return false;
+            };
+            let t = t.get_or_insert(Tally {
                 count: 0,
                 first_ns: o.time_ns,
                 last_ns: o.time_ns,
@@ -249,13 +328,17 @@ impl Profiles {
             });
             t.count += 1;
             t.last_ns = t.last_ns.max(o.time_ns);
+            true
         };
-        note(Fact::Message);
-        let t = h.message_type;
-        // Management messages go where a management node sends them, not
-        // where the profile sends its own.
-        if t != MessageType::MANAGEMENT {
-            note(Fact::Path(Path::of(o.link)));
+        let mut shown = [None; RUN_FACTS];
+        let mut n = 0;
+        let mut show = |f: Fact| {
+            shown[n] = Some(f);
+            n += 1;
+        };
+        show(Fact::Message);
+        if let Some(p) = path {
+            show(Fact::Path(p));
         }
         let log = h.log_message_interval;
         if log != 0x7f
@@ -267,20 +350,37 @@ impl Profiles {
                     | MessageType::PDELAY_REQ
             )
         {
-            note(Fact::Interval(t, log));
+            show(Fact::Interval(t, log));
         }
         match &o.message.body {
-            Body::Sync(_) if h.flags.contains(Flags::TWO_STEP) => note(Fact::TwoStepSync),
-            Body::Sync(_) => note(Fact::OneStepSync),
-            Body::DelayReq(_) | Body::DelayResp(_) => note(Fact::DelayRequestResponse),
+            Body::Sync(_) if h.flags.contains(Flags::TWO_STEP) => show(Fact::TwoStepSync),
+            Body::Sync(_) => show(Fact::OneStepSync),
+            Body::DelayReq(_) | Body::DelayResp(_) => show(Fact::DelayRequestResponse),
             Body::PdelayReq(_) | Body::PdelayResp(_) | Body::PdelayRespFollowUp(_) => {
-                note(Fact::PeerDelay)
+                show(Fact::PeerDelay)
             }
             Body::Announce(a) => {
-                note(Fact::ClockClass(a.grandmaster_clock_quality.clock_class));
-                note(Fact::Priority1(a.grandmaster_priority1));
+                show(Fact::ClockClass(a.grandmaster_clock_quality.clock_class));
+                show(Fact::Priority1(a.grandmaster_priority1));
             }
+            // Without TLVs, no Follow_Up information TLV.
+            Body::FollowUp(_) if bare => show(Fact::FollowUpWithoutInformation),
             _ => {}
+        }
+        let mut tallied = true;
+        for f in shown.iter().flatten() {
+            tallied &= note(*f);
+        }
+        if bare {
+            if tallied {
+                facts.runs[t.index()] = Run {
+                    key,
+                    facts: shown,
+                    count: 0,
+                    last_ns: i64::MIN,
+                };
+            }
+            return;
         }
         let mut information = false;
         let mut negotiation = false;
@@ -1070,7 +1170,9 @@ mod tests {
         ];
         for round in 1..=3u64 {
             for f in facts {
-                t.get(f).get_or_insert_default().count += 1;
+                if let Some(t) = t.tally(f) {
+                    t.get_or_insert_default().count += 1;
+                }
             }
             let tally = |f| t.facts().get(&f).map(|t: &Tally| t.count);
             assert_eq!(tally(Fact::Interval(MessageType::SYNC, 0)), Some(2 * round));
@@ -1085,7 +1187,9 @@ mod tests {
         let mut t = Tallies::default();
         for i in 0..2_000u32 {
             let [_, a, b, c] = i.to_be_bytes();
-            *t.get(Fact::Organization([a, b, c])) = Some(Tally::default());
+            if let Some(t) = t.tally(Fact::Organization([a, b, c])) {
+                *t = Some(Tally::default());
+            }
         }
         assert_eq!(t.valued.len(), MAX_VALUED);
         assert_eq!(t.untallied, 2_000 - MAX_VALUED as u64);
@@ -1110,7 +1214,7 @@ mod tests {
         all.extend(Path::ALL.map(Fact::Path));
         let mut t = Tallies::default();
         for (i, &f) in all.iter().enumerate() {
-            *t.get(f) = Some(Tally {
+            *t.tally(f).unwrap() = Some(Tally {
                 count: i as u64,
                 ..Tally::default()
             });
@@ -1120,6 +1224,112 @@ mod tests {
         for (i, f) in all.iter().enumerate() {
             assert_eq!(facts[f].count, i as u64, "{f:?}");
         }
+    }
+
+    /// Observes `m` with the profiles alone, as frame `frame` at `t`.
+    fn tally(p: &mut Profiles, m: &crate::wire::Message<'static>, frame: u64, t: i64) {
+        p.observe(&Observation {
+            point: 0,
+            frame,
+            time_ns: t,
+            resolution_ns: 1,
+            link: &l2(FORWARDABLE),
+            message: m,
+            content: None,
+        });
+    }
+
+    /// (count, first_ns, last_ns, first_frame) of `f` in domain 0.
+    fn of(p: &Profiles, f: Fact) -> Option<(u64, i64, i64, u64)> {
+        let t = *p.domains().get(&(0, 0))?.get(&f)?;
+        Some((t.count, t.first_ns, t.last_ns, t.first_frame))
+    }
+
+    #[test]
+    fn a_run_of_like_messages_is_tallied_as_each_message_was() {
+        let mut p = Profiles::default();
+        let m = port(1, 1);
+        let sync = |log: i8| message(0x0, m, 0, 0, log, &ts(0, 0));
+        // A run of three, broken by another interval, opened again; one
+        // message earlier than the latest (capture times can go back).
+        tally(&mut p, &sync(-3), 1, 10);
+        tally(&mut p, &sync(-3), 2, 20);
+        tally(&mut p, &sync(-3), 3, 30);
+        tally(&mut p, &sync(0), 4, 40);
+        tally(&mut p, &sync(-3), 5, 50);
+        // Read while a run is open, then after more of it.
+        assert_eq!(
+            of(&p, Fact::Interval(MessageType::SYNC, -3)),
+            Some((4, 10, 50, 1))
+        );
+        tally(&mut p, &sync(-3), 6, 45);
+        tally(&mut p, &sync(-3), 7, 60);
+        let sync_3 = of(&p, Fact::Interval(MessageType::SYNC, -3));
+        assert_eq!(sync_3, Some((6, 10, 60, 1)));
+        assert_eq!(
+            of(&p, Fact::Interval(MessageType::SYNC, 0)),
+            Some((1, 40, 40, 4))
+        );
+        assert_eq!(of(&p, Fact::OneStepSync), Some((7, 10, 60, 1)));
+        assert_eq!(
+            of(&p, Fact::Path(Path::L2Forwardable)),
+            Some((7, 10, 60, 1))
+        );
+        // Follow_Ups: without TLVs (a run), with an organization TLV that
+        // is not IEEE 802.1AS's information TLV, and without again.
+        let follow_up = |tlv: &[u8]| message(0x8, m, 0, 0, 0, &[ts(0, 0), tlv.to_vec()].concat());
+        let other_org = [0x00, 0x03, 0x00, 0x06, 1, 2, 3, 0, 0, 0];
+        tally(&mut p, &follow_up(&[]), 8, 70);
+        tally(&mut p, &follow_up(&[]), 9, 80);
+        tally(&mut p, &follow_up(&other_org), 10, 90);
+        tally(&mut p, &follow_up(&[]), 11, 100);
+        let without = of(&p, Fact::FollowUpWithoutInformation);
+        assert_eq!(without, Some((4, 70, 100, 8)));
+        assert_eq!(of(&p, Fact::Organization([1, 2, 3])), Some((1, 90, 90, 10)));
+        // Runs of another type went on meanwhile: the Syncs' are intact,
+        // and every message counts once as a message of the domain.
+        assert_eq!(of(&p, Fact::Interval(MessageType::SYNC, -3)), sync_3);
+        assert_eq!(of(&p, Fact::Message), Some((11, 10, 100, 1)));
+        // An Announce with another clockClass breaks its run.
+        let announce = |class: u8| message(0xB, m, 0, 0, 1, &announce_body(128, class));
+        for (i, class) in [6, 6, 7, 6].into_iter().enumerate() {
+            tally(&mut p, &announce(class), 12 + i as u64, 110 + 10 * i as i64);
+        }
+        assert_eq!(of(&p, Fact::ClockClass(6)), Some((3, 110, 140, 12)));
+        assert_eq!(of(&p, Fact::ClockClass(7)), Some((1, 130, 130, 14)));
+        assert_eq!(of(&p, Fact::Priority1(128)), Some((4, 110, 140, 12)));
+    }
+
+    #[test]
+    fn a_message_with_a_fact_beyond_the_bound_opens_no_run() {
+        let mut p = Profiles::default();
+        let sync = message(0x0, port(1, 1), 0, 0, -3, &ts(0, 0));
+        tally(&mut p, &sync, 1, 10);
+        // The domain's valued facts fill up; the Syncs' interval is one.
+        let facts = p
+            .tallies
+            .capped_entry(0, (0, 0), 1, Tallies::default)
+            .unwrap();
+        for i in 0..MAX_VALUED as u32 {
+            let [_, a, b, c] = i.to_be_bytes();
+            if let Some(t) = facts.tally(Fact::Organization([a, b, c])) {
+                t.get_or_insert_default();
+            }
+        }
+        let before = facts.untallied;
+        // A new interval cannot be tallied: each message counts as
+        // untallied, and the facts it has a tally for still count it.
+        let other = message(0x0, port(1, 1), 0, 0, -4, &ts(0, 0));
+        for i in 0..3 {
+            tally(&mut p, &other, 2 + i, 20 + i as i64);
+        }
+        let facts = p
+            .tallies
+            .capped_entry(0, (0, 0), 1, Tallies::default)
+            .unwrap();
+        assert_eq!(facts.untallied - before, 3);
+        assert_eq!(of(&p, Fact::Interval(MessageType::SYNC, -4)), None);
+        assert_eq!(of(&p, Fact::OneStepSync), Some((4, 10, 22, 1)));
     }
 
     #[test]
