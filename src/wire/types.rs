@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use nom::bytes::complete::take;
-use nom::number::complete::{be_u8, be_u16};
+use nom::number::complete::be_u8;
 
 use super::{PResult, array, field, whole};
 
@@ -106,13 +106,12 @@ pub(crate) fn parse_port_identity<'a>(
     name: &'static str,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, PortIdentity> {
     whole(name, |i| {
-        let (i, clock_identity) = array::<8>(i)?;
-        let (i, port_number) = be_u16(i)?;
+        let (i, [c0, c1, c2, c3, c4, c5, c6, c7, p0, p1]) = array::<10>(i)?;
         Ok((
             i,
             PortIdentity {
-                clock_identity: ClockIdentity(clock_identity),
-                port_number,
+                clock_identity: ClockIdentity([c0, c1, c2, c3, c4, c5, c6, c7]),
+                port_number: u16::from_be_bytes([p0, p1]),
             },
         ))
     })
@@ -147,9 +146,8 @@ pub(crate) fn parse_clock_quality<'a>(
     name: &'static str,
 ) -> impl FnMut(&'a [u8]) -> PResult<'a, ClockQuality> {
     whole(name, |i| {
-        let (i, clock_class) = be_u8(i)?;
-        let (i, clock_accuracy) = be_u8(i)?;
-        let (i, offset_scaled_log_variance) = be_u16(i)?;
+        let (i, [clock_class, clock_accuracy, v0, v1]) = array::<4>(i)?;
+        let offset_scaled_log_variance = u16::from_be_bytes([v0, v1]);
         Ok((
             i,
             ClockQuality {
