@@ -317,8 +317,10 @@ pub fn peel_into<'a>(
     match link {
         LinkType::Ethernet => {
             let e = EthernetPacket::new(frame).ok_or(err("ethernet", 0, false))?;
-            c.out.src_mac = Some(Mac(e.get_source().octets()));
-            c.out.dst_mac = Some(Mac(e.get_destination().octets()));
+            // The addresses copied whole (pnet's getters read them an
+            // octet at a time); the frame holds at least a header here.
+            c.out.dst_mac = Some(Mac(mac6(&frame[..6])));
+            c.out.src_mac = Some(Mac(mac6(&frame[6..12])));
             c.ethertype(e.get_ethertype().0, 14)
         }
         LinkType::LinuxSll => {
@@ -381,9 +383,10 @@ impl<'a> Cursor<'a, '_> {
 
     /// An inner Ethernet frame at `at`: its addresses replace the outer ones.
     fn ethernet(self, at: usize) -> Result<Found<'a>, LinkError> {
-        let e = EthernetPacket::new(self.rest(at)).ok_or(err("ethernet", at, false))?;
-        self.out.src_mac = Some(Mac(e.get_source().octets()));
-        self.out.dst_mac = Some(Mac(e.get_destination().octets()));
+        let b = self.rest(at);
+        let e = EthernetPacket::new(b).ok_or(err("ethernet", at, false))?;
+        self.out.dst_mac = Some(Mac(mac6(&b[..6])));
+        self.out.src_mac = Some(Mac(mac6(&b[6..12])));
         self.out.vlans = Vlans::default();
         self.out.src_ip = None;
         self.out.dst_ip = None;
@@ -458,8 +461,10 @@ impl<'a> Cursor<'a, '_> {
         if protocol != 17 && protocol != 47 {
             return Ok(Found::NotPtp);
         }
-        self.out.src_ip = Some(IpAddr::V4(ip.get_source()));
-        self.out.dst_ip = Some(IpAddr::V4(ip.get_destination()));
+        // Within the header (`ihl` >= 20 fits `b`), copied whole.
+        let addr = |at: usize| IpAddr::from([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+        self.out.src_ip = Some(addr(12));
+        self.out.dst_ip = Some(addr(16));
         self.out.transport = Transport::Udp4;
         // Cut Ethernet padding off; a snapped capture keeps what it has.
         let end = at + total.min(b.len());
