@@ -70,6 +70,16 @@ fn one_file_on_threads_equals_frame_by_frame() {
     assert!(!profiles.is_empty());
     assert_eq!(threaded.analyzer.profiles.domains(), profiles);
     assert_eq!(threaded.analyzer.messages, p.analyzer.messages);
+    // The health tracker ran on the estimator's thread, from what the
+    // analysis queued: every stream the same, to the last statistic.
+    let health = |p: &Pipeline| {
+        let streams = p.analyzer.health.streams.iter();
+        streams
+            .map(|(k, s)| format!("{k:?} {s:?}"))
+            .collect::<Vec<_>>()
+    };
+    assert!(!p.analyzer.health.streams.is_empty());
+    assert_eq!(health(threaded), health(&p));
     assert!(!p.estimator.tracks.is_empty());
     assert_eq!(threaded.estimator.tracks.len(), p.estimator.tracks.len());
     for ((ka, a), (kb, b)) in threaded.estimator.tracks.iter().zip(&p.estimator.tracks) {
@@ -85,8 +95,9 @@ fn one_file_on_threads_equals_frame_by_frame() {
 
 #[test]
 fn a_file_cut_short_keeps_what_the_reading_thread_tallied() {
-    // The profiles run on the reading thread and go back to the analyzer
-    // when it ends, an error included.
+    // The profiles run on the reading thread, the health tracker on the
+    // estimator's, and both go back to the analyzer when it ends, an error
+    // included.
     let whole = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/lab-udp4-e2e.pcap"),
     )
@@ -96,7 +107,9 @@ fn a_file_cut_short_keeps_what_the_reading_thread_tallied() {
         path: cut,
         name: None,
     };
-    let run = pipeline::run_files(&Config::default(), &[input], &mut |_| {}).unwrap();
+    let mut config = Config::default();
+    config.estimate.enabled = true;
+    let run = pipeline::run_files(&config, &[input], &mut |_| {}).unwrap();
     assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
     let domains = run.pipeline.analyzer.profiles.domains();
     let messages: u64 = run.pipeline.analyzer.messages.iter().sum();
@@ -107,4 +120,9 @@ fn a_file_cut_short_keeps_what_the_reading_thread_tallied() {
         .map(|t| t.count)
         .sum();
     assert_eq!(tallied, messages);
+    // So does the health tracker, from the estimator's thread: every
+    // message counted in its stream.
+    let health = &run.pipeline.analyzer.health;
+    let seen: u64 = health.streams.iter().map(|(_, s)| s.count).sum();
+    assert_eq!(seen, messages);
 }

@@ -63,6 +63,51 @@ pub struct StreamKey {
     pub requesting_port_identity: Option<PortIdentity>,
 }
 
+/// What the tracker reads of one message: enough to observe it apart from
+/// the message, on another thread (see `pipeline`).
+#[derive(Debug, Clone, Copy)]
+pub struct Input {
+    pub key: StreamKey,
+    pub time_ns: i64,
+    pub frame: u64,
+    pub sequence_id: u16,
+    pub log_message_interval: i8,
+    pub flags: Flags,
+    /// The correctionField, scaled nanoseconds (2^-16 ns).
+    pub correction_field: i64,
+    /// For an answer, the time since the message it answers, ns.
+    pub response_ns: Option<i64>,
+}
+
+impl Input {
+    pub fn of(o: &Observation<'_, '_>, response_ns: Option<i64>) -> Self {
+        let h = &o.message.header;
+        let requesting_port_identity = match o.message.body {
+            Body::DelayResp(_) | Body::PdelayResp(_) | Body::PdelayRespFollowUp(_) => {
+                o.message.body.requesting_port_identity()
+            }
+            _ => None,
+        };
+        Input {
+            key: StreamKey {
+                point: o.point,
+                major_sdo_id: h.major_sdo_id,
+                domain_number: h.domain_number,
+                source_port_identity: h.source_port_identity,
+                message_type: h.message_type,
+                requesting_port_identity,
+            },
+            time_ns: o.time_ns,
+            frame: o.frame,
+            sequence_id: h.sequence_id,
+            log_message_interval: h.log_message_interval,
+            flags: h.flags,
+            correction_field: h.correction_field.0,
+            response_ns,
+        }
+    }
+}
+
 /// A change of the flag field between consecutive messages of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlagChange {
@@ -223,59 +268,48 @@ impl Health {
         }
     }
 
-    pub fn observe(&mut self, o: &Observation<'_, '_>, response_ns: Option<i64>) {
-        let h = &o.message.header;
-        let requesting_port_identity = match o.message.body {
-            Body::DelayResp(_) | Body::PdelayResp(_) | Body::PdelayRespFollowUp(_) => {
-                o.message.body.requesting_port_identity()
-            }
-            _ => None,
-        };
-        let key = StreamKey {
-            point: o.point,
-            major_sdo_id: h.major_sdo_id,
-            domain_number: h.domain_number,
-            source_port_identity: h.source_port_identity,
-            message_type: h.message_type,
-            requesting_port_identity,
-        };
-        let t = o.time_ns;
+    /// Observes one message, from what the tracker reads of it.
+    pub fn observe(&mut self, i: &Input) {
+        let key = i.key;
+        let t = i.time_ns;
         let mut created = false;
-        let Some(s) =
-            self.streams
-                .capped_entry(h.message_type.index(), key, self.config.max_streams, || {
-                    created = true;
-                    Stream::new(t, h.sequence_id, h.log_message_interval, h.flags)
-                })
-        else {
+        let Some(s) = self.streams.capped_entry(
+            key.message_type.index(),
+            key,
+            self.config.max_streams,
+            || {
+                created = true;
+                Stream::new(t, i.sequence_id, i.log_message_interval, i.flags)
+            },
+        ) else {
             self.untracked += 1;
             return;
         };
-        s.corrections.observe(h.correction_field.0, t);
-        if let Some(r) = response_ns {
+        s.corrections.observe(i.correction_field, t);
+        if let Some(r) = i.response_ns {
             s.response.get_or_insert_default().add(r);
         }
         if created {
             return;
         }
         s.count += 1;
-        if h.log_message_interval != s.advertised_log_interval {
+        if i.log_message_interval != s.advertised_log_interval {
             s.advertised_changes += 1;
-            s.advertised_log_interval = h.log_message_interval;
+            s.advertised_log_interval = i.log_message_interval;
         }
-        if h.flags != s.flags {
+        if i.flags != s.flags {
             s.flag_change_count += 1;
             if s.flag_changes.len() < MAX_FLAG_CHANGES {
                 s.flag_changes.push(FlagChange {
                     time_ns: t,
-                    frame: o.frame,
+                    frame: i.frame,
                     from: s.flags,
-                    to: h.flags,
+                    to: i.flags,
                 });
             }
-            s.flags = h.flags;
+            s.flags = i.flags;
         }
-        let ahead = s.sequence(h.sequence_id, t, o.frame);
+        let ahead = s.sequence(i.sequence_id, t, i.frame);
         if ahead == 0 {
             return;
         }
@@ -296,7 +330,7 @@ impl Health {
         let limit = s.timeout_ns(key.message_type, self.config.receipt_timeout_intervals);
         if limit.is_some_and(|l| silence > l) {
             s.timeouts += 1;
-            s.event(t, o.frame, EventKind::Timeout, silence.unsigned_abs());
+            s.event(t, i.frame, EventKind::Timeout, silence.unsigned_abs());
         }
         s.last_ns = s.last_ns.max(t);
     }

@@ -268,6 +268,10 @@ pub struct Analyzer {
     pub points: Vec<PointStats>,
     /// Latest capture time seen: the analysis clock.
     pub now_ns: Option<i64>,
+    /// While set, what the health tracker reads of each message is queued
+    /// here, for the tracker to observe on another thread (nothing else
+    /// reads it before the end), instead of observed at once.
+    pub health_queue: Option<Vec<health::Input>>,
 }
 
 impl Default for Analyzer {
@@ -292,6 +296,16 @@ impl Analyzer {
             errors: Vec::new(),
             points: Vec::new(),
             now_ns: None,
+            health_queue: None,
+        }
+    }
+
+    /// Feeds the health tracker, or its queue.
+    fn observe_health(&mut self, o: &Observation<'_, '_>, response_ns: Option<i64>) {
+        let i = health::Input::of(o, response_ns);
+        match &mut self.health_queue {
+            Some(queue) => queue.push(i),
+            None => self.health.observe(&i),
         }
     }
 
@@ -338,7 +352,7 @@ impl Analyzer {
         match verdict {
             security::Verdict::Genuine => {}
             security::Verdict::Suspect => {
-                self.health.observe(o, None);
+                self.observe_health(o, None);
                 self.ledger.observe(o, now);
                 return None;
             }
@@ -348,7 +362,7 @@ impl Analyzer {
             }
         }
         let outcome = self.exchanges.observe(o, now);
-        self.health.observe(o, outcome.response_ns);
+        self.observe_health(o, outcome.response_ns);
         self.ledger.observe(o, now);
         if let Some(m) = &outcome.measurement {
             self.security.measurement(m);
