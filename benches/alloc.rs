@@ -66,7 +66,11 @@ fn analyze(path: &Path) -> (u64, u64, usize) {
         path: path.to_owned(),
         name: None,
     };
-    let run = pipeline::run_files(&Config::default(), &[input], &mut |_| {}).expect("analysis");
+    // As `analyze` runs by default: with estimates (the config's default
+    // has them off).
+    let mut config = Config::default();
+    config.estimate.enabled = true;
+    let run = pipeline::run_files(&config, &[input], &mut |_| {}).expect("analysis");
     assert!(run.errors.is_empty(), "{:?}", run.errors);
     let messages = run.pipeline.decoder.summary.ptp_v2;
     std::hint::black_box(&run);

@@ -47,7 +47,8 @@ fn one_file_on_threads_equals_frame_by_frame() {
     p.decoder.finish();
     p.analyzer.finish();
     let threaded = &run.pipeline;
-    // Many batches of 1,024 frames and 4,096 measurements went through.
+    // Many batches of 1,024 frames, and of up to 2,048 messages' health
+    // inputs and measurements, went through.
     assert!(
         threaded.decoder.summary.frames > 20_000,
         "{:?}",
@@ -80,6 +81,10 @@ fn one_file_on_threads_equals_frame_by_frame() {
     };
     assert!(!p.analyzer.health.streams.is_empty());
     assert_eq!(health(threaded), health(&p));
+    assert_eq!(
+        threaded.analyzer.health.untracked,
+        p.analyzer.health.untracked
+    );
     assert!(!p.estimator.tracks.is_empty());
     assert_eq!(threaded.estimator.tracks.len(), p.estimator.tracks.len());
     for ((ka, a), (kb, b)) in threaded.estimator.tracks.iter().zip(&p.estimator.tracks) {
@@ -96,33 +101,34 @@ fn one_file_on_threads_equals_frame_by_frame() {
 #[test]
 fn a_file_cut_short_keeps_what_the_reading_thread_tallied() {
     // The profiles run on the reading thread, the health tracker on the
-    // estimator's, and both go back to the analyzer when it ends, an error
-    // included.
+    // estimator's (or, without estimates, on the analysis's), and both go
+    // back to the analyzer when it ends, an error included.
     let whole = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/lab-udp4-e2e.pcap"),
     )
     .unwrap();
     let cut = tmp("pipeline-cut.pcap", &whole[..whole.len() - 7]);
-    let input = Input {
-        path: cut,
-        name: None,
-    };
-    let mut config = Config::default();
-    config.estimate.enabled = true;
-    let run = pipeline::run_files(&config, &[input], &mut |_| {}).unwrap();
-    assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
-    let domains = run.pipeline.analyzer.profiles.domains();
-    let messages: u64 = run.pipeline.analyzer.messages.iter().sum();
-    assert!(messages > 50, "{messages}");
-    let tallied: u64 = domains
-        .values()
-        .filter_map(|f| f.get(&ptpscope::analysis::profile::Fact::Message))
-        .map(|t| t.count)
-        .sum();
-    assert_eq!(tallied, messages);
-    // So does the health tracker, from the estimator's thread: every
-    // message counted in its stream.
-    let health = &run.pipeline.analyzer.health;
-    let seen: u64 = health.streams.iter().map(|(_, s)| s.count).sum();
-    assert_eq!(seen, messages);
+    for estimating in [true, false] {
+        let input = Input {
+            path: cut.clone(),
+            name: None,
+        };
+        let mut config = Config::default();
+        config.estimate.enabled = estimating;
+        let run = pipeline::run_files(&config, &[input], &mut |_| {}).unwrap();
+        assert_eq!(run.errors.len(), 1, "{:?}", run.errors);
+        let domains = run.pipeline.analyzer.profiles.domains();
+        let messages: u64 = run.pipeline.analyzer.messages.iter().sum();
+        assert!(messages > 50, "{messages}");
+        let tallied: u64 = domains
+            .values()
+            .filter_map(|f| f.get(&ptpscope::analysis::profile::Fact::Message))
+            .map(|t| t.count)
+            .sum();
+        assert_eq!(tallied, messages);
+        // Every message counted in its stream.
+        let health = &run.pipeline.analyzer.health;
+        let seen: u64 = health.streams.iter().map(|(_, s)| s.count).sum();
+        assert_eq!(seen, messages, "estimating: {estimating}");
+    }
 }

@@ -4,8 +4,9 @@
 //! only builds its [`Config`] and chooses the output.
 //!
 //! - One file streams through three threads ([`threads`]): read, decode
-//!   and the profiles; the other trackers; estimate. Bounded channels join
-//!   them.
+//!   and the profiles; the other trackers but health; estimate and the
+//!   health tracker (without estimates, health stays with the other
+//!   trackers). Bounded channels join them.
 //! - Several files are read on a thread each and merged by capture time
 //!   ([`crate::capture::merge`]) before decoding.
 //! - Live capture ([`crate::capture::live`], feature `live`) and `serve`

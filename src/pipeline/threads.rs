@@ -23,11 +23,11 @@ use crate::estimate::Relevant;
 /// flight is bounded in bytes, not only in frames.
 const BATCH: usize = 1024;
 const BATCH_BYTES: usize = 4 << 20;
-/// Measurements estimated at a time.
-const ESTIMATE_BATCH: usize = 4096;
-/// Messages' health inputs sent at a time, at most: a batch of them goes
-/// once it could not take another batch of decoded frames.
-const HEALTH_BATCH: usize = 2 * BATCH;
+/// Messages' health inputs, and measurements, sent to the estimator's
+/// thread at a time, at most: a batch goes once it could not take the
+/// messages of another batch of decoded frames. Each measurement's
+/// message queued a health input, so the measurements fit too.
+const ESTIMATE_BATCH: usize = 2 * BATCH;
 /// Batches of decoded frames: one being filled, one analyzed, the rest
 /// queued.
 const BATCHES: usize = 8;
@@ -70,16 +70,19 @@ struct Measured {
 }
 
 impl Measured {
-    fn new() -> Self {
+    /// A batch with room for [`ESTIMATE_BATCH`] messages; none without an
+    /// estimator's thread, where nothing is sent.
+    fn new(estimating: bool) -> Self {
+        let room = if estimating { ESTIMATE_BATCH } else { 0 };
         Self {
-            items: Vec::with_capacity(ESTIMATE_BATCH),
-            health: Vec::with_capacity(HEALTH_BATCH),
+            items: Vec::with_capacity(room),
+            health: Vec::with_capacity(room),
             names: Vec::new(),
         }
     }
 
     fn full(&self) -> bool {
-        self.items.len() >= ESTIMATE_BATCH || self.health.len() > HEALTH_BATCH - BATCH
+        self.health.len() > ESTIMATE_BATCH - BATCH
     }
 }
 
@@ -105,8 +108,8 @@ pub(super) fn read_one(
     let mut profiles = std::mem::take(&mut p.analyzer.profiles);
     // The health tracker reads nothing of the others' state either, and
     // nothing reads it before the end: with an estimator thread, it runs
-    // there, on what the analysis queues of each message. On a steady
-    // capture the analysis thread had 53 % of the CPU time, this one 43 %.
+    // there, on what the analysis queues of each message. The analysis
+    // thread was the busiest on a steady capture.
     let estimating = p.estimator.enabled;
     let placeholder = Health::new(p.analyzer.config);
     let mut health = estimating.then(|| std::mem::replace(&mut p.analyzer.health, placeholder));
@@ -123,7 +126,7 @@ pub(super) fn read_one(
         let health = health.as_mut();
         if estimating {
             for _ in 1..ESTIMATE_BATCHES {
-                let _ = est_back_tx.send(Measured::new());
+                let _ = est_back_tx.send(Measured::new(estimating));
             }
         }
         if let Some(health) = health {
@@ -159,7 +162,7 @@ pub(super) fn read_one(
             .spawn_scoped(s, move || {
                 let mut names: Vec<String> = Vec::new();
                 let mut sent_names = 0;
-                let mut measured = Measured::new();
+                let mut measured = Measured::new(estimating);
                 let mut relevant = Relevant::default();
                 for mut b in rx {
                     if b.names.len() > names.len() {
@@ -184,7 +187,9 @@ pub(super) fn read_one(
                     if measured.full() {
                         // Waits for a free batch; a new one only if the
                         // estimator is gone (the scope then panics).
-                        let next = est_back_rx.recv().unwrap_or_else(|_| Measured::new());
+                        let next = est_back_rx
+                            .recv()
+                            .unwrap_or_else(|_| Measured::new(estimating));
                         let mut full = std::mem::replace(&mut measured, next);
                         if names.len() != sent_names {
                             sent_names = names.len();
