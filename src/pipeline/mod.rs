@@ -27,7 +27,7 @@ use crate::capture::{self, CaptureError, Frame, Input, Points};
 use crate::estimate::{Estimate, Estimator};
 use crate::score::Scorer;
 use crate::simulate::Truth;
-use crate::wire::link::PtpPorts;
+use crate::wire::link::{PtpFrame, PtpPorts, Transport};
 
 pub use decode::{Content, DecodeSummary, Decoder, TimeSource};
 
@@ -110,7 +110,8 @@ impl Pipeline {
         // decode_owned pushes exactly one.
         let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());
-        let m = owned::apply(&mut self.analyzer, &d, &self.arena)?;
+        let mut link = PtpFrame::bare(Transport::L2);
+        let m = owned::apply(&mut self.analyzer, &d, &self.arena, &mut link)?;
         if !self.estimator.enabled {
             return None;
         }

@@ -17,6 +17,7 @@ use crate::analysis::Measurement;
 use crate::analysis::health::{self, Health};
 use crate::capture::{self, CaptureError, Input, Points};
 use crate::estimate::Relevant;
+use crate::wire::link::{PtpFrame, Transport};
 
 /// Frames per batch from the reader to the analysis, and the octets of
 /// TLVs a batch holds at most (a batch closes at either): memory in
@@ -164,6 +165,7 @@ pub(super) fn read_one(
                 let mut sent_names = 0;
                 let mut measured = Measured::new(estimating);
                 let mut relevant = Relevant::default();
+                let mut link = PtpFrame::bare(Transport::L2);
                 for mut b in rx {
                     if b.names.len() > names.len() {
                         names = std::mem::take(&mut b.names);
@@ -174,7 +176,7 @@ pub(super) fn read_one(
                         analyzer.health_queue = Some(std::mem::take(&mut measured.health));
                     }
                     for d in &b.items {
-                        if let Some(m) = apply(analyzer, d, &b.arena)
+                        if let Some(m) = apply(analyzer, d, &b.arena, &mut link)
                             && estimating
                             && relevant.keep(&m)
                         {
