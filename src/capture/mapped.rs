@@ -187,10 +187,39 @@ impl<'a> Blocks<'a> {
                 self.at = self.data.len() - after.len();
                 Ok(Some(block))
             }
-            Err(nom::Err::Incomplete(_)) => Err(CaptureErrorKind::Truncated),
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
-                Err(CaptureErrorKind::Malformed(super::parse_error(&e)))
+            Err(e) => Err(failure(e)),
+        }
+    }
+
+    /// The next record of a pcap file, its header read, without the block
+    /// enum around it (the path of every frame; the enum's making and
+    /// dropping were a third of the reading's work). `None` for a pcapng
+    /// file, before the header and at the end: [`Blocks::next_block`] then
+    /// says what comes.
+    pub fn next_record(&mut self) -> Option<Result<LegacyPcapBlock<'a>, CaptureErrorKind>> {
+        let Format::Legacy(parse) = self.format else {
+            return None;
+        };
+        let rest = self.data.get(self.at..).unwrap_or_default();
+        if self.header || rest.is_empty() {
+            return None;
+        }
+        Some(match parse(rest) {
+            Ok((after, record)) => {
+                self.at = self.data.len() - after.len();
+                Ok(record)
             }
+            Err(e) => Err(failure(e)),
+        })
+    }
+}
+
+/// A block that did not parse: cut short, or malformed.
+fn failure(e: nom::Err<PcapError<&[u8]>>) -> CaptureErrorKind {
+    match e {
+        nom::Err::Incomplete(_) => CaptureErrorKind::Truncated,
+        nom::Err::Error(e) | nom::Err::Failure(e) => {
+            CaptureErrorKind::Malformed(super::parse_error(&e))
         }
     }
 }

@@ -17,7 +17,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use pcap_parser::pcapng::Block;
-use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
+use pcap_parser::{LegacyPcapBlock, PcapBlockOwned, PcapError, create_reader};
 
 use crate::wire::link::LinkType;
 
@@ -219,15 +219,17 @@ pub fn read_file(
         let mut blocks = mapped::Blocks::new(bytes).map_err(|kind| error(None, 0, kind))?;
         loop {
             let offset = blocks.offset();
-            let block = match blocks.next_block() {
-                Ok(Some(block)) => block,
-                Ok(None) => return Ok(()),
-                Err(kind) => {
-                    return Err(error(Some(st.number + 1), offset as u64, kind));
-                }
+            let at = offset as u64;
+            let r = match blocks.next_record() {
+                Some(Ok(record)) => legacy_record(&record, &mut st, points, at, &mut on_frame),
+                Some(Err(kind)) => Err(kind),
+                None => match blocks.next_block() {
+                    Ok(Some(block)) => handle_block(&block, &mut st, points, at, &mut on_frame),
+                    Ok(None) => return Ok(()),
+                    Err(kind) => Err(kind),
+                },
             };
-            handle_block(&block, &mut st, points, offset as u64, &mut on_frame)
-                .map_err(|kind| error(Some(st.number + 1), offset as u64, kind))?;
+            r.map_err(|kind| error(Some(st.number + 1), at, kind))?;
             mapped.parsed_to(blocks.offset());
         }
     }
@@ -364,18 +366,7 @@ fn handle_block(
             });
             return Ok(());
         }
-        PcapBlockOwned::Legacy(b) => {
-            let iface = st
-                .legacy
-                .clone()
-                .ok_or_else(|| CaptureErrorKind::Malformed("record before header".into()))?;
-            let frac = u64::from(b.ts_usec);
-            let ns = i128::from(b.ts_sec) * 1_000_000_000
-                + i128::from(frac) * 1_000_000_000 / i128::from(iface.resolution);
-            let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
-            let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
-            (iface, Some(ns), data, b.origlen)
-        }
+        PcapBlockOwned::Legacy(b) => return legacy_record(b, st, points, offset, on_frame),
         PcapBlockOwned::NG(Block::SectionHeader(_)) => {
             st.interfaces.clear();
             st.section += 1;
@@ -430,6 +421,52 @@ fn handle_block(
         }
         PcapBlockOwned::NG(_) => return Ok(()),
     };
+    emit(
+        &iface, time_ns, data, orig_len, st, points, offset, on_frame,
+    )
+}
+
+/// A pcap record's frame to `on_frame`.
+fn legacy_record(
+    b: &LegacyPcapBlock<'_>,
+    st: &mut BlockState<'_>,
+    points: &mut Points,
+    offset: u64,
+    on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
+) -> Result<(), CaptureErrorKind> {
+    let iface = st
+        .legacy
+        .clone()
+        .ok_or_else(|| CaptureErrorKind::Malformed("record before header".into()))?;
+    let frac = u64::from(b.ts_usec);
+    let ns = i128::from(b.ts_sec) * 1_000_000_000
+        + i128::from(frac) * 1_000_000_000 / i128::from(iface.resolution);
+    let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
+    let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
+    emit(
+        &iface,
+        Some(ns),
+        data,
+        b.origlen,
+        st,
+        points,
+        offset,
+        on_frame,
+    )
+}
+
+/// A packet's frame, from its interface, to `on_frame`.
+#[allow(clippy::too_many_arguments)]
+fn emit(
+    iface: &Interface,
+    time_ns: Option<i64>,
+    data: &[u8],
+    orig_len: u32,
+    st: &mut BlockState<'_>,
+    points: &mut Points,
+    offset: u64,
+    on_frame: &mut impl FnMut(&Frame<'_>, &mut Points),
+) -> Result<(), CaptureErrorKind> {
     let link = iface
         .link
         .map_err(|code| CaptureErrorKind::UnsupportedLinkType {
