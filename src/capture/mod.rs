@@ -591,6 +591,8 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.kind, CaptureErrorKind::Truncated);
         assert_eq!(e.frame, Some(2));
+        // The second record's start: the header, then 16 + 20 octets.
+        assert_eq!(e.offset, 60);
         assert!(
             e.to_string().contains("trunc.pcap: frame 2: truncated"),
             "{e}"
