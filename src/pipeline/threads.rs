@@ -2,8 +2,8 @@
 //! (into batches that own their bytes) and feeds the profiles, a second
 //! runs the other trackers but the health tracker, a third estimates and
 //! keeps the streams' health (without estimates, the second does).
-//! Bounded channels join them, and emptied batches go back to their sender so their memory is
-//! reused. Each channel has a fixed set of batches, made before the first
+//! Bounded channels join them, and emptied batches go back to their
+//! sender so their memory is reused. Each channel has a fixed set of batches, made before the first
 //! frame: a sender that has none free waits for one to come back, so the
 //! memory in flight is the same for any capture's length and any timing
 //! of the threads.
@@ -124,13 +124,11 @@ pub(super) fn read_one(
         // analysis alone left idle.
         let (est_tx, est_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
         let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
-        let health = health.as_mut();
-        if estimating {
+        // `health` was taken out exactly when estimating.
+        if let Some(health) = health.as_mut() {
             for _ in 1..ESTIMATE_BATCHES {
                 let _ = est_back_tx.send(Measured::new(estimating));
             }
-        }
-        if let Some(health) = health {
             named("estimator")
                 .spawn_scoped(s, move || {
                     let mut names: Vec<String> = Vec::new();
