@@ -330,13 +330,6 @@ impl Analyzer {
     /// Observes one decoded v2 message; returns the measurement it completed.
     pub fn observe(&mut self, o: &Observation<'_, '_>) -> Option<Measurement> {
         self.profiles.observe(o);
-        self.observe_but_profiles(o)
-    }
-
-    /// [`Analyzer::observe`] but for [`Analyzer::profiles`], which read
-    /// nothing of the other trackers' and are read by none of them: a
-    /// pipeline may feed them on another thread, in the same order.
-    pub fn observe_but_profiles(&mut self, o: &Observation<'_, '_>) -> Option<Measurement> {
         self.point(o.point).ptp_messages += 1;
         let h = &o.message.header;
         self.messages[h.message_type.index()] += 1;

@@ -3,10 +3,10 @@
 //! estimate. `analyze`, `report` and `serve` all run it; the command line
 //! only builds its [`Config`] and chooses the output.
 //!
-//! - One file streams through three threads ([`threads`]): read, decode
-//!   and the profiles; the other trackers but health; estimate and the
-//!   health tracker (without estimates, health stays with the other
-//!   trackers). Bounded channels join them.
+//! - One file streams through two threads ([`threads`]): read, decode,
+//!   estimate and the health tracker on one; the analysis's trackers on
+//!   the other (without estimates, health stays with them). Bounded
+//!   channels join them.
 //! - Several files are read on a thread each and merged by capture time
 //!   ([`crate::capture::merge`]) before decoding.
 //! - Live capture ([`crate::capture::live`], feature `live`) and `serve`
@@ -97,16 +97,8 @@ impl Pipeline {
     pub fn frame(&mut self, frame: &Frame<'_>, points: &mut Points) -> Option<Estimate> {
         self.arena.clear();
         self.decoded.clear();
-        let profiles = &mut self.analyzer.profiles;
         let out = &mut self.decoded;
-        owned::decode_owned(
-            &mut self.decoder,
-            frame,
-            points,
-            &mut self.arena,
-            profiles,
-            out,
-        );
+        owned::decode_owned(&mut self.decoder, frame, points, &mut self.arena, out);
         // decode_owned pushes exactly one.
         let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());

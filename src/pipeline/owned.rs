@@ -10,7 +10,6 @@
 use std::net::IpAddr;
 
 use super::decode::{Content, Decoder};
-use crate::analysis::profile::Profiles;
 use crate::analysis::security::Detail;
 use crate::analysis::{
     Analyzer, MalformedRecord, Measurement, Mismatch, Observation, content_hash,
@@ -108,15 +107,13 @@ fn body_static(b: Body<'_>) -> Body<'static> {
 
 /// Peels and decodes a frame into a [`Decoded`] pushed on `out`, its TLVs'
 /// octets appended to `arena`; a mirror session's first frame adds
-/// its point to `points` (`Decoder::point_per_session`). A v2 message with
-/// a capture time is observed by `profiles` here, from the decoder's own
-/// message (not a copy); [`apply`] feeds the other trackers.
+/// its point to `points` (`Decoder::point_per_session`); [`apply`] feeds
+/// it to the trackers.
 pub(crate) fn decode_owned(
     decoder: &mut Decoder,
     frame: &Frame<'_>,
     points: &mut Points,
     arena: &mut Vec<u8>,
-    profiles: &mut Profiles,
     out: &mut Vec<Decoded>,
 ) {
     let known = out.len();
@@ -128,17 +125,6 @@ pub(crate) fn decode_owned(
                     let len = usize::from(m.header.message_length).min(link.payload.len());
                     // The ledger compares from the second point on.
                     let content = (points.len() > 1).then(|| content_hash(&link.payload[..len]));
-                    if let Some(t) = timed.time_ns {
-                        profiles.observe(&Observation {
-                            point: timed.point,
-                            frame: frame.number,
-                            time_ns: t,
-                            resolution_ns: timed.resolution_ns,
-                            link,
-                            message: m,
-                            content,
-                        });
-                    }
                     // Offsets within a batch's arena (at most BATCH_BYTES
                     // and a message) fit a u32.
                     let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
@@ -197,8 +183,8 @@ pub(crate) fn decode_owned(
     }
 }
 
-/// Feeds one decoded frame to the analyzer's trackers but the profiles
-/// ([`decode_owned`] fed them); returns the measurement it completed, for
+/// Feeds one decoded frame to the analyzer's trackers; returns the
+/// measurement it completed, for
 /// the estimator. `link` is the caller's, bare ([`PtpFrame::bare`]) but
 /// for the addresses and transport written here, each frame over the
 /// last's: building a whole frame record for each message cost the
@@ -238,7 +224,7 @@ pub(crate) fn apply(
                     .unwrap_or_default(),
                 trailer: &[],
             };
-            a.observe_but_profiles(&Observation {
+            a.observe(&Observation {
                 point: d.point,
                 frame: d.frame,
                 time_ns: t,

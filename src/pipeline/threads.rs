@@ -1,12 +1,18 @@
-//! One capture file on up to three threads: this one reads and decodes
-//! (into batches that own their bytes) and feeds the profiles, a second
-//! runs the other trackers but the health tracker, a third estimates and
-//! keeps the streams' health (without estimates, the second does).
-//! Bounded channels join them, and emptied batches go back to their
-//! sender so their memory is reused. Each channel has a fixed set of batches, made before the first
+//! One capture file on two threads, one per core of a two-core machine:
+//! this one reads and decodes (into batches that own their bytes), and
+//! estimates and keeps the streams' health from the measurements the
+//! analysis hands back; the other runs the analysis's trackers (and,
+//! without estimates, the health tracker). Bounded channels join them,
+//! and emptied batches go back to their sender so their memory is
+//! reused. Each channel has a fixed set of batches, made before the first
 //! frame: a sender that has none free waits for one to come back, so the
 //! memory in flight is the same for any capture's length and any timing
 //! of the threads.
+//!
+//! Three threads (the estimator on its own) gave the same CPU time but
+//! lost more of it to scheduling: the woken estimator was put on the
+//! analysis's core, 1,400 context switches a million frames against 360
+//! now, and the profiles had to stay with the reader to balance the load.
 
 use std::sync::mpsc;
 use std::thread;
@@ -16,7 +22,8 @@ use super::{Pipeline, observe, tell_delay_asymmetry};
 use crate::analysis::Measurement;
 use crate::analysis::health::{self, Health};
 use crate::capture::{self, CaptureError, Input, Points};
-use crate::estimate::Relevant;
+use crate::estimate::{Estimator, Relevant};
+use crate::score::Scorer;
 use crate::wire::link::{PtpFrame, Transport};
 
 /// Frames per batch from the reader to the analysis, and the octets of
@@ -24,8 +31,8 @@ use crate::wire::link::{PtpFrame, Transport};
 /// flight is bounded in bytes, not only in frames.
 const BATCH: usize = 1024;
 const BATCH_BYTES: usize = 4 << 20;
-/// Messages' health inputs, and measurements, sent to the estimator's
-/// thread at a time, at most: a batch goes once it could not take the
+/// Messages' health inputs, and measurements, handed back to estimate at
+/// a time, at most: a batch goes once it could not take the
 /// messages of another batch of decoded frames. Each measurement's
 /// message queued a health input, so the measurements fit too.
 const ESTIMATE_BATCH: usize = 2 * BATCH;
@@ -61,8 +68,8 @@ impl DecodedBatch {
     }
 }
 
-/// Measurements for the estimator's thread, with the point names when
-/// they changed.
+/// Measurements handed back to the reader's thread to estimate, with the
+/// point names when they changed.
 struct Measured {
     items: Vec<Measurement>,
     /// What the health tracker reads of the messages analyzed.
@@ -71,8 +78,8 @@ struct Measured {
 }
 
 impl Measured {
-    /// A batch with room for [`ESTIMATE_BATCH`] messages; none without an
-    /// estimator's thread, where nothing is sent.
+    /// A batch with room for [`ESTIMATE_BATCH`] messages; none without
+    /// estimates, where nothing is sent.
     fn new(estimating: bool) -> Self {
         let room = if estimating { ESTIMATE_BATCH } else { 0 };
         Self {
@@ -87,6 +94,63 @@ impl Measured {
     }
 }
 
+/// What the analysis hands back to the reader: an emptied batch of
+/// decoded frames, or measurements to estimate.
+enum Back {
+    Free(DecodedBatch),
+    Measured(Measured),
+}
+
+/// The estimator's side, on the reader's thread: it estimates what the
+/// analysis measured and keeps the streams' health.
+struct Estimating<'p> {
+    estimator: &'p mut Estimator,
+    scorer: Option<&'p mut Scorer>,
+    point_delay_asymmetry: &'p [(String, f64)],
+    health: &'p mut Health,
+    names: Vec<String>,
+    /// Where the batches go back to the analysis: room for all of them,
+    /// so sending never waits.
+    back: mpsc::SyncSender<Measured>,
+}
+
+impl Estimating<'_> {
+    fn run(&mut self, mut b: Measured) {
+        if b.names.len() > self.names.len() {
+            let known = self.names.len();
+            self.names = std::mem::take(&mut b.names);
+            for (point, n) in self.names.iter().enumerate().skip(known) {
+                tell_delay_asymmetry(self.estimator, self.point_delay_asymmetry, point, n);
+            }
+        }
+        let names = &self.names;
+        let name = |i: usize| names.get(i).map_or("", String::as_str);
+        for m in &b.items {
+            observe(self.estimator, self.scorer.as_deref_mut(), m, &name);
+        }
+        for i in &b.health {
+            self.health.observe(i);
+        }
+        b.items.clear();
+        b.health.clear();
+        b.names.clear();
+        let _ = self.back.try_send(b);
+    }
+}
+
+/// Takes what the analysis handed back: a free batch is kept in `free`,
+/// measurements are estimated.
+fn take_back(b: Back, free: &mut Vec<DecodedBatch>, estimating: &mut Option<Estimating<'_>>) {
+    match b {
+        Back::Free(b) => free.push(b),
+        Back::Measured(m) => {
+            if let Some(e) = estimating {
+                e.run(m);
+            }
+        }
+    }
+}
+
 /// Reads one input through the pipeline; `progress` gets the file offset
 /// reached every 8,192 frames.
 pub(super) fn read_one(
@@ -96,67 +160,36 @@ pub(super) fn read_one(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), CaptureError> {
     let (tx, rx) = mpsc::sync_channel::<DecodedBatch>(BATCHES);
-    let (back_tx, back_rx) = mpsc::sync_channel::<DecodedBatch>(BATCHES);
-    for _ in 1..BATCHES {
-        let _ = back_tx.send(DecodedBatch::new());
-    }
+    // Room for every batch there is: the analysis never waits to hand one
+    // back.
+    let (back_tx, back_rx) = mpsc::sync_channel::<Back>(BATCHES + ESTIMATE_BATCHES);
+    let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
+    let mut free: Vec<DecodedBatch> = (1..BATCHES).map(|_| DecodedBatch::new()).collect();
     let decoder = &mut p.decoder;
-    // The profiles read nothing of the other trackers': they run here, on
-    // the decoder's own messages (`apply` leaves them out). With them on
-    // the analysis's thread, that thread had 58 % of a steady capture's
-    // CPU time to this one's 37 %. Moving the inventory as well made this
-    // thread the busier one on every capture.
-    let mut profiles = std::mem::take(&mut p.analyzer.profiles);
     // The health tracker reads nothing of the others' state either, and
-    // nothing reads it before the end: with an estimator thread, it runs
-    // there, on what the analysis queues of each message. The analysis
-    // thread was the busiest on a steady capture.
+    // nothing reads it before the end: with estimates, it runs here, on
+    // what the analysis queues of each message, beside the estimator.
     let estimating = p.estimator.enabled;
     let placeholder = Health::new(p.analyzer.config);
     let mut health = estimating.then(|| std::mem::replace(&mut p.analyzer.health, placeholder));
     let analyzer = &mut p.analyzer;
-    let estimator = &mut p.estimator;
-    let scorer = &mut p.scorer;
-    let point_delay_asymmetry = &p.point_delay_asymmetry;
-    let r = thread::scope(|s| {
-        // The estimator has a thread of its own, fed batches of
-        // measurements: on two cores the three threads share what the
-        // analysis alone left idle.
-        let (est_tx, est_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
-        let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
-        // `health` was taken out exactly when estimating.
-        if let Some(health) = health.as_mut() {
-            for _ in 1..ESTIMATE_BATCHES {
-                let _ = est_back_tx.send(Measured::new(estimating));
-            }
-            named("estimator")
-                .spawn_scoped(s, move || {
-                    let mut names: Vec<String> = Vec::new();
-                    for mut b in est_rx {
-                        if b.names.len() > names.len() {
-                            let known = names.len();
-                            names = std::mem::take(&mut b.names);
-                            for (point, n) in names.iter().enumerate().skip(known) {
-                                tell_delay_asymmetry(estimator, point_delay_asymmetry, point, n);
-                            }
-                        }
-                        let name = |i: usize| names.get(i).map_or("", String::as_str);
-                        for m in &b.items {
-                            observe(estimator, scorer.as_mut(), m, &name);
-                        }
-                        for i in &b.health {
-                            health.observe(i);
-                        }
-                        b.items.clear();
-                        b.health.clear();
-                        b.names.clear();
-                        let _ = est_back_tx.try_send(b);
-                    }
-                })
-                .expect(SPAWN);
-        } else {
-            drop(est_rx);
+    let estimation = health.as_mut().map(|health| {
+        for _ in 1..ESTIMATE_BATCHES {
+            let _ = est_back_tx.send(Measured::new(true));
         }
+        Estimating {
+            estimator: &mut p.estimator,
+            scorer: p.scorer.as_mut(),
+            point_delay_asymmetry: &p.point_delay_asymmetry,
+            health,
+            names: Vec::new(),
+            back: est_back_tx,
+        }
+    });
+    let r = thread::scope(|s| {
+        // Owned here: should this thread panic, the analysis is not left
+        // waiting for measurement batches.
+        let mut estimation = estimation;
         let worker = named("analysis")
             .spawn_scoped(s, move || {
                 let mut names: Vec<String> = Vec::new();
@@ -186,7 +219,7 @@ pub(super) fn read_one(
                     }
                     if measured.full() {
                         // Waits for a free batch; a new one only if the
-                        // estimator is gone (the scope then panics).
+                        // reader is gone (the scope then panics).
                         let next = est_back_rx
                             .recv()
                             .unwrap_or_else(|_| Measured::new(estimating));
@@ -195,16 +228,16 @@ pub(super) fn read_one(
                             sent_names = names.len();
                             full.names = names.clone();
                         }
-                        let _ = est_tx.send(full);
+                        let _ = back_tx.send(Back::Measured(full));
                     }
                     b.items.clear();
                     b.arena.clear();
                     b.names.clear();
-                    let _ = back_tx.try_send(b);
+                    let _ = back_tx.send(Back::Free(b));
                 }
                 if !measured.items.is_empty() || !measured.health.is_empty() {
                     measured.names = names;
-                    let _ = est_tx.send(measured);
+                    let _ = back_tx.send(Back::Measured(measured));
                 }
             })
             .expect(SPAWN);
@@ -217,11 +250,25 @@ pub(super) fn read_one(
                 return;
             }
             let (arena, items) = (&mut batch.arena, &mut batch.items);
-            decode_owned(decoder, f, pts, arena, &mut profiles, items);
+            decode_owned(decoder, f, pts, arena, items);
             if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
-                // Waits for a free batch; a new one only if the analysis
-                // is gone (the send below then says so).
-                let next = back_rx.recv().unwrap_or_else(|_| DecodedBatch::new());
+                // What came back: the measurements are estimated now,
+                // so that the analysis has their batches again soon.
+                while let Ok(b) = back_rx.try_recv() {
+                    take_back(b, &mut free, &mut estimation);
+                }
+                // Waits for a free batch, estimating meanwhile; a new one
+                // only if the analysis is gone (the send below then says
+                // so).
+                let next = loop {
+                    if let Some(b) = free.pop() {
+                        break b;
+                    }
+                    match back_rx.recv() {
+                        Ok(b) => take_back(b, &mut free, &mut estimation),
+                        Err(_) => break DecodedBatch::new(),
+                    }
+                };
                 let mut full = std::mem::replace(&mut batch, next);
                 if pts.len() != sent_names {
                     sent_names = pts.len();
@@ -237,6 +284,10 @@ pub(super) fn read_one(
         batch.names = points.names().to_vec();
         let _ = tx.send(batch);
         drop(tx);
+        // The rest of the measurements, until the analysis is done.
+        for b in back_rx {
+            take_back(b, &mut free, &mut estimation);
+        }
         // A panic in the analysis is a bug: it must not pass for the end
         // of the input.
         if let Err(panic) = worker.join() {
@@ -244,7 +295,6 @@ pub(super) fn read_one(
         }
         r
     });
-    p.analyzer.profiles = profiles;
     if let Some(h) = health {
         p.analyzer.health = h;
     }
