@@ -140,8 +140,8 @@ ratio("BASE analyze, steady capture", tcp + ", steady capture",
 PY
 if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
   # Where analyze's CPU time goes: the share of perf's samples (at 999 Hz,
-  # little overhead) per thread. The reading thread bears the program's
-  # name (15 characters at most).
+  # little overhead) per thread. The reading (and estimating) thread
+  # bears the program's name (15 characters at most).
   reader=$(basename "$BIN" | cut -c1-15)
   cpu_split() { # FILE: "thread percent" lines, or nothing when perf fails
     perf record -q -F 999 -o bench-data/perf.data "$BIN" analyze --no-progress "$1" \
@@ -155,7 +155,7 @@ if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
     echo
     echo "| analyze, share of CPU samples per thread (perf) | $(basename "$BIG") | $(basename "$CONT") |"
     echo "|---|---|---|"
-    for t in "$reader" analysis estimator; do
+    for t in "$reader" analysis; do
       printf '| %s | %s %% | %s %% |\n' "$t" \
         "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-big)" \
         "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-cont)"
