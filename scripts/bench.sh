@@ -155,7 +155,11 @@ if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
     echo
     echo "| analyze, share of CPU samples per thread (perf) | $(basename "$BIG") | $(basename "$CONT") |"
     echo "|---|---|---|"
-    for t in "$reader" analysis; do
+    # Every thread perf saw (the reading one first): a build with
+    # another set of threads shows its own.
+    threads=$( (echo "$reader"; cut -d' ' -f1 bench-data/split-big bench-data/split-cont) |
+      awk '!seen[$0]++')
+    for t in $threads; do
       printf '| %s | %s %% | %s %% |\n' "$t" \
         "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-big)" \
         "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-cont)"

@@ -1,5 +1,5 @@
 //! The pipeline as a library, over a simulated capture long enough to fill
-//! many batches: one file on its three threads gives what the same frames
+//! many batches: one file on its two threads gives what the same frames
 //! give fed one at a time on one thread.
 
 mod common;
@@ -65,14 +65,14 @@ fn one_file_on_threads_equals_frame_by_frame() {
             .collect::<Vec<_>>()
     };
     assert_eq!(frames(threaded), frames(&p));
-    // The profiles ran on the reading thread, the other trackers on the
-    // analysis's: each saw every message once, in order.
+    // The trackers ran on the analysis's thread, from the batches the
+    // reading thread decoded: each saw every message once, in order.
     let profiles = p.analyzer.profiles.domains();
     assert!(!profiles.is_empty());
     assert_eq!(threaded.analyzer.profiles.domains(), profiles);
     assert_eq!(threaded.analyzer.messages, p.analyzer.messages);
-    // The health tracker ran on the estimator's thread, from what the
-    // analysis queued: every stream the same, to the last statistic.
+    // The health tracker ran on the reading thread, from what the
+    // analysis handed back: every stream the same, to the last statistic.
     let health = |p: &Pipeline| {
         let streams = p.analyzer.health.streams.iter();
         streams
@@ -95,10 +95,10 @@ fn one_file_on_threads_equals_frame_by_frame() {
 }
 
 #[test]
-fn a_file_cut_short_keeps_what_the_reading_thread_tallied() {
-    // The profiles run on the reading thread, the health tracker on the
-    // estimator's (or, without estimates, on the analysis's), and both go
-    // back to the analyzer when it ends, an error included.
+fn a_file_cut_short_keeps_what_each_thread_tallied() {
+    // The health tracker runs on the reading thread (without estimates,
+    // on the analysis's), the other trackers on the analysis's, and all
+    // are the analyzer's again when it ends, an error included.
     let whole = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/lab-udp4-e2e.pcap"),
     )

@@ -184,12 +184,11 @@ pub(crate) fn decode_owned(
 }
 
 /// Feeds one decoded frame to the analyzer's trackers; returns the
-/// measurement it completed, for
-/// the estimator. `link` is the caller's, bare ([`PtpFrame::bare`]) but
-/// for the addresses and transport written here, each frame over the
-/// last's: building a whole frame record for each message cost the
-/// analysis thread 24 instructions a message more (callgrind, steady
-/// bench capture).
+/// measurement it completed, for the estimator. `link` is the caller's,
+/// bare ([`PtpFrame::bare`]) but for the addresses and transport written
+/// here, each frame over the last's: building a whole frame record for
+/// each message cost the analysis thread 24 instructions a message more
+/// (callgrind, steady bench capture).
 pub(crate) fn apply(
     a: &mut Analyzer,
     d: &Decoded,

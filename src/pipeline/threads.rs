@@ -9,10 +9,11 @@
 //! memory in flight is the same for any capture's length and any timing
 //! of the threads.
 //!
-//! Three threads (the estimator on its own) gave the same CPU time but
-//! lost more of it to scheduling: the woken estimator was put on the
-//! analysis's core, 1,400 context switches a million frames against 360
-//! now, and the profiles had to stay with the reader to balance the load.
+//! With three threads (the estimator on its own), the woken estimator was
+//! put on the analysis's core (`perf sched`), and `perf stat` counted
+//! 1,300–1,450 context switches a million frames against 360–510 now;
+//! in wall time the two are within this VM's noise (README,
+//! Performance).
 
 use std::sync::mpsc;
 use std::thread;
@@ -252,11 +253,6 @@ pub(super) fn read_one(
             let (arena, items) = (&mut batch.arena, &mut batch.items);
             decode_owned(decoder, f, pts, arena, items);
             if batch.items.len() == BATCH || batch.arena.len() >= BATCH_BYTES {
-                // What came back: the measurements are estimated now,
-                // so that the analysis has their batches again soon.
-                while let Ok(b) = back_rx.try_recv() {
-                    take_back(b, &mut free, &mut estimation);
-                }
                 // Waits for a free batch, estimating meanwhile; a new one
                 // only if the analysis is gone (the send below then says
                 // so).
@@ -275,6 +271,12 @@ pub(super) fn read_one(
                     full.names = pts.names().to_vec();
                 }
                 gone = tx.send(full).is_err();
+                // Then what else came back: the analysis has its next
+                // batch while the measurements are estimated, and has
+                // their batches again soon.
+                while let Ok(b) = back_rx.try_recv() {
+                    take_back(b, &mut free, &mut estimation);
+                }
             }
             n += 1;
             if n.is_multiple_of(8192) {
