@@ -159,11 +159,11 @@ if [ "${PERF:-1}" = 1 ] && command -v perf > /dev/null; then
     # another set of threads shows its own.
     threads=$( (echo "$reader"; cut -d' ' -f1 bench-data/split-big bench-data/split-cont) |
       awk '!seen[$0]++')
-    for t in $threads; do
+    while IFS= read -r t; do
       printf '| %s | %s %% | %s %% |\n' "$t" \
         "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-big)" \
         "$(awk -v t="$t" '$1 == t {print $2}' bench-data/split-cont)"
-    done
+    done <<< "$threads"
   else
     echo "perf record failed (perf_event_paranoid? linux-tools?): no CPU split" >&2
   fi

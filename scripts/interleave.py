@@ -20,6 +20,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -56,12 +57,15 @@ def run(label, args, env):
     """Wall and CPU seconds of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        sys.stderr.write(done.stderr.decode(errors="replace"))
-        sys.exit(f"interleave.py: {label} exited with {done.returncode}")
+    # Error output to a file, not a pipe: nothing is read while timed.
+    with tempfile.TemporaryFile() as err:
+        done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            err.seek(0)
+            sys.stderr.write(err.read().decode(errors="replace"))
+            sys.exit(f"interleave.py: {label} exited with {done.returncode}")
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 

@@ -65,8 +65,9 @@ fn one_file_on_threads_equals_frame_by_frame() {
             .collect::<Vec<_>>()
     };
     assert_eq!(frames(threaded), frames(&p));
-    // The trackers ran on the analysis's thread, from the batches the
-    // reading thread decoded: each saw every message once, in order.
+    // The other trackers (the profiles too) ran on the analysis's thread,
+    // from the batches the reading thread decoded: each saw every message
+    // once, in order.
     let profiles = p.analyzer.profiles.domains();
     assert!(!profiles.is_empty());
     assert_eq!(threaded.analyzer.profiles.domains(), profiles);
