@@ -59,7 +59,10 @@ def run(label, args, env):
     start = time.perf_counter()
     # Error output to a file, not a pipe: nothing is read while timed.
     with tempfile.TemporaryFile() as err:
-        done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        try:
+            done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        except OSError as e:
+            sys.exit(f"interleave.py: {label}: {args[0]}: {e.strerror}")
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
