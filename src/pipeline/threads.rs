@@ -168,7 +168,7 @@ pub(super) fn read_one(
     let (est_back_tx, est_back_rx) = mpsc::sync_channel::<Measured>(ESTIMATE_BATCHES);
     let mut free: Vec<DecodedBatch> = (1..BATCHES).map(|_| DecodedBatch::new()).collect();
     let decoder = &mut p.decoder;
-    // The health tracker reads nothing of the others' state either, and
+    // The health tracker reads nothing of the other trackers' state, and
     // nothing reads it before the end: with estimates, it runs here, on
     // what the analysis queues of each message, beside the estimator.
     let estimating = p.estimator.enabled;
