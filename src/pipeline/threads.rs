@@ -11,9 +11,8 @@
 //!
 //! With three threads (the estimator on its own), the woken estimator was
 //! put on the analysis's core (`perf sched`), and `perf stat` counted
-//! 1,300–1,450 context switches a million frames against 360–510 with
-//! two threads (at 9c27f1d);
-//! in wall time the two are within this VM's noise (README,
+//! 1,295–1,693 context switches a million frames against 356–511 with
+//! two threads; in wall time the two are within this VM's noise (README,
 //! Performance).
 
 use std::sync::mpsc;
