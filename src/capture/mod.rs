@@ -218,8 +218,7 @@ pub fn read_file(
         let bytes = mapped.bytes();
         let mut blocks = mapped::Blocks::new(bytes).map_err(|kind| error(None, 0, kind))?;
         loop {
-            let offset = blocks.offset();
-            let at = offset as u64;
+            let at = blocks.offset() as u64;
             let r = match blocks.next_record() {
                 Some(Ok(record)) => legacy_record(&record, &mut st, points, at, &mut on_frame),
                 Some(Err(kind)) => Err(kind),

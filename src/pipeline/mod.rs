@@ -71,6 +71,9 @@ pub struct Pipeline {
     arena: Vec<u8>,
     /// Where `frame` decodes its frame to: one at a time.
     decoded: Vec<owned::Decoded>,
+    /// The frame record `frame` hands the trackers, kept as [`owned::apply`]
+    /// asks.
+    link: PtpFrame<'static>,
 }
 
 impl Pipeline {
@@ -88,6 +91,7 @@ impl Pipeline {
             ),
             arena: Vec::new(),
             decoded: Vec::with_capacity(1),
+            link: PtpFrame::bare(Transport::L2),
         }
     }
 
@@ -102,8 +106,7 @@ impl Pipeline {
         // decode_owned pushes exactly one.
         let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());
-        let mut link = PtpFrame::bare(Transport::L2);
-        let m = owned::apply(&mut self.analyzer, &d, &self.arena, &mut link)?;
+        let m = owned::apply(&mut self.analyzer, &d, &self.arena, &mut self.link)?;
         if !self.estimator.enabled {
             return None;
         }
