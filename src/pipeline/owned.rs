@@ -37,8 +37,11 @@ pub(crate) enum Item {
         dst_mac: Option<Mac>,
         dst_ip: Option<IpAddr>,
         transport: Transport,
-        header: Header,
-        body: Body<'static>,
+        /// The header and body; its TLVs are in the batch's arena, at
+        /// `suffix`, and its own `suffix` and `trailer` are empty: a
+        /// message without TLVs (most) is observed as it is here, not
+        /// copied out.
+        message: Message<'static>,
         /// The message's [`content_hash`], as [`Observation::content`].
         content: Option<u64>,
         /// The TLVs: a range of the batch's arena.
@@ -137,8 +140,12 @@ pub(crate) fn decode_owned(
                         dst_mac: link.dst_mac,
                         dst_ip: link.dst_ip,
                         transport: link.transport,
-                        header: m.header,
-                        body: body_static(m.body),
+                        message: Message {
+                            header: m.header,
+                            body: body_static(m.body),
+                            suffix: &[],
+                            trailer: &[],
+                        },
                         suffix: (start, at(arena.len())),
                     }
                 }
@@ -204,8 +211,7 @@ pub(crate) fn apply(
             dst_mac,
             dst_ip,
             transport,
-            header,
-            body,
+            message,
             content,
             suffix,
         } => {
@@ -215,23 +221,28 @@ pub(crate) fn apply(
             link.dst_mac = *dst_mac;
             link.dst_ip = *dst_ip;
             link.transport = *transport;
-            let message = Message {
-                header: *header,
-                body: *body,
-                suffix: arena
-                    .get(suffix.0 as usize..suffix.1 as usize)
-                    .unwrap_or_default(),
-                trailer: &[],
+            let observe = |a: &mut Analyzer, message: &Message<'_>| {
+                a.observe(&Observation {
+                    point: d.point,
+                    frame: d.frame,
+                    time_ns: t,
+                    resolution_ns: d.resolution_ns,
+                    link,
+                    message,
+                    content: *content,
+                })
             };
-            a.observe(&Observation {
-                point: d.point,
-                frame: d.frame,
-                time_ns: t,
-                resolution_ns: d.resolution_ns,
-                link,
-                message: &message,
-                content: *content,
-            })
+            if suffix.0 == suffix.1 {
+                observe(a, message)
+            } else {
+                let with_tlvs = Message {
+                    suffix: arena
+                        .get(suffix.0 as usize..suffix.1 as usize)
+                        .unwrap_or_default(),
+                    ..*message
+                };
+                observe(a, &with_tlvs)
+            }
         }
         Item::V1 => {
             a.observe_v1(d.point);
