@@ -270,6 +270,21 @@ struct At {
     message_type: Option<MessageType>,
 }
 
+impl At {
+    /// Where message `o` was seen: built only for an alert (building it
+    /// for every message cost a dozen instructions a message).
+    fn of(o: &Observation<'_, '_>) -> Self {
+        let h = &o.message.header;
+        At {
+            point: Some(o.point),
+            major_sdo_id: h.major_sdo_id,
+            domain: h.domain_number,
+            port: Some(h.source_port_identity),
+            message_type: Some(h.message_type),
+        }
+    }
+}
+
 /// A message not yet known to be spoofed: it started a candidate, which
 /// may turn out a restart or a step.
 #[derive(Debug, Clone, Copy)]
@@ -658,14 +673,7 @@ impl Security {
     pub fn observe(&mut self, o: &Observation<'_, '_>) -> Verdict {
         let h = &o.message.header;
         let t = o.time_ns;
-        let at = At {
-            point: Some(o.point),
-            major_sdo_id: h.major_sdo_id,
-            domain: h.domain_number,
-            port: Some(h.source_port_identity),
-            message_type: Some(h.message_type),
-        };
-        let invalid = self.invalid_fields(o, at);
+        let invalid = self.invalid_fields(o);
         if matches!(o.message.body, Body::Announce(_))
             && (h.flags.contains(Flags::LEAP61) || h.flags.contains(Flags::LEAP59))
             && let Some(seen) = capped_entry(
@@ -706,7 +714,7 @@ impl Security {
             return Verdict::Genuine;
         }
         if let Body::Announce(a) = &o.message.body {
-            self.announce(o, a, at);
+            self.announce(o, a);
         }
         let key = StreamKey {
             point: o.point,
@@ -779,11 +787,11 @@ impl Security {
                 expected_interval_ns: i,
             };
             let n = u64::try_from(counted).unwrap_or(0);
-            self.alert(at, Kind::MessageFlood, detail, t, o.frame, n, 0);
+            self.alert(At::of(o), Kind::MessageFlood, detail, t, o.frame, n, 0);
         }
         for p in &verdict.confirmed {
             self.alert(
-                at,
+                At::of(o),
                 Kind::SpoofedMessages,
                 p.detail,
                 p.time_ns,
@@ -793,7 +801,7 @@ impl Security {
             );
         }
         if let Some(d) = verdict.replayed {
-            self.alert(at, Kind::ReplayedMessages, d, t, o.frame, 1, 1);
+            self.alert(At::of(o), Kind::ReplayedMessages, d, t, o.frame, 1, 1);
         }
         if let Some(step) = verdict.step {
             let k = (
@@ -805,7 +813,7 @@ impl Security {
             let measured = self.measured.find(0, &k).is_some();
             if !measured {
                 let d = Detail::StreamStep { step_ns: step };
-                self.alert(at, Kind::TimestampStep, d, t, o.frame, 1, 0);
+                self.alert(At::of(o), Kind::TimestampStep, d, t, o.frame, 1, 0);
             }
         }
         match verdict.verdict {
@@ -819,7 +827,7 @@ impl Security {
 
     /// Values the standard forbids.
     /// Returns whether the message's timestamp is one no clock can send.
-    fn invalid_fields(&mut self, o: &Observation<'_, '_>, at: At) -> bool {
+    fn invalid_fields(&mut self, o: &Observation<'_, '_>) -> bool {
         let h = &o.message.header;
         let t = o.time_ns;
         // Each test once; nearly every message passes them all, and then
@@ -875,13 +883,13 @@ impl Security {
                 | Detail::ReservedTimeSource { .. } => Kind::ReservedDatasetValue,
                 _ => Kind::InvalidField,
             };
-            self.alert(at, kind, d, t, o.frame, 1, set_aside);
+            self.alert(At::of(o), kind, d, t, o.frame, 1, set_aside);
         }
         invalid_timestamp
     }
 
     /// Rogue Announce senders at a point.
-    fn announce(&mut self, o: &Observation<'_, '_>, a: &crate::wire::message::Announce, at: At) {
+    fn announce(&mut self, o: &Observation<'_, '_>, a: &crate::wire::message::Announce) {
         let h = &o.message.header;
         let t = o.time_ns;
         let pid = h.source_port_identity;
@@ -962,7 +970,7 @@ impl Security {
                 // Longer than its own announce receipt timeout: the other
                 // port had all that time to yield (§9.2.6.11).
                 if t - since > m.timeout_ns {
-                    self.alert(at, Kind::RogueAnnounce, d, t, o.frame, 1, 0);
+                    self.alert(At::of(o), Kind::RogueAnnounce, d, t, o.frame, 1, 0);
                 }
             }
         }

@@ -162,15 +162,22 @@ impl Ledger {
         }
     }
 
+    /// Matches a message across capture points, once there are several;
+    /// with one point (most captures) it returns at once, inlined where
+    /// it is called: the whole function's entry cost the analysis thread
+    /// 21 instructions a message for nothing (callgrind, steady capture).
+    #[inline]
     pub fn observe(&mut self, o: &Observation<'_, '_>, now_ns: i64) {
-        let h = &o.message.header;
         if matches!(o.message.body, Body::Reserved(_)) {
             return;
         }
-        // Across points, once there are several.
-        let Some(content) = o.content.filter(|_| self.point_count >= 2) else {
-            return;
-        };
+        if let Some(content) = o.content.filter(|_| self.point_count >= 2) {
+            self.observe_across(o, now_ns, content);
+        }
+    }
+
+    fn observe_across(&mut self, o: &Observation<'_, '_>, now_ns: i64, content: u64) {
+        let h = &o.message.header;
         if now_ns.saturating_sub(self.last_sweep_ns) >= WINDOW_NS / 2 {
             self.last_sweep_ns = now_ns;
             self.pending.retain(|_, p| now_ns - p.first_ns <= WINDOW_NS);
