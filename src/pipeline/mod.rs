@@ -106,7 +106,10 @@ impl Pipeline {
         // decode_owned pushes exactly one.
         let d = self.decoded.pop()?;
         self.analyzer.set_point_count(points.len());
-        let m = owned::apply(&mut self.analyzer, &d, &self.arena, &mut self.link)?;
+        if !owned::apply(&mut self.analyzer, &d, &self.arena, &mut self.link) {
+            return None;
+        }
+        let m = self.analyzer.completed.take()?;
         if !self.estimator.enabled {
             return None;
         }

@@ -11,9 +11,7 @@ use std::net::IpAddr;
 
 use super::decode::{Content, Decoder};
 use crate::analysis::security::Detail;
-use crate::analysis::{
-    Analyzer, MalformedRecord, Measurement, Mismatch, Observation, content_hash,
-};
+use crate::analysis::{Analyzer, MalformedRecord, Mismatch, Observation, content_hash};
 use crate::capture::{Frame, Points};
 use crate::wire::link::{Mac, PtpFrame, Transport};
 use crate::wire::{Body, ClockIdentity, ErrorKind, Header, Message, PortIdentity, Ptp};
@@ -190,8 +188,9 @@ pub(crate) fn decode_owned(
     }
 }
 
-/// Feeds one decoded frame to the analyzer's trackers; returns the
-/// measurement it completed, for the estimator. `link` is the caller's,
+/// Feeds one decoded frame to the analyzer's trackers; says whether it
+/// completed a measurement, left in [`Analyzer::completed`] for the
+/// estimator. `link` is the caller's,
 /// bare ([`PtpFrame::bare`]) but for the addresses and transport written
 /// here, each frame over the last's: building a whole frame record for
 /// each message cost the analysis thread 24 instructions a message more
@@ -201,10 +200,10 @@ pub(crate) fn apply(
     d: &Decoded,
     arena: &[u8],
     link: &mut PtpFrame<'static>,
-) -> Option<Measurement> {
+) -> bool {
     a.frame(d.point, d.time_ns);
     match &d.item {
-        Item::Frame => None,
+        Item::Frame => false,
         Item::V2 {
             src_mac,
             src_ip,
@@ -215,14 +214,16 @@ pub(crate) fn apply(
             content,
             suffix,
         } => {
-            let t = d.time_ns?;
+            let Some(t) = d.time_ns else {
+                return false;
+            };
             link.src_mac = *src_mac;
             link.src_ip = *src_ip;
             link.dst_mac = *dst_mac;
             link.dst_ip = *dst_ip;
             link.transport = *transport;
             let observe = |a: &mut Analyzer, message: &Message<'_>| {
-                a.observe(&Observation {
+                a.observe_in_place(&Observation {
                     point: d.point,
                     frame: d.frame,
                     time_ns: t,
@@ -246,7 +247,7 @@ pub(crate) fn apply(
         }
         Item::V1 => {
             a.observe_v1(d.point);
-            None
+            false
         }
         Item::Malformed {
             field,
@@ -263,7 +264,7 @@ pub(crate) fn apply(
                 time_ns: d.time_ns,
                 mismatch: *mismatch,
             });
-            None
+            false
         }
     }
 }

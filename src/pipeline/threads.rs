@@ -208,9 +208,15 @@ pub(super) fn read_one(
                         analyzer.health_queue = Some(std::mem::take(&mut measured.health));
                     }
                     for d in &b.items {
-                        if let Some(m) = apply(analyzer, d, &b.arena, &mut link)
+                        // Taken only when kept: a measurement is copied
+                        // whole at each move.
+                        if apply(analyzer, d, &b.arena, &mut link)
                             && estimating
-                            && relevant.keep(&m)
+                            && analyzer
+                                .completed
+                                .as_ref()
+                                .is_some_and(|m| relevant.keep(m))
+                            && let Some(m) = analyzer.completed.take()
                         {
                             measured.items.push(m);
                         }
