@@ -312,6 +312,62 @@ pub fn peel_into<'a>(
     ports: &'a PtpPorts,
     out: &mut PtpFrame<'a>,
 ) -> Result<Found<'a>, LinkError> {
+    if link == LinkType::Ethernet && udp4(frame, ports, out) {
+        return Ok(Found::Ptp);
+    }
+    peel_walk(link, frame, ports, out)
+}
+
+/// The most common frame read at once: untagged Ethernet II, IPv4 without
+/// options and not a fragment, UDP to or from a PTP port, its lengths
+/// consistent. Writes `out` and says true for such a frame, as
+/// [`peel_walk`] would (a property test holds the two to it); any other
+/// frame is left to the walk, errors and all. The walk's views and
+/// results cost the reading thread about 150 instructions a frame more
+/// (callgrind, steady bench capture).
+fn udp4<'a>(frame: &'a [u8], ports: &PtpPorts, out: &mut PtpFrame<'a>) -> bool {
+    // Ethernet (14), IPv4 (20), UDP (8).
+    let Some(h) = frame.first_chunk::<42>() else {
+        return false;
+    };
+    let be = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+    // EtherType IPv4; version 4 with a 20-octet header; UDP; neither the
+    // More Fragments flag nor a fragment offset.
+    if be(12) != ETHERTYPE_IPV4 || h[14] != 0x45 || h[23] != 17 || be(20) & 0x3fff != 0 {
+        return false;
+    }
+    let (src_port, dst_port, udp_length) = (be(34), be(36), usize::from(be(38)));
+    // The IP payload ends at totalLength (Ethernet padding cut off) or
+    // where the capture does; it must hold the UDP header.
+    let end = 14 + usize::from(be(16)).min(frame.len() - 14);
+    if end < 42 || udp_length < 8 || !ports.matches(src_port, dst_port) {
+        return false;
+    }
+    let ip = |i: usize| Some(IpAddr::from([h[i], h[i + 1], h[i + 2], h[i + 3]]));
+    *out = PtpFrame {
+        src_mac: Some(Mac(mac6(&h[6..12]))),
+        dst_mac: Some(Mac(mac6(&h[..6]))),
+        vlans: Vlans::default(),
+        transport: Transport::Udp4,
+        src_ip: ip(26),
+        dst_ip: ip(30),
+        src_port: Some(src_port),
+        dst_port: Some(dst_port),
+        encapsulations: Encapsulations::default(),
+        erspan_timestamp: None,
+        payload: &frame[42..(34 + udp_length).min(end)],
+        payload_offset: 42,
+    };
+    true
+}
+
+/// [`peel_into`]'s walk through the headers, one at a time.
+fn peel_walk<'a>(
+    link: LinkType,
+    frame: &'a [u8],
+    ports: &'a PtpPorts,
+    out: &mut PtpFrame<'a>,
+) -> Result<Found<'a>, LinkError> {
     *out = PtpFrame::bare(Transport::L2);
     let c = Cursor { frame, ports, out };
     match link {
@@ -640,6 +696,73 @@ mod tests {
         f.extend_from_slice(&[0, 0]);
         f.extend_from_slice(payload);
         f
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The fast path for untagged IPv4/UDP frames finds what the walk
+        /// finds, for frames near the ones it takes: a valid frame with
+        /// some header octets changed (EtherType, version and IHL,
+        /// protocol, flags and fragment offset, totalLength, ports, UDP
+        /// length) and cut or padded.
+        #[test]
+        fn udp4_fast_path_is_the_walk(
+            changes in proptest::collection::vec(
+                (
+                    // EtherType, version and IHL (with the DSCP octet),
+                    // totalLength, flags and fragment offset, TTL and
+                    // protocol, ports, UDP length: 16-bit words.
+                    proptest::sample::select(vec![12usize, 14, 16, 20, 22, 34, 36, 38]),
+                    proptest::prop_oneof![
+                        0u16..80,
+                        proptest::prelude::any::<u16>(),
+                        proptest::sample::select(vec![
+                            0x0800u16, 0x8100, 0x86dd, 0x88f7, 0x4500, 0x4600, 0x4400, 0x6500,
+                            0x4000, 0x2000, 0x0001, 0x8000, 0x4011, 0x402f, 0x4006, 319, 320,
+                            4789, 6081,
+                        ]),
+                    ],
+                ),
+                0..4,
+            ),
+            payload in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
+            cut in proptest::prop_oneof![proptest::strategy::Just(0usize), 0usize..40],
+            pad in 0usize..20,
+            dport in proptest::sample::select(vec![319u16, 320, 4789, 9999]),
+        ) {
+            let mut f = eth(ETHERTYPE_IPV4);
+            f.extend(ipv4_udp(dport, &payload));
+            f.extend(std::iter::repeat_n(0, pad));
+            for (i, v) in changes {
+                f[i..i + 2].copy_from_slice(&v.to_be_bytes());
+            }
+            f.truncate(f.len().saturating_sub(cut));
+            let ports = PtpPorts::default();
+            let mut fast = PtpFrame::bare(Transport::L2);
+            let mut walk = PtpFrame::bare(Transport::L2);
+            let a = peel_into(LinkType::Ethernet, &f, &ports, &mut fast);
+            let b = peel_walk(LinkType::Ethernet, &f, &ports, &mut walk);
+            proptest::prop_assert_eq!(a, b);
+            if a.is_ok() {
+                proptest::prop_assert_eq!(fast, walk);
+            }
+        }
+    }
+
+    #[test]
+    fn udp4_fast_path_takes_the_common_frame() {
+        let mut f = eth(ETHERTYPE_IPV4);
+        f.extend(ipv4_udp(319, &[1, 2, 3]));
+        let mut out = PtpFrame::bare(Transport::L2);
+        assert!(udp4(&f, &PtpPorts::default(), &mut out));
+        assert_eq!(out.payload, &[1, 2, 3]);
+        // A fragment, a VLAN tag, IPv4 options: left to the walk.
+        for (i, v) in [(21, 1), (12, 0x81), (14, 0x46)] {
+            let mut g = f.clone();
+            g[i] = v;
+            let mut out = PtpFrame::bare(Transport::L2);
+            assert!(!udp4(&g, &PtpPorts::default(), &mut out));
+        }
     }
 
     #[test]
