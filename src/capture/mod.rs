@@ -174,7 +174,41 @@ struct Interface {
     link: Result<LinkType, i32>,
     /// Units per second.
     resolution: u64,
+    /// Nanoseconds per unit when a unit is a whole number of them (every
+    /// decimal resolution up to 1 ns): a timestamp is then converted by
+    /// a multiplication, not two divisions a frame.
+    ns_per_unit: Option<u64>,
+    /// [`resolution_ns`] of `resolution`.
+    resolution_ns: u32,
     offset_s: i64,
+}
+
+impl Interface {
+    fn new(point: usize, link: Result<LinkType, i32>, resolution: u64, offset_s: i64) -> Self {
+        Interface {
+            point,
+            link,
+            resolution,
+            ns_per_unit: (resolution != 0 && 1_000_000_000 % resolution == 0)
+                .then(|| 1_000_000_000 / resolution),
+            resolution_ns: resolution_ns(resolution),
+            offset_s,
+        }
+    }
+
+    /// `units` of the interface's resolution in ns, rounded down: units·k
+    /// for k whole ns a unit, else q·10^9 + r·10^9/resolution for
+    /// units = q·resolution + r (nothing overflows). `resolution` is not 0.
+    fn ns(&self, units: u64) -> u128 {
+        let u = u128::from(units);
+        match self.ns_per_unit {
+            Some(k) => u * u128::from(k),
+            None => {
+                let res = u128::from(self.resolution);
+                (u / res) * 1_000_000_000 + (u % res) * 1_000_000_000 / res
+            }
+        }
+    }
 }
 
 /// Streams the frames of one capture file into `on_frame`, registering its
@@ -353,16 +387,12 @@ fn handle_block(
     let (iface, time_ns, data, orig_len) = match block {
         PcapBlockOwned::LegacyHeader(h) => {
             let point = points.intern(st.name.unwrap_or(&st.stem));
-            st.legacy = Some(Interface {
-                point,
-                link: link_of(h.network.0),
-                resolution: if h.is_nanosecond_precision() {
-                    1_000_000_000
-                } else {
-                    1_000_000
-                },
-                offset_s: 0,
-            });
+            let resolution = if h.is_nanosecond_precision() {
+                1_000_000_000
+            } else {
+                1_000_000
+            };
+            st.legacy = Some(Interface::new(point, link_of(h.network.0), resolution, 0));
             return Ok(());
         }
         PcapBlockOwned::Legacy(b) => return legacy_record(b, st, points, offset, on_frame),
@@ -384,12 +414,12 @@ fn handle_block(
                 None => base,
             };
             let point = points.intern(&name);
-            st.interfaces.push(Interface {
+            st.interfaces.push(Interface::new(
                 point,
-                link: link_of(idb.linktype.0),
-                resolution: ts_resolution(idb.if_tsresol),
-                offset_s: idb.ts_offset(),
-            });
+                link_of(idb.linktype.0),
+                ts_resolution(idb.if_tsresol),
+                idb.ts_offset(),
+            ));
             return Ok(());
         }
         PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
@@ -402,10 +432,7 @@ fn handle_block(
                 return Err(CaptureErrorKind::Malformed("invalid if_tsresol".into()));
             }
             let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-            let res = u128::from(iface.resolution);
-            let ns = i128::from(iface.offset_s) * 1_000_000_000
-                + ((u128::from(ts) / res) * 1_000_000_000
-                    + (u128::from(ts) % res) * 1_000_000_000 / res) as i128;
+            let ns = i128::from(iface.offset_s) * 1_000_000_000 + iface.ns(ts) as i128;
             let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
             let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
             (iface, Some(ns), data, epb.origlen)
@@ -437,9 +464,8 @@ fn legacy_record(
         .legacy
         .clone()
         .ok_or_else(|| CaptureErrorKind::Malformed("record before header".into()))?;
-    let frac = u64::from(b.ts_usec);
-    let ns = i128::from(b.ts_sec) * 1_000_000_000
-        + i128::from(frac) * 1_000_000_000 / i128::from(iface.resolution);
+    // A pcap file's resolution (µs or ns) is never 0.
+    let ns = i128::from(b.ts_sec) * 1_000_000_000 + iface.ns(u64::from(b.ts_usec)) as i128;
     let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
     let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
     emit(
@@ -477,7 +503,7 @@ fn emit(
         point: iface.point,
         number: st.number,
         time_ns,
-        resolution_ns: resolution_ns(iface.resolution),
+        resolution_ns: iface.resolution_ns,
         link,
         data,
         orig_len,
@@ -491,6 +517,22 @@ fn emit(
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn timestamps_convert_by_multiplication_exactly_as_by_division() {
+        let resolutions = [1, 10, 1_000, 1_000_000, 1_000_000_000, 1_000_000_000_000, 7];
+        let binary = [1u64 << 10, 1 << 30, 1 << 63];
+        for res in resolutions.into_iter().chain(binary) {
+            let iface = Interface::new(0, Ok(LinkType::Ethernet), res, 0);
+            // Whole ns a unit only for decimal resolutions up to 1 ns.
+            let whole = res <= 1_000_000_000 && 1_000_000_000 % res == 0;
+            assert_eq!(iface.ns_per_unit.is_some(), whole, "{res}");
+            for units in [0, 1, res - 1, res, res + 1, u64::from(u32::MAX), u64::MAX] {
+                let exact = u128::from(units) * 1_000_000_000 / u128::from(res);
+                assert_eq!(iface.ns(units), exact, "{units} units of 1/{res} s");
+            }
+        }
+    }
 
     fn write_tmp(name: &str, bytes: &[u8]) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("ptpscope-capture-{}", std::process::id()));
