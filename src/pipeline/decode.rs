@@ -154,7 +154,7 @@ impl Decoder {
         &mut self,
         frame: &Frame<'a>,
         points: &mut Points,
-        out: impl for<'b> FnOnce(&Timed, &Points, Option<&PtpFrame<'b>>, Content<'b>),
+        out: impl for<'b> FnOnce(&Timed, &Points, Option<&PtpFrame<'b>>, &Content<'b>),
     ) -> Timed {
         let Decoder {
             ports,
@@ -207,7 +207,7 @@ impl Decoder {
             Ok(Found::Ptp) => {
                 let content = content(summary, &p);
                 let t = stamp(Some(&p), summary);
-                out(&t, points, Some(&p), content);
+                out(&t, points, Some(&p), &content);
                 t
             }
             Ok(Found::NotPtp | Found::Fragment(_)) => {
@@ -217,7 +217,7 @@ impl Decoder {
             Err(e) if e.ptp_bound => {
                 summary.malformed_ptp += 1;
                 let t = stamp(None, summary);
-                out(&t, points, None, Content::LinkMalformed(e));
+                out(&t, points, None, &Content::LinkMalformed(e));
                 t
             }
             Err(_) => {

@@ -120,7 +120,7 @@ pub(crate) fn decode_owned(
     let known = out.len();
     let t = decoder.frame(frame, points, |timed, points, link, content| {
         // Matched by reference: the message is not moved out to be read.
-        let item = match &content {
+        let item = match content {
             Content::Ptp(Ptp::V2(m)) => match link {
                 Some(link) => {
                     let len = usize::from(m.header.message_length).min(link.payload.len());

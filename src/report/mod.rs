@@ -55,7 +55,7 @@ pub use crate::pipeline::Content;
 pub struct Record<'a> {
     pub seen: Seen<'a>,
     pub link: Option<&'a PtpFrame<'a>>,
-    pub content: Content<'a>,
+    pub content: &'a Content<'a>,
 }
 
 /// A message type name: the v2 type, or a v1 control name.
@@ -151,7 +151,7 @@ fn version_str(h: &Header) -> &'static str {
 
 impl<'a> Record<'a> {
     fn header(&self) -> Option<Header> {
-        match &self.content {
+        match self.content {
             Content::Ptp(Ptp::V2(m)) => Some(m.header),
             Content::Malformed(m) => m.partial.as_ref().map(|p| p.header),
             _ => None,
@@ -195,7 +195,7 @@ impl<'a> Record<'a> {
             v1: None,
             error: None,
         };
-        match &self.content {
+        match self.content {
             Content::Ptp(Ptp::V2(m)) => {
                 j.timestamp = m.body.timestamp();
                 j.requesting_port = m.body.requesting_port_identity();
@@ -244,7 +244,7 @@ impl<'a> Record<'a> {
     }
 
     fn body(&self) -> Option<Body<'a>> {
-        let body = match &self.content {
+        let body = match self.content {
             Content::Ptp(Ptp::V2(Message { body, .. })) => *body,
             Content::Malformed(m) => m.partial.as_ref()?.body?,
             _ => return None,
@@ -291,7 +291,7 @@ impl<'a> Record<'a> {
                 write!(out, " ")?;
             }
         }
-        match &self.content {
+        match self.content {
             Content::Ptp(Ptp::V2(m)) => {
                 let h = &m.header;
                 write!(
