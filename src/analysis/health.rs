@@ -270,7 +270,7 @@ impl Health {
 
     /// Observes one message, from what the tracker reads of it.
     pub fn observe(&mut self, i: &Input) {
-        let key = i.key;
+        let key = &i.key;
         let t = i.time_ns;
         let mut created = false;
         let Some(s) = self.streams.capped_entry(

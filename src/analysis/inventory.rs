@@ -377,16 +377,19 @@ impl Inventory {
         let dkey = (h.major_sdo_id, h.domain_number);
         let key = (h.major_sdo_id, h.domain_number, pid);
         let domains = &mut self.domains;
-        let port =
-            self.ports
-                .capped_entry(h.message_type.index(), key, self.config.max_streams, || {
-                    domains.entry(dkey).or_default();
-                    Port {
-                        first_ns: t,
-                        last_ns: t,
-                        ..Port::default()
-                    }
-                });
+        let port = self.ports.capped_entry(
+            h.message_type.index(),
+            &key,
+            self.config.max_streams,
+            || {
+                domains.entry(dkey).or_default();
+                Port {
+                    first_ns: t,
+                    last_ns: t,
+                    ..Port::default()
+                }
+            },
+        );
         match port {
             None => self.untracked += 1,
             Some(p) => {

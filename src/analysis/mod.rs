@@ -142,24 +142,26 @@ impl<K: std::hash::Hash + Eq + Copy, V> Table<K, V> {
 
     /// The entry for `key`, made by `make` when new, unless the table
     /// holds `cap` entries; `hint` picks the cache place (any number).
+    /// `key` is borrowed (copied only into a new entry): a key read from
+    /// elsewhere is compared where it lies.
     pub fn capped_entry(
         &mut self,
         hint: usize,
-        key: K,
+        key: &K,
         cap: usize,
         make: impl FnOnce() -> V,
     ) -> Option<&mut V> {
         let r = hint % RECENT;
         let last = self.recent[r];
-        if self.entries.get(last).is_some_and(|(k, _)| *k == key) {
+        if self.entries.get(last).is_some_and(|(k, _)| k == key) {
             return Some(&mut self.entries[last].1);
         }
-        let i = match self.index.get(&key) {
+        let i = match self.index.get(key) {
             Some(&i) => i,
             None if self.entries.len() >= cap => return None,
             None => {
-                self.entries.push((key, make()));
-                self.index.insert(key, self.entries.len() - 1);
+                self.entries.push((*key, make()));
+                self.index.insert(*key, self.entries.len() - 1);
                 self.entries.len() - 1
             }
         };
@@ -535,13 +537,13 @@ mod tests {
         // Keys taking turns under one hint, and under several.
         for round in 1..=3u32 {
             for (hint, k) in [(0, 7), (0, 8), (5, 7), (0, 9), (21, 7)] {
-                *t.capped_entry(hint, k, 3, || 0).unwrap() += 1;
+                *t.capped_entry(hint, &k, 3, || 0).unwrap() += 1;
             }
             assert_eq!(t.get(&7), Some(&(3 * round)));
             assert_eq!(t.get(&8), Some(&round));
             assert_eq!(t.get(&9), Some(&round));
         }
-        assert!(t.capped_entry(1, 10, 3, || 0).is_none());
+        assert!(t.capped_entry(1, &10, 3, || 0).is_none());
         assert_eq!(t.len(), 3);
         // find: by the cache (hint 0 last held 9), by the index, or none.
         assert_eq!(t.find(0, &9).copied(), Some(3));

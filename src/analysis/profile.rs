@@ -215,7 +215,7 @@ impl Tallies {
             | Fact::ClockClass(_)
             | Fact::Priority1(_)
             | Fact::Organization(_) => {
-                let t = self.valued.capped_entry(hint(f), f, MAX_VALUED, || None);
+                let t = self.valued.capped_entry(hint(f), &f, MAX_VALUED, || None);
                 if t.is_none() {
                     self.untallied += 1;
                 }
@@ -292,7 +292,7 @@ impl Profiles {
         let key = (h.major_sdo_id, h.domain_number);
         let Some(facts) = self
             .tallies
-            .capped_entry(0, key, MAX_DOMAINS, Tallies::default)
+            .capped_entry(0, &key, MAX_DOMAINS, Tallies::default)
         else {
             self.untracked += 1;
             return;
@@ -1308,7 +1308,7 @@ mod tests {
         // The domain's valued facts fill up; the Syncs' interval is one.
         let facts = p
             .tallies
-            .capped_entry(0, (0, 0), 1, Tallies::default)
+            .capped_entry(0, &(0, 0), 1, Tallies::default)
             .unwrap();
         for i in 0..MAX_VALUED as u32 {
             let [_, a, b, c] = i.to_be_bytes();
@@ -1325,7 +1325,7 @@ mod tests {
         }
         let facts = p
             .tallies
-            .capped_entry(0, (0, 0), 1, Tallies::default)
+            .capped_entry(0, &(0, 0), 1, Tallies::default)
             .unwrap();
         assert_eq!(facts.untallied - before, 3);
         assert_eq!(of(&p, Fact::Interval(MessageType::SYNC, -4)), None);

@@ -700,7 +700,7 @@ impl Security {
             let log = h.log_message_interval;
             if let Some(v) = self
                 .delay_req_interval
-                .capped_entry(0, k, self.max_streams, || log)
+                .capped_entry(0, &k, self.max_streams, || log)
             {
                 *v = log;
             }
@@ -731,7 +731,7 @@ impl Security {
         let mut created = false;
         let Some(s) = self
             .streams
-            .capped_entry(t_.index(), key, self.max_streams, || {
+            .capped_entry(t_.index(), &key, self.max_streams, || {
                 created = true;
                 Stream {
                     sequence: TwoWay::default(),
@@ -1020,7 +1020,7 @@ impl Security {
             return;
         }
         let mk = (sync.point, sync.major_sdo_id, sync.domain, sync.master);
-        self.measured.capped_entry(0, mk, self.max_streams, || ());
+        self.measured.capped_entry(0, &mk, self.max_streams, || ());
         let key = LegsKey {
             point: sync.point,
             major_sdo_id: sync.major_sdo_id,
@@ -1041,7 +1041,7 @@ impl Security {
         );
         let Some(l) = self
             .legs
-            .capped_entry(0, key, self.max_streams, Legs::default)
+            .capped_entry(0, &key, self.max_streams, Legs::default)
         else {
             return;
         };

@@ -53,7 +53,7 @@ impl Exchanges {
             (Duration::from(h.correction_field) - Duration::from(d.correction_field)).floor_ns();
         if let Some(s) = self.delay_resp_minus_req_correction.capped_entry(
             0,
-            o.point,
+            &o.point,
             MAX_CORRECTION_POINTS,
             Stats::default,
         ) {
