@@ -15,7 +15,6 @@
 //! - flags that change mid-stream;
 //! - for answers, the time since the message they answer.
 
-use super::correction::PointCorrections;
 use super::stats::{Series, Stats};
 use super::{Config, Observation, PointId, Table, log_interval_ns};
 use crate::wire::{Body, Flags, MessageType, PortIdentity};
@@ -73,8 +72,6 @@ pub struct Input {
     pub sequence_id: u16,
     pub log_message_interval: i8,
     pub flags: Flags,
-    /// The correctionField, scaled nanoseconds (2^-16 ns).
-    pub correction_field: i64,
     /// For an answer, the time since the message it answers, ns.
     pub response_ns: Option<i64>,
 }
@@ -102,7 +99,6 @@ impl Input {
             sequence_id: h.sequence_id,
             log_message_interval: h.log_message_interval,
             flags: h.flags,
-            correction_field: h.correction_field.0,
             response_ns,
         }
     }
@@ -141,8 +137,6 @@ pub struct Stream {
     pub response: Option<Box<Stats>>,
     /// Set by [`Health::finish`]: silent for longer than its timeout at the end.
     pub silent_at_end_ns: Option<i64>,
-    /// The correctionField this stream carries.
-    pub corrections: PointCorrections,
     /// (capture time, interval ns) of consecutive messages, decimated.
     pub interval_series: Series<(i64, i64), MAX_INTERVAL_SERIES>,
     /// The first [`MAX_EVENTS`] events.
@@ -171,7 +165,6 @@ impl Stream {
             flag_change_count: 0,
             response: None,
             silent_at_end_ns: None,
-            corrections: Default::default(),
             interval_series: Series::default(),
             events: Vec::new(),
         }
@@ -285,7 +278,6 @@ impl Health {
             self.untracked += 1;
             return;
         };
-        s.corrections.observe(i.correction_field, t);
         if let Some(r) = i.response_ns {
             s.response.get_or_insert_default().add(r);
         }

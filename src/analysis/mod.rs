@@ -274,6 +274,11 @@ pub struct Analyzer {
     /// here, for the tracker to observe on another thread (nothing else
     /// reads it before the end), instead of observed at once.
     pub health_queue: Option<Vec<health::Input>>,
+    /// The correctionField each of the health tracker's streams carries,
+    /// kept beside it (same keys, same messages, same cap) but on this
+    /// thread: with the health tracker on the reading thread, that thread
+    /// was the one the other waited for (`pipeline::threads`).
+    pub corrections: Table<health::StreamKey, correction::PointCorrections>,
     /// The measurement the last [`observe_in_place`](Self::observe_in_place)
     /// completed, until taken.
     pub completed: Option<Measurement>,
@@ -302,6 +307,7 @@ impl Analyzer {
             points: Vec::new(),
             now_ns: None,
             health_queue: None,
+            corrections: Table::default(),
             completed: None,
         }
     }
@@ -309,6 +315,13 @@ impl Analyzer {
     /// Feeds the health tracker, or its queue.
     fn observe_health(&mut self, o: &Observation<'_, '_>, response_ns: Option<i64>) {
         let i = health::Input::of(o, response_ns);
+        let cap = self.config.max_streams;
+        if let Some(c) =
+            self.corrections
+                .capped_entry(i.key.message_type.index(), &i.key, cap, Default::default)
+        {
+            c.observe(o.message.header.correction_field.0, o.time_ns);
+        }
         match &mut self.health_queue {
             Some(queue) => queue.push(i),
             None => self.health.observe(&i),

@@ -238,7 +238,7 @@ impl Summary {
             profiles: profiles::profiles(&a.profiles),
             health: streams::streams(&a.health, point_name),
             hops: hops::hops(&a.ledger, point_name),
-            corrections: streams::corrections(&a.health, point_name),
+            corrections: streams::corrections(&a.corrections, point_name),
             delay_correction_consistency: {
                 let mut v: Vec<_> = e.delay_resp_minus_req_correction.iter().collect();
                 v.sort_by_key(|(p, _)| **p);

@@ -4,11 +4,11 @@
 
 use serde::Serialize;
 
-use crate::analysis::PointId;
 use crate::analysis::correction::{Jump, PointCorrections};
 use crate::analysis::health::{Event, EventKind, FlagChange, Health, Stream, StreamKey};
 use crate::analysis::log_interval_ns;
 use crate::analysis::stats::Summary;
+use crate::analysis::{PointId, Table};
 use crate::wire::Flags;
 
 /// The JSON form of a stream.
@@ -199,14 +199,15 @@ pub fn streams(health: &Health, point_name: &dyn Fn(PointId) -> String) -> Vec<S
         .collect()
 }
 
-/// Streams whose correction is not always zero.
+/// Streams whose correction is not always zero, in the order of
+/// [`streams`].
 pub fn corrections(
-    health: &Health,
+    corrections: &Table<StreamKey, PointCorrections>,
     point_name: &dyn Fn(PointId) -> String,
 ) -> Vec<PointCorrectionJson> {
-    sorted(health)
-        .into_iter()
-        .filter(|(_, s)| s.corrections.nonzero > 0)
-        .map(|(k, s)| PointCorrectionJson::new(k, &s.corrections, point_name(k.point)))
+    let mut v: Vec<_> = corrections.iter().filter(|(_, c)| c.nonzero > 0).collect();
+    v.sort_by_key(|(k, _)| **k);
+    v.into_iter()
+        .map(|(k, c)| PointCorrectionJson::new(k, c, point_name(k.point)))
         .collect()
 }
