@@ -20,6 +20,8 @@
 # needed to read the file once: dd from the page cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# EPOCHREALTIME's decimal point (timed, below).
+export LC_NUMERIC=C
 N=${N:-1000000}
 RUNS=${RUNS:-5}
 SRC=${SRC:-captures/lab-udp4-e2e.pcap}
@@ -64,20 +66,33 @@ if [ -n "${BASE:-}" ]; then
 fi
 
 # timed CMD...: one run into bench-data/time.out ("seconds max_rss_kib");
-# a command that fails stops the bench.
+# a command that fails stops the bench. The wall time is bash's
+# EPOCHREALTIME (microseconds) around GNU time, not GNU time's own %e
+# (10 ms steps: 0.12 s / 0.08 s could only read 1.50x), less OVERHEAD:
+# what starting GNU time and a command that does nothing takes (2.0-2.6
+# ms here), the median of 9 runs of `true`, measured first. GNU time
+# gives the peak RSS.
+OVERHEAD=0
 timed() {
-  if ! /usr/bin/time -o bench-data/time.out -f "%e %M" "$@" > /dev/null 2> bench-data/stderr.out; then
+  local t0 t1
+  t0=$EPOCHREALTIME
+  if ! /usr/bin/time -o bench-data/rss.out -f "%M" "$@" > /dev/null 2> bench-data/stderr.out; then
     echo "bench.sh: failed: $*" >&2
     tail -n 5 bench-data/stderr.out >&2
     exit 1
   fi
+  t1=$EPOCHREALTIME
+  echo "$(awk -v a="$t0" -v b="$t1" -v o="$OVERHEAD" 'BEGIN { printf "%.4f", b - a - o }') $(tail -n 1 bench-data/rss.out)" \
+    > bench-data/time.out
 }
+OVERHEAD=$(for _ in $(seq 9); do timed true; cut -d' ' -f1 bench-data/time.out; done | sort -n | sed -n 5p)
 
 # bench-data/rounds holds "round label-index seconds rss" lines.
 : > bench-data/rounds
 : > bench-data/times
 : > bench-data/rss
 echo "File: $BIG ($N packets, $(du -h "$BIG" | cut -f1)), machine: $(nproc) cores, $RUNS rounds"
+echo "Wall times less ${OVERHEAD} s each (starting GNU time)"
 echo
 cat "$BIG" "$CONT" > /dev/null # in the page cache
 for r in $(seq "$RUNS"); do
@@ -108,7 +123,7 @@ for i, label in enumerate(labels):
     best = min(times)
     rate = f"{n / best:,.0f}" if best > 0 else "-"
     rss = max(m for _, _, m in runs) / 1024
-    print(f"| {label} | {best:.2f} | {statistics.median(times):.2f} | {rate} | {rss:.1f} |")
+    print(f"| {label} | {best:.3f} | {statistics.median(times):.3f} | {rate} | {rss:.1f} |")
     with open("bench-data/times", "a") as f:
         f.write(f"{label} {best}\n")
 print()
