@@ -82,6 +82,25 @@ fn one_file_on_threads_equals_frame_by_frame() {
     };
     assert!(!p.analyzer.health.streams.is_empty());
     assert_eq!(health(threaded), health(&p));
+    // Each health stream's correctionField, kept on the analysis's
+    // thread: the same streams as the health tracker's, the same
+    // statistics as frame by frame, and the transparent clocks' residence
+    // times in them.
+    let corrections = |p: &Pipeline| {
+        let c = p.analyzer.corrections.iter();
+        c.map(|(k, c)| format!("{k:?} {c:?}")).collect::<Vec<_>>()
+    };
+    let keys = |p: &Pipeline| {
+        let mut k: Vec<_> = p.analyzer.corrections.iter().map(|(k, _)| *k).collect();
+        k.sort();
+        k
+    };
+    let mut health_keys: Vec<_> = p.analyzer.health.streams.iter().map(|(k, _)| *k).collect();
+    health_keys.sort();
+    assert_eq!(keys(&p), health_keys);
+    assert_eq!(keys(threaded), health_keys);
+    assert!(p.analyzer.corrections.values().any(|c| c.nonzero > 0));
+    assert_eq!(corrections(threaded), corrections(&p));
     assert!(!p.estimator.tracks.is_empty());
     assert_eq!(threaded.estimator.tracks.len(), p.estimator.tracks.len());
     for ((ka, a), (kb, b)) in threaded.estimator.tracks.iter().zip(&p.estimator.tracks) {

@@ -1,8 +1,9 @@
 //! The correctionField (IEEE 1588-2019 §13.3.2.9) carried at one capture
 //! point by one stream: its distribution and its jumps.
 //!
-//! The health tracker keeps one per stream; the ledger compares the same
-//! message across points instead.
+//! The analyzer keeps one per health stream ([`super::Analyzer::corrections`],
+//! on the analysis thread while the health tracker runs on the reading
+//! one); the ledger compares the same message across points instead.
 
 use super::stats::Stats;
 use crate::wire::Duration;

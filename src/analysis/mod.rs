@@ -13,7 +13,9 @@
 //!   added per hop, source MAC and other octets changed, TC findings;
 //! - [`health`]: per port and message type, intervals against the advertised
 //!   logMessageInterval, sequence gaps, duplicates, reordering, timeouts and
-//!   flag changes; per stream, the correctionField carried ([`correction`]);
+//!   flag changes; beside it, kept by the analyzer for the same streams
+//!   ([`Analyzer::corrections`]), the correctionField carried
+//!   ([`correction`]);
 //! - [`profile`]: each domain's profile told from the wire (transport,
 //!   addresses, delay mechanism, rates, clockClasses, organization TLVs),
 //!   and what the profile fixes that the wire shows otherwise;
@@ -588,6 +590,12 @@ mod tests {
             });
         }
         assert_eq!(a.health.streams.len(), 4);
+        // The correctionField is kept for the same four streams.
+        let keys = |k: Vec<&health::StreamKey>| k.into_iter().copied().collect::<Vec<_>>();
+        assert_eq!(
+            keys(a.corrections.iter().map(|(k, _)| k).collect()),
+            keys(a.health.streams.iter().map(|(k, _)| k).collect())
+        );
         assert_eq!(a.health.untracked, 6);
         assert_eq!(a.inventory.untracked, 6);
         assert!(a.untracked() >= 12);

@@ -200,6 +200,7 @@ impl Interface {
     /// for k whole ns a unit, else q·10^9 + r·10^9/resolution for
     /// units = q·resolution + r (nothing overflows). `resolution` is not 0.
     fn ns(&self, units: u64) -> u128 {
+        debug_assert!(self.resolution != 0, "a resolution of 0 is refused before");
         let u = u128::from(units);
         match self.ns_per_unit {
             Some(k) => u * u128::from(k),

@@ -1,6 +1,6 @@
 //! The health tracker's streams as JSON: per point, sender port and
 //! message type, intervals and sequence events; and the correctionField
-//! each stream carried.
+//! each stream carried (kept beside them, `Analyzer::corrections`).
 
 use serde::Serialize;
 
