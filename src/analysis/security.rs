@@ -1320,9 +1320,9 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>, n: u
     let source = (o.link.src_mac, o.link.src_ip);
     let source_class = s.source.classify(t, alive_ns, |m| m.value == source);
     let genuine = |c: Class| matches!(c, Class::Main | Class::Fresh | Class::Promote);
-    let mut j = Judged::with(Verdict::Genuine);
     if genuine(seq_class) && genuine(offset_class) && genuine(source_class) {
-        let step = match (offset_class, offset, s.offset.main, s.offset.candidate) {
+        // Matched by reference: the hypotheses are not copied out.
+        let step = match (offset_class, offset, &s.offset.main, &s.offset.candidate) {
             (Class::Promote, Some(_), Some(m), Some(c)) => Some(m.value.saturating_sub(c.value)),
             _ => None,
         };
@@ -1360,10 +1360,13 @@ fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>, n: u
         }
         // The time step of the grandmaster, when its timestamps' offset
         // from the capture clock moved: t1 grew as the offset shrank.
-        j.step = step;
-        return j;
+        // Built where it is returned, not moved there.
+        return Judged {
+            step,
+            ..Judged::with(Verdict::Genuine)
+        };
     }
-    j.verdict = Verdict::Spoofed;
+    let mut j = Judged::with(Verdict::Spoofed);
     if !genuine(offset_class)
         && let Some(d) = offset
     {
