@@ -2,8 +2,9 @@
 //! point by one stream: its distribution and its jumps.
 //!
 //! The analyzer keeps one per health stream ([`super::Analyzer::corrections`],
-//! on the analysis thread while the health tracker runs on the reading
-//! one); the ledger compares the same message across points instead.
+//! on the analysis thread while, with estimates, the health tracker runs
+//! on the reading one); the ledger compares the same message across
+//! points instead.
 
 use super::stats::Stats;
 use crate::wire::Duration;
