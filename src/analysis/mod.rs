@@ -591,11 +591,9 @@ mod tests {
         }
         assert_eq!(a.health.streams.len(), 4);
         // The correctionField is kept for the same four streams.
-        let keys = |k: Vec<&health::StreamKey>| k.into_iter().copied().collect::<Vec<_>>();
-        assert_eq!(
-            keys(a.corrections.iter().map(|(k, _)| k).collect()),
-            keys(a.health.streams.iter().map(|(k, _)| k).collect())
-        );
+        let corrected: Vec<_> = a.corrections.iter().map(|(k, _)| *k).collect();
+        let tracked: Vec<_> = a.health.streams.iter().map(|(k, _)| *k).collect();
+        assert_eq!(corrected, tracked);
         assert_eq!(a.health.untracked, 6);
         assert_eq!(a.inventory.untracked, 6);
         assert!(a.untracked() >= 12);

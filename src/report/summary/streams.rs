@@ -185,15 +185,15 @@ impl PointCorrectionJson {
 }
 
 /// The streams in key order.
-fn sorted(health: &Health) -> Vec<(&StreamKey, &Stream)> {
-    let mut v: Vec<_> = health.streams.iter().collect();
+fn sorted<V>(streams: &Table<StreamKey, V>) -> Vec<(&StreamKey, &V)> {
+    let mut v: Vec<_> = streams.iter().collect();
     v.sort_by_key(|(k, _)| **k);
     v
 }
 
 /// Every stream, in point, then header order.
 pub fn streams(health: &Health, point_name: &dyn Fn(PointId) -> String) -> Vec<StreamJson> {
-    sorted(health)
+    sorted(&health.streams)
         .into_iter()
         .map(|(k, s)| StreamJson::new(k, s, point_name(k.point)))
         .collect()
@@ -205,9 +205,9 @@ pub fn corrections(
     corrections: &Table<StreamKey, PointCorrections>,
     point_name: &dyn Fn(PointId) -> String,
 ) -> Vec<PointCorrectionJson> {
-    let mut v: Vec<_> = corrections.iter().filter(|(_, c)| c.nonzero > 0).collect();
-    v.sort_by_key(|(k, _)| **k);
-    v.into_iter()
+    sorted(corrections)
+        .into_iter()
+        .filter(|(_, c)| c.nonzero > 0)
         .map(|(k, c)| PointCorrectionJson::new(k, c, point_name(k.point)))
         .collect()
 }
