@@ -1611,12 +1611,44 @@ mod tests {
     /// A one-step Sync from `src` with sequenceId `seq`, stamped
     /// `stamp_ns` and captured at `t`.
     fn sync(a: &mut Analyzer, src: PortIdentity, seq: u16, stamp_ns: i64, t: i64) {
+        sync_every(a, src, seq, -4, stamp_ns, t);
+    }
+
+    /// [`sync`] advertising logMessageInterval `log`.
+    fn sync_every(a: &mut Analyzer, src: PortIdentity, seq: u16, log: i8, stamp_ns: i64, t: i64) {
         let body = ts(
             (stamp_ns / 1_000_000_000) as u64,
             (stamp_ns % 1_000_000_000) as u32,
         );
-        let m = message(0x0, src, seq, 0, -4, &body);
+        let m = message(0x0, src, seq, 0, log, &body);
         see(a, &m, &frame(), t);
+    }
+
+    #[test]
+    fn a_stream_whose_interval_shortens_may_skip_as_far_as_its_new_rate_allows() {
+        // 16 Syncs a second: a stream may skip 64 sequenceIds (the
+        // floor; 2 s hold 32). Then 128 a second: 2 s hold 256, and a
+        // skip of 200 (lost messages, 1.56 s of them) is the same
+        // progression, not a second sender. The reach worked out for the
+        // first interval must not outlive it.
+        let gm = port(1, 1);
+        let mut a = Analyzer::default();
+        let mut t = T0;
+        let mut seq = 100u16;
+        for _ in 0..32 {
+            t += 62_500_000;
+            seq += 1;
+            sync_every(&mut a, gm, seq, -4, t, t);
+        }
+        for skip in [1, 1, 1, 1, 200, 1, 1, 1] {
+            t += 7_812_500 * i64::from(skip);
+            seq += skip;
+            sync_every(&mut a, gm, seq, -7, t, t);
+        }
+        a.finish();
+        assert_eq!(alerts(&a, Kind::SpoofedMessages), 0);
+        assert_eq!(a.security.set_aside, [0; 3]);
+        assert_eq!(a.exchanges.sync_follow_up.one_step, 40);
     }
 
     fn alerts(a: &Analyzer, kind: Kind) -> u64 {
