@@ -164,14 +164,16 @@ impl Counts {
 }
 
 /// One exchange at one point: the port whose sequenceIds it follows (the
-/// Sync's sender, the requester) and the sequenceId.
+/// Sync's sender, the requester) and the sequenceId. The sequenceId comes
+/// first: keys are compared in field order, and pending keys of one port
+/// differ in it alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
+    sequence_id: u16,
     point: PointId,
     major_sdo_id: u8,
     domain_number: u8,
     port_identity: PortIdentity,
-    sequence_id: u16,
 }
 
 impl Key {
@@ -205,6 +207,99 @@ fn take<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, k: &K) -> Option<V>
         return None;
     }
     map.remove(k)
+}
+
+/// Entries kept in the short list of a [`Pending`] map.
+const NEAR: usize = 4;
+
+/// Messages waiting for their answer, by key: the first few in a short
+/// list searched before a hash map. As a rule one or two wait at a time
+/// (a two-step Sync for its Follow_Up, a Delay_Req for its Delay_Resp),
+/// and comparing a key or two costs less than hashing it and probing:
+/// 45 instructions a message fewer on the analysis thread (callgrind,
+/// steady bench capture).
+#[derive(Debug)]
+struct SmallMap<K, V> {
+    near: Vec<(K, V)>,
+    far: HashMap<K, V>,
+}
+
+impl<K, V> Default for SmallMap<K, V> {
+    fn default() -> Self {
+        Self {
+            near: Vec::new(),
+            far: HashMap::default(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
+    fn len(&self) -> usize {
+        self.near.len() + self.far.len()
+    }
+
+    fn get_mut(&mut self, k: &K) -> Option<&mut V> {
+        match self.near.iter().position(|(x, _)| x == k) {
+            Some(i) => Some(&mut self.near[i].1),
+            None if self.far.is_empty() => None,
+            None => self.far.get_mut(k),
+        }
+    }
+
+    fn get(&self, k: &K) -> Option<&V> {
+        match self.near.iter().find(|(x, _)| x == k) {
+            Some((_, v)) => Some(v),
+            None if self.far.is_empty() => None,
+            None => self.far.get(k),
+        }
+    }
+
+    fn remove(&mut self, k: &K) -> Option<V> {
+        match self.near.iter().position(|(x, _)| x == k) {
+            Some(i) => Some(self.near.swap_remove(i).1),
+            None => take(&mut self.far, k),
+        }
+    }
+
+    /// Files `v` under `k`, which holds nothing.
+    fn insert_new(&mut self, k: K, v: V) {
+        if self.near.len() < NEAR {
+            self.near.push((k, v));
+        } else {
+            self.far.insert(k, v);
+        }
+    }
+
+    /// The entry for `k`, made by `make` when new, unless the map holds
+    /// `cap` entries (as [`capped_entry`](crate::analysis::capped_entry)).
+    fn capped_entry(&mut self, k: K, cap: usize, make: impl FnOnce() -> V) -> Option<&mut V> {
+        if let Some(i) = self.near.iter().position(|(x, _)| *x == k) {
+            return Some(&mut self.near[i].1);
+        }
+        if !self.far.contains_key(&k) {
+            if self.len() >= cap {
+                return None;
+            }
+            if self.near.len() < NEAR {
+                self.near.push((k, make()));
+                return self.near.last_mut().map(|(_, v)| v);
+            }
+        }
+        Some(self.far.entry(k).or_insert_with(make))
+    }
+
+    /// Files `v` under `k`, in place of what `k` held.
+    fn insert(&mut self, k: K, v: V) {
+        match self.get_mut(&k) {
+            Some(old) => *old = v,
+            None => self.insert_new(k, v),
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        self.near.retain_mut(|(k, v)| keep(k, v));
+        self.far.retain(|k, v| keep(k, v));
+    }
 }
 
 /// Keys evicted in the last two sweeps, to tell late answers from orphans.
@@ -252,16 +347,16 @@ pub struct Exchanges {
     /// Per point: Delay_Resp correctionField minus its Delay_Req's, ns.
     /// Equal at the master; downstream of a two-step E2E TC, its residence.
     pub delay_resp_minus_req_correction: Table<PointId, Stats>,
-    syncs: HashMap<Key, sync::PendingSync>,
-    early_follow_ups: HashMap<Key, sync::PendingFollowUp>,
-    delay_reqs: HashMap<Key, delay::PendingDelayReq>,
-    pdelay_reqs: HashMap<Key, pdelay::PendingPdelayReq>,
+    syncs: SmallMap<Key, sync::PendingSync>,
+    early_follow_ups: SmallMap<Key, sync::PendingFollowUp>,
+    delay_reqs: SmallMap<Key, delay::PendingDelayReq>,
+    pdelay_reqs: SmallMap<Key, pdelay::PendingPdelayReq>,
     /// REQUEST_UNICAST_TRANSMISSION TLVs: the latest per requester and
     /// messageType.
-    unicast_requests: HashMap<unicast::UnicastKey, unicast::PendingRequest>,
+    unicast_requests: SmallMap<unicast::UnicastKey, unicast::PendingRequest>,
     /// CANCEL_UNICAST_TRANSMISSION TLVs, the same way.
-    unicast_cancels: HashMap<unicast::UnicastKey, unicast::PendingRequest>,
-    last_sync: HashMap<MasterKey, SyncExchange>,
+    unicast_cancels: SmallMap<unicast::UnicastKey, unicast::PendingRequest>,
+    last_sync: SmallMap<MasterKey, SyncExchange>,
     evicted_syncs: Evicted<Key>,
     evicted_delay_reqs: Evicted<Key>,
     evicted_pdelay_reqs: Evicted<Key>,
@@ -273,7 +368,7 @@ pub struct Exchanges {
 /// Files a request (or a two-step Sync) under `k`: a duplicate when one is
 /// pending already, dropped when the tables are full.
 fn file<K: std::hash::Hash + Eq, V>(
-    map: &mut HashMap<K, V>,
+    map: &mut SmallMap<K, V>,
     k: K,
     v: V,
     full: bool,
@@ -281,9 +376,24 @@ fn file<K: std::hash::Hash + Eq, V>(
     dropped: &mut u64,
 ) {
     use std::collections::hash_map::Entry;
-    match map.entry(k) {
+    if map.near.iter().any(|(x, _)| *x == k) {
+        *duplicates += 1;
+        return;
+    }
+    // One hash at most: the short list is searched, the map entered once
+    // when it holds anything or the list is full.
+    if map.far.is_empty() && map.near.len() < NEAR {
+        if full {
+            *dropped += 1;
+        } else {
+            map.near.push((k, v));
+        }
+        return;
+    }
+    match map.far.entry(k) {
         Entry::Occupied(_) => *duplicates += 1,
         Entry::Vacant(_) if full => *dropped += 1,
+        Entry::Vacant(e) if map.near.len() < NEAR => map.near.push((e.into_key(), v)),
         Entry::Vacant(e) => {
             e.insert(v);
         }
@@ -292,8 +402,8 @@ fn file<K: std::hash::Hash + Eq, V>(
 
 /// Removes the entries of `map` whose time (`time`) is `old`, telling
 /// `gone` each key and time.
-fn evict_old<K: Copy, V>(
-    map: &mut HashMap<K, V>,
+fn evict_old<K: Copy + std::hash::Hash + Eq, V>(
+    map: &mut SmallMap<K, V>,
     time: impl Fn(&V) -> i64,
     old: &impl Fn(i64) -> bool,
     mut gone: impl FnMut(K, i64),
@@ -319,13 +429,13 @@ impl Exchanges {
             e2e_measurements: 0,
             dropped: 0,
             delay_resp_minus_req_correction: Table::default(),
-            syncs: HashMap::default(),
-            early_follow_ups: HashMap::default(),
-            delay_reqs: HashMap::default(),
-            pdelay_reqs: HashMap::default(),
-            unicast_requests: HashMap::default(),
-            unicast_cancels: HashMap::default(),
-            last_sync: HashMap::default(),
+            syncs: SmallMap::default(),
+            early_follow_ups: SmallMap::default(),
+            delay_reqs: SmallMap::default(),
+            pdelay_reqs: SmallMap::default(),
+            unicast_requests: SmallMap::default(),
+            unicast_cancels: SmallMap::default(),
+            last_sync: SmallMap::default(),
             evicted_syncs: Evicted::default(),
             evicted_delay_reqs: Evicted::default(),
             evicted_pdelay_reqs: Evicted::default(),
@@ -487,6 +597,52 @@ mod tests {
     use crate::wire::Flags;
 
     const MS: i64 = 1_000_000;
+
+    /// The short list and the hash map behave as one map, whichever of
+    /// the two holds a key: checked against a HashMap over every
+    /// operation, with more keys than the list holds.
+    #[test]
+    fn a_small_map_is_a_map_whether_a_key_is_near_or_far() {
+        use super::{NEAR, SmallMap, file};
+        let mut m: SmallMap<u32, u32> = SmallMap::default();
+        let mut truth = std::collections::HashMap::new();
+        let (mut dup, mut dropped) = (0, 0);
+        // Keys 0..12 filed, each twice: the second is a duplicate.
+        for k in 0..12u32 {
+            file(&mut m, k, k * 10, false, &mut dup, &mut dropped);
+            file(&mut m, k, 99, false, &mut dup, &mut dropped);
+            truth.insert(k, k * 10);
+        }
+        assert_eq!((dup, dropped), (12, 0));
+        assert_eq!(m.near.len(), NEAR);
+        assert!(!m.far.is_empty());
+        // A full map drops a new key, and still counts a duplicate.
+        file(&mut m, 100, 1, true, &mut dup, &mut dropped);
+        file(&mut m, 11, 1, true, &mut dup, &mut dropped);
+        assert_eq!((dup, dropped), (13, 1));
+        // Removed from the list and from the map alike.
+        assert_eq!(m.remove(&1), truth.remove(&1));
+        assert_eq!(m.remove(&9), truth.remove(&9));
+        assert_eq!(m.remove(&9), None);
+        // A freed place in the list takes the next key.
+        file(&mut m, 50, 500, false, &mut dup, &mut dropped);
+        truth.insert(50, 500);
+        assert!(m.near.iter().any(|&(k, _)| k == 50));
+        m.insert(3, 33);
+        truth.insert(3, 33);
+        m.retain(|k, _| k % 3 != 0);
+        truth.retain(|k, _| k % 3 != 0);
+        assert_eq!(m.len(), truth.len());
+        for k in 0..120 {
+            assert_eq!(m.get(&k), truth.get(&k), "{k}");
+        }
+        // Capped: a new key only while there is room, a known one always.
+        let cap = m.len();
+        assert!(m.capped_entry(1000, cap, || 0).is_none());
+        *m.capped_entry(2, cap, || 0).unwrap() += 1;
+        assert_eq!(m.get(&2), Some(&21));
+        assert_eq!(m.capped_entry(1000, cap + 1, || 7), Some(&mut 7));
+    }
 
     #[test]
     fn unanswered_requests_are_evicted_and_late_answers_counted() {

@@ -3,8 +3,8 @@
 //! the Follow_Up with its sourcePortIdentity and sequenceId, which carries
 //! the preciseOriginTimestamp (§11.3). Either may come first.
 
-use super::{Exchanges, Key, MasterKey, Measurement, Outcome, SyncExchange, file, take};
-use crate::analysis::{Observation, capped_entry};
+use super::{Exchanges, Key, MasterKey, Measurement, Outcome, SyncExchange, file};
+use crate::analysis::Observation;
 use crate::wire::message::{FollowUp, Sync};
 use crate::wire::{Correction, Flags, Timestamp};
 
@@ -50,7 +50,7 @@ impl Exchanges {
         if !h.flags.contains(Flags::TWO_STEP) {
             self.sync_follow_up.one_step += 1;
             out.measurement = Some(self.sync_done(k, sync, Origin::OneStep(s.origin_timestamp)));
-        } else if let Some(fu) = take(&mut self.early_follow_ups, &k) {
+        } else if let Some(fu) = self.early_follow_ups.remove(&k) {
             self.sync_follow_up.matched += 1;
             out.measurement = Some(self.sync_done(k, sync, Origin::TwoStep(fu)));
         } else {
@@ -119,7 +119,10 @@ impl Exchanges {
             domain_number: k.domain_number,
             master: k.port_identity,
         };
-        if let Some(last) = capped_entry(&mut self.last_sync, mk, self.config.max_streams, || s) {
+        if let Some(last) = self
+            .last_sync
+            .capped_entry(mk, self.config.max_streams, || s)
+        {
             *last = s;
         }
         Measurement::Sync(s)

@@ -19,10 +19,8 @@
 //! - a request still waiting at the match timeout or at the end of the
 //!   input is unanswered.
 
-use std::collections::hash_map::Entry;
-
-use super::{Counts, Evicted, Exchanges};
-use crate::analysis::{HashMap, Observation, PointId};
+use super::{Counts, Evicted, Exchanges, SmallMap};
+use crate::analysis::{Observation, PointId};
 use crate::wire::PortIdentity;
 use crate::wire::message::Signaling;
 use crate::wire::tlv::TlvBody;
@@ -58,32 +56,30 @@ fn is_wildcard(p: &PortIdentity) -> bool {
 /// unanswered and the new one waits in its place), dropped when the tables
 /// are full.
 fn file_request(
-    map: &mut HashMap<UnicastKey, PendingRequest>,
+    map: &mut SmallMap<UnicastKey, PendingRequest>,
     k: UnicastKey,
     request: PendingRequest,
     full: bool,
     counts: &mut Counts,
     dropped: &mut u64,
 ) {
-    match map.entry(k) {
-        Entry::Occupied(e) if e.get().sequence_id == request.sequence_id => counts.duplicates += 1,
-        Entry::Occupied(mut e) => {
+    match map.get_mut(&k) {
+        Some(p) if p.sequence_id == request.sequence_id => counts.duplicates += 1,
+        Some(p) => {
             counts.unmatched += 1;
-            counts.problems_at.saw(e.get().capture_ns);
+            counts.problems_at.saw(p.capture_ns);
             counts.retries += 1;
-            e.insert(request);
+            *p = request;
         }
-        Entry::Vacant(_) if full => *dropped += 1,
-        Entry::Vacant(e) => {
-            e.insert(request);
-        }
+        None if full => *dropped += 1,
+        None => map.insert_new(k, request),
     }
 }
 
 /// An answer (GRANT or ACKNOWLEDGE_CANCEL) to `k`'s latest request, or late,
 /// or to nothing seen.
 fn answer(
-    map: &mut HashMap<UnicastKey, PendingRequest>,
+    map: &mut SmallMap<UnicastKey, PendingRequest>,
     evicted: &mut Evicted<UnicastKey>,
     k: &UnicastKey,
     t: i64,
