@@ -1198,6 +1198,11 @@ fn ts_zero(ts: Timestamp) -> bool {
 
 /// Judges one Sync, Follow_Up or Announce of stream `s`, the `n`th to
 /// come in.
+///
+/// Inlined into [`Security::observe`], its only caller: its entry, exit
+/// and returned verdict cost 18 instructions a message (callgrind, steady
+/// bench capture).
+#[inline(always)]
 fn judge(s: &mut Stream, o: &Observation<'_, '_>, interval_ns: Option<i64>, n: u64) -> Judged {
     let h = &o.message.header;
     let t = o.time_ns;
