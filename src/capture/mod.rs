@@ -454,6 +454,7 @@ fn handle_block(
 }
 
 /// A pcap record's frame to `on_frame`.
+#[inline(always)]
 fn legacy_record(
     b: &LegacyPcapBlock<'_>,
     st: &mut BlockState<'_>,
@@ -483,6 +484,7 @@ fn legacy_record(
 
 /// A packet's frame, from its interface, to `on_frame`.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn emit(
     iface: &Interface,
     time_ns: Option<i64>,
