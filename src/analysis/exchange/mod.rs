@@ -263,44 +263,71 @@ impl<K: std::hash::Hash + Eq, V> SmallMap<K, V> {
         }
     }
 
-    /// Files `v` under `k`, which holds nothing.
-    fn insert_new(&mut self, k: K, v: V) {
-        if self.near.len() < NEAR {
-            self.near.push((k, v));
-        } else {
-            self.far.insert(k, v);
+    /// `k`'s value, or the place that would hold it: hashed at most once,
+    /// and not at all while the hash map is empty and the list has room.
+    fn entry(&mut self, k: K) -> Result<&mut V, Vacant<'_, K, V>> {
+        use std::collections::hash_map::Entry;
+        if let Some(i) = self.near.iter().position(|(x, _)| *x == k) {
+            return Ok(&mut self.near[i].1);
+        }
+        let near = &mut self.near;
+        if self.far.is_empty() && near.len() < NEAR {
+            return Err(Vacant::Near(k, near));
+        }
+        match self.far.entry(k) {
+            Entry::Occupied(e) => Ok(e.into_mut()),
+            Entry::Vacant(e) => Err(Vacant::Far(e, near)),
         }
     }
 
     /// The entry for `k`, made by `make` when new, unless the map holds
     /// `cap` entries (as [`capped_entry`](crate::analysis::capped_entry)).
     fn capped_entry(&mut self, k: K, cap: usize, make: impl FnOnce() -> V) -> Option<&mut V> {
-        if let Some(i) = self.near.iter().position(|(x, _)| *x == k) {
-            return Some(&mut self.near[i].1);
+        let full = self.len() >= cap;
+        match self.entry(k) {
+            Ok(v) => Some(v),
+            Err(_) if full => None,
+            Err(e) => Some(e.insert(make())),
         }
-        if !self.far.contains_key(&k) {
-            if self.len() >= cap {
-                return None;
-            }
-            if self.near.len() < NEAR {
-                self.near.push((k, make()));
-                return self.near.last_mut().map(|(_, v)| v);
-            }
-        }
-        Some(self.far.entry(k).or_insert_with(make))
     }
 
     /// Files `v` under `k`, in place of what `k` held.
     fn insert(&mut self, k: K, v: V) {
-        match self.get_mut(&k) {
-            Some(old) => *old = v,
-            None => self.insert_new(k, v),
+        match self.entry(k) {
+            Ok(old) => *old = v,
+            Err(e) => {
+                e.insert(v);
+            }
         }
     }
 
     fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
         self.near.retain_mut(|(k, v)| keep(k, v));
         self.far.retain(|k, v| keep(k, v));
+    }
+}
+
+/// Where a key absent from a [`SmallMap`] goes: the short list while it
+/// has room, else the hash map.
+enum Vacant<'a, K, V> {
+    /// The hash map is empty: the key was not hashed.
+    Near(K, &'a mut Vec<(K, V)>),
+    Far(
+        std::collections::hash_map::VacantEntry<'a, K, V>,
+        &'a mut Vec<(K, V)>,
+    ),
+}
+
+impl<'a, K, V> Vacant<'a, K, V> {
+    fn insert(self, v: V) -> &'a mut V {
+        let (k, near) = match self {
+            Vacant::Near(k, near) => (k, near),
+            Vacant::Far(e, near) if near.len() < NEAR => (e.into_key(), near),
+            Vacant::Far(e, _) => return e.insert(v),
+        };
+        let i = near.len();
+        near.push((k, v));
+        &mut near[i].1
     }
 }
 
@@ -377,26 +404,10 @@ fn file<K: std::hash::Hash + Eq, V>(
     duplicates: &mut u64,
     dropped: &mut u64,
 ) {
-    use std::collections::hash_map::Entry;
-    if map.near.iter().any(|(x, _)| *x == k) {
-        *duplicates += 1;
-        return;
-    }
-    // One hash at most: the short list is searched, the map entered once
-    // when it holds anything or the list is full.
-    if map.far.is_empty() && map.near.len() < NEAR {
-        if full {
-            *dropped += 1;
-        } else {
-            map.near.push((k, v));
-        }
-        return;
-    }
-    match map.far.entry(k) {
-        Entry::Occupied(_) => *duplicates += 1,
-        Entry::Vacant(_) if full => *dropped += 1,
-        Entry::Vacant(e) if map.near.len() < NEAR => map.near.push((e.into_key(), v)),
-        Entry::Vacant(e) => {
+    match map.entry(k) {
+        Ok(_) => *duplicates += 1,
+        Err(_) if full => *dropped += 1,
+        Err(e) => {
             e.insert(v);
         }
     }

@@ -63,16 +63,18 @@ fn file_request(
     counts: &mut Counts,
     dropped: &mut u64,
 ) {
-    match map.get_mut(&k) {
-        Some(p) if p.sequence_id == request.sequence_id => counts.duplicates += 1,
-        Some(p) => {
+    match map.entry(k) {
+        Ok(p) if p.sequence_id == request.sequence_id => counts.duplicates += 1,
+        Ok(p) => {
             counts.unmatched += 1;
             counts.problems_at.saw(p.capture_ns);
             counts.retries += 1;
             *p = request;
         }
-        None if full => *dropped += 1,
-        None => map.insert_new(k, request),
+        Err(_) if full => *dropped += 1,
+        Err(e) => {
+            e.insert(request);
+        }
     }
 }
 
