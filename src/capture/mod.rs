@@ -210,6 +210,13 @@ impl Interface {
             }
         }
     }
+
+    /// The capture time `seconds` plus `units` of the interface's
+    /// resolution, ns since the epoch.
+    fn time_ns(&self, seconds: i64, units: u64) -> Result<i64, CaptureErrorKind> {
+        let ns = i128::from(seconds) * 1_000_000_000 + self.ns(units) as i128;
+        i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)
+    }
 }
 
 /// Streams the frames of one capture file into `on_frame`, registering its
@@ -433,8 +440,7 @@ fn handle_block(
                 return Err(CaptureErrorKind::Malformed("invalid if_tsresol".into()));
             }
             let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-            let ns = i128::from(iface.offset_s) * 1_000_000_000 + iface.ns(ts) as i128;
-            let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
+            let ns = iface.time_ns(iface.offset_s, ts)?;
             let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
             (iface, Some(ns), data, epb.origlen)
         }
@@ -467,8 +473,7 @@ fn legacy_record(
         .clone()
         .ok_or_else(|| CaptureErrorKind::Malformed("record before header".into()))?;
     // A pcap file's resolution (µs or ns) is never 0.
-    let ns = i128::from(b.ts_sec) * 1_000_000_000 + iface.ns(u64::from(b.ts_usec)) as i128;
-    let ns = i64::try_from(ns).map_err(|_| CaptureErrorKind::TimestampOutOfRange)?;
+    let ns = iface.time_ns(i64::from(b.ts_sec), u64::from(b.ts_usec))?;
     let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
     emit(
         &iface,
